@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+/// Release builds target Swift's portable baseline CPU by default. Set `GNN_TARGET_CPU` to an LLVM CPU
+/// name (`native` for the build machine, or e.g. `x86-64-v3`) to let the kernels use that CPU's vector
+/// units: `GNN_TARGET_CPU=native swift build -c release`. The binary then runs only on such CPUs.
+let targetCPU = ProcessInfo.processInfo.environment["GNN_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
+let cpuFlags: [SwiftSetting] = targetCPU.map {
+    [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))]
+} ?? []
+let cCPUFlags: [CSetting] = targetCPU.map {
+    [.unsafeFlags(["-march=\($0)"], .when(configuration: .release))]
+} ?? []
+
+let package = Package(
+    name: "gnn-serve",
+    products: [
+        .executable(name: "gnn-serve", targets: ["gnn-serve"]),
+        .library(name: "GNNFormats", targets: ["GNNFormats"]),
+        .library(name: "GNNImport", targets: ["GNNImport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // System libraries, each a module map over one shim header.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The pipeline: file formats → importers that build graph files.
+        .target(
+            name: "GNNFormats",
+            dependencies: ["CZstd", "CXXHash"],
+            swiftSettings: cpuFlags),
+        .target(
+            name: "GNNImport",
+            dependencies: ["GNNFormats", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: cpuFlags),
+
+        // Thin command-line front ends.
+        .executableTarget(
+            name: "gnn-serve",
+            dependencies: ["GNNFormats", "GNNImport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuFlags),
+
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// zstd's one-shot and advanced (parameterised) compression API.
+#include <zstd.h>

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if _endian(big)
+#error("gnn-serve's file formats are little-endian and are used in place; big-endian hosts are not supported")
+#endif
+
+/// A whole file mapped read-only into memory.
+///
+/// Mapping costs O(1) in the file's size: pages are read from disk only when touched, so opening a
+/// multi-GB graph reads nothing but its header and table.
+public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from, for error messages.
+    public let path: String
+    /// The file's bytes. Empty for an empty file.
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Maps the file at `path`, or throws a `GNNError` naming the path and the system's reason.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw GNNError(systemReason(errno), in: path, fix: "check the path") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw GNNError(systemReason(errno), in: path) }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            throw GNNError("is a directory, not a file", in: path)
+        }
+        let size = Int(status.st_size)
+        guard size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw GNNError("cannot be mapped into memory: \(systemReason(errno))", in: path)
+        }
+        bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+
+    /// Advises the kernel that the byte range will be read sequentially soon (e.g. before verifying).
+    public func adviseSequential() {
+        if let base = bytes.baseAddress {
+            madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_SEQUENTIAL)
+        }
+    }
+}
+
+/// The C library's message for `code`, e.g. "No such file or directory".
+func systemReason(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

@@ -1,0 +1,70 @@
+/// A read-only array of node ids stored as u32 or u64 (the width is recorded in the file).
+public enum NodeIndexArray: @unchecked Sendable {
+    case u32(UnsafeBufferPointer<UInt32>)
+    case u64(UnsafeBufferPointer<UInt64>)
+
+    public var count: Int {
+        switch self {
+        case .u32(let a): a.count
+        case .u64(let a): a.count
+        }
+    }
+
+    @inlinable
+    public subscript(i: Int) -> Int {
+        switch self {
+        case .u32(let a): Int(a[i])
+        case .u64(let a): Int(truncatingIfNeeded: a[i])
+        }
+    }
+
+    /// The first position whose index is `>= bound`, or `nil` when every index is below it.
+    public func firstIndex(notBelow bound: Int) -> Int? {
+        switch self {
+        case .u32(let a): a.firstIndex { UInt64($0) >= UInt64(bound) }
+        case .u64(let a): a.firstIndex { $0 >= UInt64(bound) }
+        }
+    }
+}
+
+/// A read-only row-major matrix of f32, f16 or bf16 values, usually mapped from a file.
+public struct FloatMatrix: @unchecked Sendable {
+    public let dtype: DType
+    public let rows: Int
+    public let columns: Int
+    /// The first element; rows are `columns × dtype.size` bytes apart.
+    public let base: UnsafeRawPointer?
+
+    public init(dtype: DType, rows: Int, columns: Int, base: UnsafeRawPointer?) {
+        precondition(dtype.isFloatingPoint)
+        self.dtype = dtype
+        self.rows = rows
+        self.columns = columns
+        self.base = base
+    }
+
+    /// Converts rows `range` to f32 into `destination` (row-major, `columns` per row).
+    public func copyRows(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        guard let base, !range.isEmpty else { return }
+        let start = base + range.lowerBound * columns * dtype.size
+        FloatConversion.toFloat(start, dtype: dtype, count: range.count * columns, into: destination)
+    }
+
+    /// The number of NaN or infinite values, counted in f32 after conversion.
+    public func nonFiniteCount() -> Int {
+        guard rows > 0, columns > 0 else { return 0 }
+        let chunkRows = max(1, 65536 / columns)
+        var buffer = [Float](repeating: 0, count: chunkRows * columns)
+        var count = 0
+        var row = 0
+        while row < rows {
+            let end = min(rows, row + chunkRows)
+            buffer.withUnsafeMutableBufferPointer { chunk in
+                copyRows(row..<end, into: chunk.baseAddress!)
+                for value in chunk.prefix((end - row) * columns) where !value.isFinite { count += 1 }
+            }
+            row = end
+        }
+        return count
+    }
+}

@@ -1,0 +1,88 @@
+/// What `verifyStructure()` learned about the graph beyond "it is consistent".
+public struct GraphStructureReport: Sendable, Codable {
+    /// Nodes with no incoming edge.
+    public var isolatedNodes: Int
+    /// The largest in-degree.
+    public var maxInDegree: Int
+    /// Edges from a node to itself.
+    public var selfLoops: Int
+    /// NaN or infinite node-feature values (reported, not rejected: the user decides).
+    public var nonFiniteNodeFeatures: Int
+    /// NaN or infinite edge-feature values.
+    public var nonFiniteEdgeFeatures: Int
+}
+
+extension GraphFile {
+    /// Checks everything a forward pass relies on, in O(N + M): row offsets run from 0 to M without
+    /// decreasing, every source and split id is below N, every label is −1 or more. Throws on the first
+    /// violation; returns counts worth reporting.
+    @discardableResult
+    public func verifyStructure() throws -> GraphStructureReport {
+        do {
+            return try checkStructure()
+        } catch let error as GNNError {
+            throw error.located(at: path)
+        }
+    }
+
+    private func checkStructure() throws -> GraphStructureReport {
+        let offsets = rowOffsets
+        guard offsets[0] == 0 else {
+            throw GNNError("csr.offsets[0] is \(offsets[0]), must be 0", fix: "pack the graph again")
+        }
+        var isolated = 0
+        var maxDegree: UInt64 = 0
+        for v in 0..<nodeCount {
+            guard offsets[v + 1] >= offsets[v] else {
+                throw GNNError("csr.offsets decreases at node \(v) (\(offsets[v]) then \(offsets[v + 1]))",
+                               fix: "pack the graph again")
+            }
+            let degree = offsets[v + 1] - offsets[v]
+            if degree == 0 { isolated += 1 }
+            maxDegree = max(maxDegree, degree)
+        }
+        guard offsets[nodeCount] == UInt64(edgeCount) else {
+            throw GNNError("csr.offsets ends at \(offsets[nodeCount]) but the graph has \(edgeCount) edges",
+                           fix: "pack the graph again")
+        }
+        let sources = self.sources
+        if let bad = sources.firstIndex(notBelow: nodeCount) {
+            throw GNNError("csr.sources[\(bad)] is \(sources[bad]), not below the node count \(nodeCount)",
+                           fix: "pack the graph again")
+        }
+        var selfLoops = 0
+        for v in 0..<nodeCount {
+            for e in Int(offsets[v])..<Int(offsets[v + 1]) where sources[e] == v { selfLoops += 1 }
+        }
+        for split in SplitName.allCases {
+            guard let ids = self.split(split) else { continue }
+            if let bad = ids.firstIndex(notBelow: nodeCount) {
+                throw GNNError("split.\(split.rawValue)[\(bad)] is \(ids[bad]), not below the node count \(nodeCount)")
+            }
+        }
+        if let labels, let bad = labels.firstIndex(where: { $0 < -1 }) {
+            throw GNNError("node.labels[\(bad)] is \(labels[bad]); labels are class ids ≥ 0, or −1 for none")
+        }
+        return GraphStructureReport(
+            isolatedNodes: isolated, maxInDegree: Int(maxDegree), selfLoops: selfLoops,
+            nonFiniteNodeFeatures: nodeFeatures.nonFiniteCount(),
+            nonFiniteEdgeFeatures: edgeFeatures?.nonFiniteCount() ?? 0)
+    }
+
+    /// Recomputes every section's XXH3-64 and checks the padding between sections is zero.
+    public func verifyChecksums() throws {
+        var previousEnd = UInt64(GraphFormat.headerSize + sections.count * GraphFormat.entrySize)
+        for section in sections {
+            let padding = UnsafeRawBufferPointer(rebasing: fileBytes[Int(previousEnd)..<Int(section.offset)])
+            guard padding.allSatisfy({ $0 == 0 }) else {
+                throw GNNError("padding before section \"\(section.name)\" (bytes \(previousEnd)..<\(section.offset)) is not zero",
+                               in: path, fix: "the file is damaged; pack it again")
+            }
+            guard Checksum.of(bytes(of: section)) == section.checksum else {
+                throw GNNError("section \"\(section.name)\" checksum mismatch (bytes \(section.offset)..<\(section.offset + section.length)); the data is damaged",
+                               in: path, fix: "pack the graph again")
+            }
+            previousEnd = section.offset + section.length
+        }
+    }
+}

@@ -1,0 +1,111 @@
+/// Constants of the graph file format, version 1.0. `formats/graph.md` is the specification.
+public enum GraphFormat {
+    /// The version this code writes, and the newest major version it reads.
+    public static let version = FormatVersion(major: 1, minor: 0)
+    /// Bytes in the fixed header.
+    public static let headerSize = 128
+    /// Bytes in one section-table entry.
+    public static let entrySize = 80
+    /// Every section starts at a multiple of this (a page), so mapped arrays are page-aligned.
+    public static let alignment: UInt64 = 4096
+    /// Longest section name, in bytes.
+    public static let maxNameLength = 24
+    /// Most sections a file may have; a larger count marks a damaged table.
+    public static let maxSections = 1024
+    /// Required feature bits this reader understands (none are defined in 1.0).
+    public static let knownRequiredFeatures: UInt64 = 0
+}
+
+/// Optional feature bits of a graph file: facts the writer guarantees, which a reader may use or ignore.
+public struct GraphFeatures: OptionSet, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    /// The sources of every CSR row are in ascending order.
+    public static let sortedRows = GraphFeatures(rawValue: 1 << 0)
+    /// No (source, destination) pair appears twice.
+    public static let noDuplicateEdges = GraphFeatures(rawValue: 1 << 1)
+    /// No edge goes from a node to itself.
+    public static let noSelfLoops = GraphFeatures(rawValue: 1 << 2)
+    /// Every node has exactly one self loop.
+    public static let oneSelfLoopPerNode = GraphFeatures(rawValue: 1 << 3)
+    /// For every edge u→v the edge v→u is present too.
+    public static let symmetric = GraphFeatures(rawValue: 1 << 4)
+
+    /// Names for `info`, in bit order.
+    public static let names: [(GraphFeatures, String)] = [
+        (.sortedRows, "sorted-rows"), (.noDuplicateEdges, "no-duplicate-edges"), (.noSelfLoops, "no-self-loops"),
+        (.oneSelfLoopPerNode, "one-self-loop-per-node"), (.symmetric, "symmetric"),
+    ]
+}
+
+/// The sections a graph file may hold: name, allowed dtypes and shape in terms of N, M and free dims.
+///
+/// This table is the single source of truth for section names; `formats/graph.md` lists the same.
+public enum GraphSectionKind: String, CaseIterable, Sendable {
+    /// u64 [N+1]: CSR row offsets by destination; row v's incoming edges are `offsets[v]..<offsets[v+1]`.
+    case rowOffsets = "csr.offsets"
+    /// u32 or u64 [M]: the source node of each edge, grouped by destination.
+    case sources = "csr.sources"
+    /// f32, f16 or bf16 [N, F]: node features, row-major.
+    case nodeFeatures = "node.features"
+    /// f32, f16 or bf16 [M, E]: edge features in CSR order.
+    case edgeFeatures = "edge.features"
+    /// i32 [N]: class id per node, −1 where unlabelled.
+    case labels = "node.labels"
+    /// f32 [N, T]: per-task targets (multi-label 0/1 or regression), NaN where missing.
+    case targets = "node.targets"
+    /// u32 or u64 [K]: node ids of the training split.
+    case trainSplit = "split.train"
+    /// u32 or u64 [K]: node ids of the validation split.
+    case validSplit = "split.valid"
+    /// u32 or u64 [K]: node ids of the test split.
+    case testSplit = "split.test"
+    /// i64 [N]: each node's id in the input the graph was packed from.
+    case originalIDs = "node.original_ids"
+    /// u8 [B]: a UTF-8 JSON object describing where the graph came from (informational).
+    case metadata = "meta.json"
+
+    /// The dtypes this section may have.
+    public var allowedDTypes: [DType] {
+        switch self {
+        case .rowOffsets: [.uint64]
+        case .sources, .trainSplit, .validSplit, .testSplit: [.uint32, .uint64]
+        case .nodeFeatures, .edgeFeatures: [.float32, .float16, .bfloat16]
+        case .labels: [.int32]
+        case .targets: [.float32]
+        case .originalIDs: [.int64]
+        case .metadata: [.uint8]
+        }
+    }
+
+    /// Whether every graph file must have this section.
+    public var isRequired: Bool { self == .rowOffsets || self == .sources || self == .nodeFeatures }
+
+    /// The expected leading dimension and rank, given the file's node and edge counts.
+    /// `nil` leading dimension means any length (splits, metadata).
+    func expectedShape(nodes: UInt64, edges: UInt64) -> (rows: UInt64?, rank: Int) {
+        switch self {
+        case .rowOffsets: (nodes &+ 1, 1)
+        case .sources: (edges, 1)
+        case .nodeFeatures, .targets: (nodes, 2)
+        case .edgeFeatures: (edges, 2)
+        case .labels, .originalIDs: (nodes, 1)
+        case .trainSplit, .validSplit, .testSplit, .metadata: (nil, 1)
+        }
+    }
+}
+
+/// The three node splits, in the order OGB names them.
+public enum SplitName: String, CaseIterable, Sendable {
+    case train, valid, test
+
+    /// The section that stores this split.
+    public var section: GraphSectionKind {
+        switch self {
+        case .train: .trainSplit
+        case .valid: .validSplit
+        case .test: .testSplit
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/// The architecture stored in a model file: everything a reader needs to rebuild the forward pass.
+///
+/// Stored in the file's metadata document as JSON with snake_case keys (`formats/model.md`). Unknown keys
+/// are ignored by readers, so later minor versions can add options.
+public struct ModelArchitecture: Codable, Sendable, Equatable {
+    /// How the layers are connected.
+    public enum Family: String, Codable, Sendable, CaseIterable {
+        /// Grouped reversible blocks (PyG `GroupAddRev`), one weight set per layer.
+        case revgnn
+        /// Grouped reversible blocks sharing one weight set per group across all layers.
+        case wtRevgnn = "wt-revgnn"
+        /// Pre-activation residual blocks (PyG `DeepGCNLayer` `res+`).
+        case resgnn
+        /// Residual blocks sharing one weight set across all layers.
+        case wtResgnn = "wt-resgnn"
+        /// A deep-equilibrium GNN solved to a fixed point.
+        case deq
+    }
+
+    /// What the outputs mean.
+    public enum Task: String, Codable, Sendable {
+        /// One class per node: softmax over the outputs.
+        case multiClass = "multi-class"
+        /// Independent binary tasks per node: a sigmoid per output.
+        case multiLabel = "multi-label"
+        /// Real-valued targets: the outputs as they are.
+        case regression
+    }
+
+    /// The normalisation layer inside blocks.
+    public enum Norm: String, Codable, Sendable {
+        /// `torch.nn.BatchNorm1d` in eval mode (running statistics).
+        case batch
+        /// `torch.nn.LayerNorm` over each node's channels.
+        case layer
+        /// PyG `LayerNorm` in `graph` mode (statistics over all nodes and channels).
+        case graphLayer = "graph-layer"
+        case none
+    }
+
+    public var family: Family
+    /// Depth L: the number of blocks (1 for DEQ, whose depth is its iteration count).
+    public var layers: Int
+    /// Channel groups C of reversible blocks (1 for the other families).
+    public var groups: Int
+    /// Node features the model reads (F of the graph).
+    public var inputChannels: Int
+    /// Channels of the hidden state.
+    public var hiddenChannels: Int
+    /// Outputs per node: classes or tasks.
+    public var outputChannels: Int
+    /// Edge features the model reads (E of the graph); 0 when it reads none.
+    public var edgeChannels: Int
+    public var task: Task
+    public var norm: Norm
+    /// The activation between norm and conv; `relu` is the only one defined so far.
+    public var activation: String
+    public var conv: ConvSpec
+    /// Fixed-point solver settings, for DEQ models.
+    public var solver: SolverSpec?
+
+    public init(family: Family, layers: Int, groups: Int, inputChannels: Int, hiddenChannels: Int,
+                outputChannels: Int, edgeChannels: Int = 0, task: Task, norm: Norm, activation: String = "relu",
+                conv: ConvSpec, solver: SolverSpec? = nil) {
+        self.family = family
+        self.layers = layers
+        self.groups = groups
+        self.inputChannels = inputChannels
+        self.hiddenChannels = hiddenChannels
+        self.outputChannels = outputChannels
+        self.edgeChannels = edgeChannels
+        self.task = task
+        self.norm = norm
+        self.activation = activation
+        self.conv = conv
+        self.solver = solver
+    }
+
+    /// Checks the numbers are usable before any tensor is read.
+    public func validate() throws {
+        let limit = 1 << 24
+        for (name, value) in [("layers", layers), ("groups", groups), ("input_channels", inputChannels),
+                              ("hidden_channels", hiddenChannels), ("output_channels", outputChannels)] {
+            guard value >= 1, value <= limit else {
+                throw GNNError("architecture field \(name) is \(value); expected 1 to \(limit)")
+            }
+        }
+        guard edgeChannels >= 0, edgeChannels <= limit else {
+            throw GNNError("architecture field edge_channels is \(edgeChannels); expected 0 to \(limit)")
+        }
+        let reversible = family == .revgnn || family == .wtRevgnn
+        if reversible {
+            guard groups >= 2, hiddenChannels % groups == 0 else {
+                throw GNNError("a reversible model needs at least 2 groups that divide hidden_channels (groups \(groups), hidden \(hiddenChannels))")
+            }
+        } else if groups != 1 {
+            throw GNNError("groups is \(groups) but only reversible families use groups; set it to 1")
+        }
+        guard activation == "relu" else {
+            throw GNNError("activation \"\(activation)\" is not supported (only relu)")
+        }
+        if family == .deq, solver == nil {
+            throw GNNError("a deq model needs solver settings")
+        }
+    }
+}
+
+/// A graph convolution and its options, named as in PyTorch Geometric's constructors.
+///
+/// Options left `nil` take PyG's defaults for that convolution.
+public struct ConvSpec: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case gcn, sage, gat, gen
+    }
+
+    public var kind: Kind
+    /// GAT: attention heads.
+    public var heads: Int?
+    /// GAT: concatenate heads (else average).
+    public var concat: Bool?
+    /// GAT: leaky ReLU slope.
+    public var negativeSlope: Float?
+    /// GCN, GAT: add self loops.
+    public var addSelfLoops: Bool?
+    /// GCN: fill value 2 for self loops.
+    public var improved: Bool?
+    /// GCN: symmetric normalisation; SAGE: L2-normalise outputs.
+    public var normalize: Bool?
+    /// SAGE: add the root's own transform.
+    public var rootWeight: Bool?
+    /// SAGE: project neighbours before aggregating.
+    public var project: Bool?
+    /// Whether the conv has a bias.
+    public var bias: Bool?
+    /// GEN: aggregation (`softmax`, `softmax_sg`, `powermean`, `max`, `mean`, `add`); SAGE: `mean`.
+    public var aggr: String?
+    /// GEN: softmax temperature.
+    public var t: Float?
+    /// GEN: whether `t` is learned (stored as a tensor).
+    public var learnT: Bool?
+    /// GEN: power-mean exponent.
+    public var p: Float?
+    /// GEN: whether `p` is learned.
+    public var learnP: Bool?
+    /// GEN: message normalisation.
+    public var msgNorm: Bool?
+    /// GEN: whether the message-norm scale is learned.
+    public var learnMsgScale: Bool?
+    /// GEN: MLP expansion factor.
+    public var expansion: Int?
+    /// GEN: MLP depth.
+    public var numLayers: Int?
+    /// GEN: MLP norm (`batch`, `layer`, `none`).
+    public var mlpNorm: String?
+    /// GAT, GEN: edge feature dimension the conv reads.
+    public var edgeDim: Int?
+    /// GAT: residual connection inside the conv.
+    public var residual: Bool?
+
+    public init(kind: Kind) {
+        self.kind = kind
+    }
+}
+
+/// Fixed-point solver settings of a DEQ model.
+public struct SolverSpec: Codable, Sendable, Equatable {
+    public enum Method: String, Codable, Sendable, CaseIterable {
+        case picard, anderson, broyden
+    }
+
+    public var method: Method
+    /// Stop when the relative residual ‖f(z) − z‖ / (‖f(z)‖ + ε) is at most this.
+    public var tolerance: Float
+    public var maxIterations: Int
+    /// Anderson and Broyden: history length m.
+    public var memory: Int?
+    /// Picard and Anderson: damping τ.
+    public var damping: Float?
+    /// Anderson: Tikhonov regularisation λ.
+    public var regularization: Float?
+
+    public init(method: Method, tolerance: Float, maxIterations: Int, memory: Int? = nil,
+                damping: Float? = nil, regularization: Float? = nil) {
+        self.method = method
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+        self.memory = memory
+        self.damping = damping
+        self.regularization = regularization
+    }
+}

@@ -1,0 +1,95 @@
+import CZstd
+
+/// How a tensor's bytes are stored in a model file.
+public enum TensorEncoding: UInt8, Sendable, CustomStringConvertible {
+    /// The raw little-endian elements.
+    case raw = 0
+    /// Elements byte-shuffled by element size, then one zstd frame (with content size and checksum).
+    case shuffledZstd = 1
+    /// No bytes: the tensor is the tensor at table index `offset` (weight tying).
+    case alias = 2
+
+    public var description: String {
+        switch self {
+        case .raw: "raw"
+        case .shuffledZstd: "shuffle+zstd"
+        case .alias: "alias"
+        }
+    }
+}
+
+/// Byte shuffling and zstd compression of tensor data.
+///
+/// Shuffling groups the k-th byte of every element together (all exponents, then all mantissa bytes), which
+/// makes float weights far more compressible. The corresponding C functions are `ZSTD_compress2` and
+/// `ZSTD_decompressDCtx`.
+public enum TensorCodec {
+    /// `raw` with elements of `elementSize` bytes, byte-shuffled: output[j·n + i] = raw[i·k + j].
+    public static func shuffle(_ raw: UnsafeRawBufferPointer, elementSize k: Int) -> [UInt8] {
+        let n = raw.count / k
+        return [UInt8](unsafeUninitializedCapacity: raw.count) { out, count in
+            for j in 0..<k {
+                for i in 0..<n { out[j * n + i] = raw[i * k + j] }
+            }
+            count = raw.count
+        }
+    }
+
+    /// The inverse of `shuffle`.
+    public static func unshuffle(_ shuffled: UnsafeRawBufferPointer, elementSize k: Int,
+                                 into out: UnsafeMutableRawBufferPointer) {
+        let n = shuffled.count / k
+        for j in 0..<k {
+            for i in 0..<n { out[i * k + j] = shuffled[j * n + i] }
+        }
+    }
+
+    /// Shuffles and compresses `raw`; returns `nil` when that does not make it smaller.
+    public static func compress(_ raw: UnsafeRawBufferPointer, elementSize: Int, level: Int32) throws -> [UInt8]? {
+        guard !raw.isEmpty else { return nil }
+        let shuffled = shuffle(raw, elementSize: elementSize)
+        guard let context = ZSTD_createCCtx() else { throw GNNError("zstd could not allocate a compression context") }
+        defer { ZSTD_freeCCtx(context) }
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1)
+        let bound = ZSTD_compressBound(raw.count)
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = shuffled.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { ZSTD_compress2(context, $0.baseAddress, bound, input.baseAddress, input.count) }
+        }
+        if ZSTD_isError(written) != 0 {
+            throw GNNError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        guard written < raw.count else { return nil }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    /// Decompresses one zstd frame of exactly `rawLength` bytes and unshuffles it into `out`.
+    ///
+    /// The frame's declared content size is checked before anything is decompressed, so a damaged or
+    /// hostile frame cannot make the reader allocate or write more than the table says.
+    public static func decompress(_ stored: UnsafeRawBufferPointer, elementSize: Int,
+                                  into out: UnsafeMutableRawBufferPointer) throws {
+        let declared = ZSTD_getFrameContentSize(stored.baseAddress, stored.count)
+        guard declared == UInt64(out.count) else {
+            throw GNNError(declared >= ZSTD_CONTENTSIZE_ERROR
+                           ? "compressed data is not a valid zstd frame"
+                           : "compressed data declares \(declared) bytes but the table says \(out.count)")
+        }
+        guard let context = ZSTD_createDCtx() else { throw GNNError("zstd could not allocate a decompression context") }
+        defer { ZSTD_freeDCtx(context) }
+        var shuffled = [UInt8](repeating: 0, count: out.count)
+        let produced = shuffled.withUnsafeMutableBytes {
+            ZSTD_decompressDCtx(context, $0.baseAddress, out.count, stored.baseAddress, stored.count)
+        }
+        if ZSTD_isError(produced) != 0 {
+            throw GNNError("compressed data is damaged: zstd says \(String(cString: ZSTD_getErrorName(produced)))")
+        }
+        guard produced == out.count else {
+            throw GNNError("compressed data decompresses to \(produced) bytes, expected \(out.count)")
+        }
+        shuffled.withUnsafeBytes { unshuffle($0, elementSize: elementSize, into: out) }
+    }
+}
