@@ -44,6 +44,11 @@ public final class MappedFile: @unchecked Sendable {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 
+    /// Calls `body` with the bytes, keeping the mapping alive until it returns.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
+
     /// Advises the kernel that the byte range will be read sequentially soon (e.g. before verifying).
     public func adviseSequential() {
         if let base = bytes.baseAddress {

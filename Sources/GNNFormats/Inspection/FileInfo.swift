@@ -1,0 +1,233 @@
+import Foundation
+
+/// What `gnn-serve info` reports about a graph or model file, ready to print as text or JSON.
+public enum FileInfo: Encodable, Sendable {
+    case graph(GraphInfo)
+    case model(ModelInfo)
+
+    /// Opens `path`, recognised by its magic, and summarises it. With `verify`, also runs the structural
+    /// checks and all checksums (graphs) or decodes every tensor (models).
+    public static func inspect(_ path: String, verify: Bool) throws -> FileInfo {
+        let kind: FileKind
+        do {
+            kind = try MappedFile(path: path).withBytes { try FileKind.detect($0) }
+        } catch let error as GNNError {
+            throw error.located(at: path)
+        }
+        switch kind {
+        case .graph: return .graph(try GraphInfo(GraphFile(path: path), verify: verify))
+        case .model: return .model(try ModelInfo(ModelFile(path: path), verify: verify))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .graph(let info): try info.encode(to: encoder)
+        case .model(let info): try info.encode(to: encoder)
+        }
+    }
+
+    /// Pretty, stable JSON.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Human-readable lines.
+    public var text: String {
+        switch self {
+        case .graph(let info): info.text
+        case .model(let info): info.text
+        }
+    }
+}
+
+/// A summary of a graph file.
+public struct GraphInfo: Encodable, Sendable {
+    public struct Section: Encodable, Sendable {
+        public var name: String
+        public var dtype: String
+        public var shape: [UInt64]
+        public var offset: UInt64
+        public var bytes: UInt64
+        public var checksum: String
+    }
+
+    public var kind = "graph"
+    public var path: String
+    public var version: String
+    public var fileBytes: Int
+    public var nodes: Int
+    public var edges: Int
+    public var nodeFeatures: Int
+    public var nodeFeatureDtype: String
+    public var edgeFeatures: Int
+    public var sourceIndexDtype: String
+    public var labels: String
+    public var splits: [String: Int]
+    public var properties: [String]
+    public var sections: [Section]
+    /// The `meta.json` section, if present, as stored.
+    public var packMetadata: String?
+    /// Present only with `--verify`.
+    public var verification: GraphStructureReport?
+
+    init(_ graph: GraphFile, verify: Bool) throws {
+        path = graph.path
+        version = graph.preamble.version.description
+        fileBytes = Int(graph.sections.last.map { $0.offset + $0.length } ?? 0)
+        nodes = graph.nodeCount
+        edges = graph.edgeCount
+        nodeFeatures = graph.featureCount
+        nodeFeatureDtype = graph.section(.nodeFeatures)!.dtype.description
+        edgeFeatures = graph.edgeFeatureCount
+        sourceIndexDtype = graph.section(.sources)!.dtype.description
+        if graph.labels != nil {
+            labels = "class ids"
+        } else if let targets = graph.targets {
+            labels = "\(targets.columns) targets"
+        } else {
+            labels = "none"
+        }
+        var splits: [String: Int] = [:]
+        for split in SplitName.allCases { if let ids = graph.split(split) { splits[split.rawValue] = ids.count } }
+        self.splits = splits
+        properties = GraphFeatures.names.filter { graph.features.contains($0.0) }.map(\.1)
+        sections = graph.sections.map {
+            Section(name: $0.name, dtype: $0.dtype.description, shape: $0.shape, offset: $0.offset, bytes: $0.length,
+                    checksum: String($0.checksum, radix: 16).leftPadded(to: 16))
+        }
+        packMetadata = graph.metadataJSON
+        if verify {
+            verification = try graph.verifyStructure()
+            try graph.verifyChecksums()
+        }
+    }
+
+    var text: String {
+        var lines = [
+            "\(path): gnn-serve graph, format \(version), \(ByteCount(fileBytes))",
+            "  nodes        \(nodes)",
+            "  edges        \(edges) (CSR by destination, \(sourceIndexDtype) sources)",
+            "  features     \(nodeFeatures) per node (\(nodeFeatureDtype))" + (edgeFeatures > 0 ? ", \(edgeFeatures) per edge" : ""),
+            "  labels       \(labels)",
+        ]
+        if !splits.isEmpty {
+            lines.append("  splits       " + SplitName.allCases.compactMap { s in splits[s.rawValue].map { "\(s.rawValue) \($0)" } }.joined(separator: ", "))
+        }
+        if !properties.isEmpty { lines.append("  properties   " + properties.joined(separator: ", ")) }
+        lines.append("  sections")
+        for section in sections {
+            let shape = section.shape.map(String.init).joined(separator: " × ")
+            lines.append("    \(section.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(section.dtype.padding(toLength: 5, withPad: " ", startingAt: 0)) [\(shape)]  \(ByteCount(Int(section.bytes)))")
+        }
+        if let verification {
+            lines.append("  verified     structure and checksums OK")
+            lines.append("    isolated nodes \(verification.isolatedNodes), max in-degree \(verification.maxInDegree), self loops \(verification.selfLoops)")
+            if verification.nonFiniteNodeFeatures > 0 || verification.nonFiniteEdgeFeatures > 0 {
+                lines.append("    warning: \(verification.nonFiniteNodeFeatures) node-feature and \(verification.nonFiniteEdgeFeatures) edge-feature values are NaN or infinite")
+            }
+        } else {
+            lines.append("  (header and table checked; --verify checks structure and checksums)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A summary of a model file.
+public struct ModelInfo: Encodable, Sendable {
+    public struct Tensor: Encodable, Sendable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var encoding: String
+        public var storedBytes: UInt64
+        public var rawBytes: UInt64
+        /// For aliases: the tensor whose data this one shares.
+        public var aliasOf: String?
+        public var buffer: Bool
+    }
+
+    public var kind = "model"
+    public var path: String
+    public var version: String
+    public var fileBytes: Int
+    public var metadata: ModelMetadata
+    public var tensorBytesRaw: UInt64
+    public var tensorBytesStored: UInt64
+    public var tensors: [Tensor]
+    public var verified: Bool
+
+    init(_ model: ModelFile, verify: Bool) throws {
+        path = model.path
+        version = model.preamble.version.description
+        fileBytes = model.fileLength
+        metadata = model.metadata
+        tensors = model.tensors.map { t in
+            Tensor(name: t.name, dtype: t.dtype.description, shape: t.shape, encoding: t.encoding.description,
+                   storedBytes: t.storedLength, rawBytes: t.rawLength,
+                   aliasOf: t.encoding == .alias ? model.storage(of: t).name : nil, buffer: t.isBuffer)
+        }
+        let stored = model.tensors.filter { $0.encoding != .alias }
+        tensorBytesRaw = stored.reduce(0) { $0 + $1.rawLength }
+        tensorBytesStored = stored.reduce(0) { $0 + $1.storedLength }
+        if verify { try model.verify() }
+        verified = verify
+    }
+
+    var text: String {
+        let a = metadata.architecture
+        var conv = a.conv.kind.rawValue
+        if let heads = a.conv.heads { conv += ", \(heads) heads" }
+        if let aggr = a.conv.aggr { conv += ", aggr \(aggr)" }
+        var lines = [
+            "\(path): gnn-serve model, format \(version), \(ByteCount(fileBytes))",
+            "  name         \(metadata.name ?? "(none)")",
+            "  family       \(a.family.rawValue), \(a.layers) layers" + (a.groups > 1 ? ", \(a.groups) groups" : ""),
+            "  conv         \(conv)",
+            "  channels     \(a.inputChannels) in → \(a.hiddenChannels) hidden → \(a.outputChannels) out" + (a.edgeChannels > 0 ? ", \(a.edgeChannels) per edge" : ""),
+            "  norm         \(a.norm.rawValue), activation \(a.activation)",
+            "  task         \(a.task.rawValue)",
+        ]
+        if let solver = a.solver {
+            lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance), max \(solver.maxIterations) iterations" + (solver.memory.map { ", memory \($0)" } ?? ""))
+        }
+        lines += [
+            "  parameters   \(metadata.parameterCount)",
+            "  tensors      \(tensors.count) (\(tensors.filter { $0.aliasOf != nil }.count) shared), \(ByteCount(Int(tensorBytesRaw))) raw → \(ByteCount(Int(tensorBytesStored))) stored",
+            "  producer     \(metadata.producer)" + (metadata.createdAt.map { ", \($0)" } ?? ""),
+        ]
+        if let framework = metadata.sourceFramework { lines.append("  source       \(framework)") }
+        for (key, value) in (metadata.training ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("  training     \(key): \(value)")
+        }
+        if let names = metadata.classNames { lines.append("  classes      \(names.joined(separator: ", "))") }
+        lines.append("  tensors")
+        for t in tensors {
+            let shape = t.shape.map(String.init).joined(separator: " × ")
+            let storage = t.aliasOf.map { "= \($0)" } ?? "\(t.encoding) \(ByteCount(Int(t.storedBytes)))"
+            lines.append("    \(t.name) \(t.dtype) [\(shape)] \(storage)" + (t.buffer ? " (buffer)" : ""))
+        }
+        lines.append(verified ? "  verified     every tensor decoded, checksums OK" : "  (header, metadata and table checked; --verify decodes every tensor)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A byte count shown with a binary unit: `12.3 MiB`.
+public struct ByteCount: CustomStringConvertible, Sendable {
+    public var bytes: Int
+    public init(_ bytes: Int) { self.bytes = bytes }
+
+    public var description: String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f", value) + " " + units[unit]
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import GNNFormats
+import GNNImport
+
+extension SelfLoopMode: ExpressibleByArgument {}
+extension DuplicateMode: ExpressibleByArgument {}
+
+/// `gnn-serve pack`: turn an input graph into a memory-mappable graph file.
+struct PackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Pack a graph into a memory-mappable graph file (CSR by destination).",
+        discussion: """
+            INPUT is recognised by its content:
+              - a NumPy .npz with edge_index (2 × M), x (N × F), and optionally edge_attr (M × E), y ([N] class \
+            ids or [N, T] targets), train_mask/val_mask/test_mask or train_idx/val_idx/test_idx, node_ids;
+              - a directory in OGB's raw layout: raw/edge.csv.gz, raw/node-feat.csv.gz, optionally \
+            raw/edge-feat.csv.gz, raw/node-label.csv.gz, split/NAME/{train,valid,test}.csv.gz;
+              - a CSV/TSV edge list (one "source destination" pair per line) with --features FILE.npy.
+
+            Each row of the output is sorted by source. Self loops and repeated edges are handled as the \
+            options say and always reported. The output appears only when complete: an interrupted pack \
+            leaves no file behind.
+            """)
+
+    @Argument(help: "The input graph: .npz file, OGB data set directory, or CSV/TSV edge list.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "The graph file to write (by convention *.bin).")
+    var output: String
+
+    @Option(help: "Node features for an edge-list input: an N × F .npy array.")
+    var features: String?
+
+    @Flag(help: "Add the reverse of every edge (as PyG's to_undirected; combine with --duplicates remove to match it exactly).")
+    var undirected = false
+
+    @Option(help: "Self loops: keep them as given, remove all, or add (exactly one per node).")
+    var selfLoops: SelfLoopMode = .keep
+
+    @Option(help: "Repeated edges: keep every copy, or remove all but the first.")
+    var duplicates: DuplicateMode = .keep
+
+    @Option(help: "Storage type of node and edge features: f32, f16 or bf16.")
+    var featureDtype: String = "f32"
+
+    @Flag(help: "Do not show progress.")
+    var quiet = false
+
+    func validate() throws {
+        guard let dtype = DType(name: featureDtype), dtype.isFloatingPoint else {
+            throw ValidationError("--feature-dtype must be f32, f16 or bf16, not '\(featureDtype)'")
+        }
+    }
+
+    func run() throws {
+        let progress = TerminalProgress.make(quiet: quiet)
+        defer { progress?.finish() }
+        let graph = try GraphPacker.readInput(input, featuresPath: features, progress: progress)
+        let options = PackOptions(
+            adjacency: AdjacencyOptions(undirected: undirected, selfLoops: selfLoops, duplicates: duplicates),
+            featureDType: DType(name: featureDtype)!)
+        let report = try GraphPacker.pack(graph, to: output, options: options, source: input, progress: progress)
+        progress?.finish()
+        guard !quiet else { return }
+        let edges = report.edges
+        var notes: [String] = []
+        if edges.reverseEdgesAdded > 0 { notes.append("\(edges.reverseEdgesAdded) reverse edges added") }
+        if edges.selfLoopsInInput > 0 {
+            notes.append("\(edges.selfLoopsInInput) self loops in input" + (edges.selfLoopsRemoved > 0 ? " (removed)" : " (kept)"))
+        }
+        if edges.selfLoopsAdded > 0 { notes.append("\(edges.selfLoopsAdded) self loops added") }
+        if edges.duplicatesFound > 0 {
+            notes.append("\(edges.duplicatesFound) repeated edges" + (edges.duplicatesRemoved > 0 ? " removed" : " kept (--duplicates remove drops them)"))
+        }
+        CommandLineOutput.writeError("packed \(report.nodes) nodes, \(edges.inputEdges) → \(edges.outputEdges) edges, "
+            + "\(report.nodeFeatures) features per node" + (report.edgeFeatures > 0 ? ", \(report.edgeFeatures) per edge" : "")
+            + " into \(output) (\(ByteCount(Int(report.fileBytes))))")
+        if !notes.isEmpty { CommandLineOutput.writeError("  " + notes.joined(separator: "; ")) }
+        if report.nonFiniteNodeFeatures + report.nonFiniteEdgeFeatures > 0 {
+            CommandLineOutput.writeError("warning: \(report.nonFiniteNodeFeatures) node-feature and \(report.nonFiniteEdgeFeatures) edge-feature values are NaN or infinite; they were kept as they are")
+        }
+    }
+}

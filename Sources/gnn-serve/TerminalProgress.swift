@@ -1,0 +1,38 @@
+import Foundation
+import GNNImport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shows progress on stderr as one rewritten line, only when stderr is a terminal and not `--quiet`.
+final class TerminalProgress: ProgressSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastDraw = Date.distantPast
+    private var lastStage = ""
+    private let start = Date()
+
+    /// A sink for `quiet` runs, or `nil` when nothing should be shown.
+    static func make(quiet: Bool) -> TerminalProgress? {
+        quiet || isatty(STDERR_FILENO) == 0 ? nil : TerminalProgress()
+    }
+
+    func report(_ stage: String, _ fraction: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard stage != lastStage || now.timeIntervalSince(lastDraw) >= 0.1 || fraction >= 1 else { return }
+        lastDraw = now
+        lastStage = stage
+        let elapsed = now.timeIntervalSince(start)
+        var line = String(format: "\r%@ %3.0f%%  %.1fs", stage, min(max(fraction, 0), 1) * 100, elapsed)
+        if fraction > 0.02 && fraction < 1 {
+            line += String(format: "  (ETA %.0fs)", elapsed / fraction * (1 - fraction))
+        }
+        CommandLineOutput.writeRaw(line + "\u{1B}[K")
+    }
+
+    /// Clears the progress line.
+    func finish() {
+        CommandLineOutput.writeRaw("\r\u{1B}[K")
+    }
+}
