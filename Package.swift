@@ -47,6 +47,10 @@ let package = Package(
             dependencies: ["GNNFormats", "GNNImport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
 
+
+        .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats"]),
+        .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["GNNFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

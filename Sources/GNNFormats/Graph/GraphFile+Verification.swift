@@ -71,7 +71,7 @@ extension GraphFile {
 
     /// Recomputes every section's XXH3-64 and checks the padding between sections is zero.
     public func verifyChecksums() throws {
-        var previousEnd = UInt64(GraphFormat.headerSize + sections.count * GraphFormat.entrySize)
+        var previousEnd = tableEnd
         for section in sections {
             let padding = UnsafeRawBufferPointer(rebasing: fileBytes[Int(previousEnd)..<Int(section.offset)])
             guard padding.allSatisfy({ $0 == 0 }) else {

@@ -23,6 +23,8 @@ public final class GraphFile: @unchecked Sendable {
 
     private let file: MappedFile
     var fileBytes: UnsafeRawBufferPointer { file.bytes }
+    /// Where the section table ends; the first section starts at the next 4096-byte boundary.
+    let tableEnd: UInt64
 
     /// Maps the file and checks its header and section table; the arrays are not read.
     public init(path: String) throws {
@@ -36,6 +38,7 @@ public final class GraphFile: @unchecked Sendable {
             nodeCount = try Checked.int(header.nodeCount, "node count")
             edgeCount = try Checked.int(header.edgeCount, "edge count")
             sections = try GraphFile.readTable(bytes, header: header)
+            tableEnd = header.tableOffset + UInt64(header.sectionCount) * UInt64(header.entrySize)
         } catch let error as GNNError {
             throw error.located(at: path)
         }

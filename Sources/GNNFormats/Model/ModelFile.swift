@@ -16,6 +16,8 @@ public final class ModelFile: @unchecked Sendable {
     public var fileLength: Int { file.bytes.count }
 
     private let file: MappedFile
+    /// Where the tensor table (entries and name pool) ends; tensor data follows, 64-byte aligned.
+    private let tableEnd: Int
     private let indexByName: [String: Int]
 
     /// Maps the file and checks its header, metadata, tensor table and layout; tensor data is checked when
@@ -35,6 +37,7 @@ public final class ModelFile: @unchecked Sendable {
             }
             metadata = try ModelFile.readMetadata(bytes, header: header)
             tensors = try ModelFile.readTable(bytes, header: header)
+            tableEnd = Int(header.tableOffset + header.tableLength)
             indexByName = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
             let counted = tensors.filter { !$0.isBuffer && $0.encoding != .alias }.reduce(0) { $0 + $1.elementCount }
             guard counted == metadata.parameterCount else {
@@ -88,9 +91,17 @@ public final class ModelFile: @unchecked Sendable {
         return raw
     }
 
-    /// Decodes every tensor once, checking checksums and compressed frames.
+    /// Decodes every tensor once, checking checksums, compressed frames and the zero padding between tensors.
     public func verify() throws {
-        for tensor in tensors where tensor.encoding != .alias { _ = try decodedBytes(tensor) }
+        var previousEnd = tableEnd
+        for tensor in tensors where tensor.encoding != .alias {
+            if !file.bytes[previousEnd..<Int(tensor.offset)].allSatisfy({ $0 == 0 }) {
+                throw GNNError("padding before tensor \"\(tensor.name)\" (bytes \(previousEnd)..<\(tensor.offset)) is not zero",
+                               in: path, fix: "the file is damaged; export it again")
+            }
+            _ = try decodedBytes(tensor)
+            previousEnd = Int(tensor.offset + tensor.storedLength)
+        }
     }
 
     // MARK: Parsing
@@ -115,6 +126,9 @@ public final class ModelFile: @unchecked Sendable {
         let metadataEnd = header.metadataOffset + header.metadataLength
         guard header.tableOffset == (try Checked.alignUp(metadataEnd, to: 8)) else {
             throw GNNError("tensor table starts at byte \(header.tableOffset), expected \(try Checked.alignUp(metadataEnd, to: 8))")
+        }
+        guard bytes[Int(metadataEnd)..<Int(header.tableOffset)].allSatisfy({ $0 == 0 }) else {
+            throw GNNError("padding between metadata and tensor table (bytes \(metadataEnd)..<\(header.tableOffset)) is not zero")
         }
         guard header.tensorCount <= ModelFormat.maxTensors else {
             throw GNNError("tensor count \(header.tensorCount) exceeds the limit of \(ModelFormat.maxTensors)")
