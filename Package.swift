@@ -50,7 +50,7 @@ let package = Package(
 
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats"]),
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["GNNFormats"]),
+        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "GNNFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

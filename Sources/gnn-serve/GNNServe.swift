@@ -22,6 +22,7 @@ struct GNNServe: ParsableCommand {
 
     /// Runs the command, mapping failures to the documented exit codes: 1 for bad input, 2 for usage.
     static func main() {
+        InterruptCleanup.install()
         do {
             var command = try parseAsRoot()
             try command.run()

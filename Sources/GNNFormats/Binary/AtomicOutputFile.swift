@@ -29,12 +29,13 @@ public final class AtomicOutputFile {
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         temporaryPath = "\(directory).\(name).tmp-\(getpid())"
+        InterruptCleanup.shared.register(temporaryPath)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
+            InterruptCleanup.shared.unregister(temporaryPath)
             throw GNNError("cannot create output file: \(systemReason(errno))", in: path,
                            fix: "check that the directory exists and is writable")
         }
-        InterruptCleanup.shared.register(temporaryPath)
     }
 
     deinit {
@@ -85,9 +86,17 @@ public final class AtomicOutputFile {
     }
 }
 
-/// Removes registered temporary files when the process is interrupted (SIGINT, SIGTERM, SIGHUP).
-final class InterruptCleanup: @unchecked Sendable {
+/// Removes registered temporary files when the process is interrupted (SIGINT, SIGTERM, SIGHUP), then
+/// exits with status 128 + the signal number, as a shell reports a signal death.
+public final class InterruptCleanup: @unchecked Sendable {
     static let shared = InterruptCleanup()
+
+    /// Installs the signal handlers now, so that no output file can be created before they are in place.
+    /// Command-line tools call this first thing.
+    public static func install() {
+        _ = shared
+    }
+
     private let paths = Mutex<Set<String>>([])
     private let sources: [any DispatchSourceSignal]
 

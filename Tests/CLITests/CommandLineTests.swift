@@ -1,0 +1,131 @@
+import Foundation
+import XCTest
+
+/// Runs the built `gnn-serve` as a user would and checks exit codes, stdout and the one-line errors.
+final class CommandLineTests: XCTestCase {
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("gnn-serve").path
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let fixtures = repository + "/Tests/GNNImportTests/Fixtures"
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func temporary(_ name: String) -> String {
+        NSTemporaryDirectory() + "cli-\(UUID().uuidString)-\(name)"
+    }
+
+    private func assertOneLineError(_ result: Result, status: Int32, contains fragment: String,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(fragment), "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+    }
+
+    func testPackThenInfoOnTheSample() throws {
+        let output = temporary("csbm.bin")
+        let pack = try Self.run(["pack", Self.repository + "/samples/csbm.npz", "-o", output])
+        XCTAssertEqual(pack.status, 0, pack.stderr)
+        XCTAssertTrue(pack.stderr.contains("packed 600 nodes, 4700 → 4700 edges, 16 features per node"), pack.stderr)
+        let info = try Self.run(["info", output, "--verify"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("nodes        600"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("structure and checksums OK"), info.stdout)
+        let json = try Self.run(["info", output, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["nodes"] as? Int, 600)
+        XCTAssertEqual(object["edges"] as? Int, 4700)
+        XCTAssertEqual(object["kind"] as? String, "graph")
+    }
+
+    func testPackReportsWhatItDidToEdges() throws {
+        let result = try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("s.bin"),
+                                   "--self-loops", "remove", "--duplicates", "remove"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("6 → 4 edges"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("1 self loops in input (removed)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("1 repeated edges removed"), result.stderr)
+        XCTAssertTrue(try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("q.bin"), "--quiet"]).stderr.isEmpty)
+    }
+
+    func testBadFilesExitOneWithOneLine() throws {
+        assertOneLineError(try Self.run(["info", "/nonexistent.bin"]), status: 1, contains: "No such file or directory")
+        assertOneLineError(try Self.run(["info", Self.fixtures + "/small.npz"]), status: 1, contains: "zip archive")
+        assertOneLineError(try Self.run(["pack", Self.fixtures + "/bad_index.npz", "-o", temporary("b.bin")]),
+                           status: 1, contains: "edge 1 has source 7")
+        assertOneLineError(try Self.run(["pack", Self.fixtures + "/not_ogb", "-o", temporary("b.bin")]),
+                           status: 1, contains: "not in OGB's layout")
+        let truncated = temporary("t.bin")
+        XCTAssertEqual(try Self.run(["pack", Self.fixtures + "/small.npz", "-o", truncated]).status, 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: truncated))
+        try bytes.prefix(5000).write(to: URL(fileURLWithPath: truncated))
+        assertOneLineError(try Self.run(["info", truncated]), status: 1, contains: "truncated")
+    }
+
+    func testUsageErrorsExitTwoWithOneLine() throws {
+        assertOneLineError(try Self.run(["pack"]), status: 2, contains: "Missing expected argument")
+        assertOneLineError(try Self.run(["pack", "x.npz", "-o", "y.bin", "--feature-dtype", "f64"]), status: 2, contains: "--feature-dtype")
+        assertOneLineError(try Self.run(["pack", "x.npz", "-o", "y.bin", "--self-loops", "sometimes"]), status: 2, contains: "sometimes")
+        assertOneLineError(try Self.run(["frobnicate"]), status: 2, contains: "frobnicate")
+    }
+
+    func testHelpAndVersionExitZero() throws {
+        let help = try Self.run(["pack", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--self-loops"))
+        XCTAssertEqual(try Self.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0.1.0")
+    }
+
+    /// A pack stopped by SIGTERM midway leaves neither the output nor its temporary file.
+    func testInterruptedPackLeavesNoFile() throws {
+        let directory = temporary("interrupt")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let edges = directory + "/edges.csv"
+        var text = ""
+        text.reserveCapacity(20_000_000)
+        for i in 0..<2_000_000 { text += "\(i % 1000),\((i * 7) % 1000)\n" }
+        try text.write(toFile: edges, atomically: false, encoding: .utf8)
+        let output = directory + "/out.bin"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["pack", edges, "--features", Self.repository + "/Tests/CLITests/Fixtures/features1000.npy", "-o", output]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the temporary output exists (parsing is done and writing has begun), then stop it.
+        let deadline = Date().addingTimeInterval(60)
+        var sawTemporary = false
+        while process.isRunning && Date() < deadline {
+            if (try FileManager.default.contentsOfDirectory(atPath: directory)).contains(where: { $0.contains(".tmp-") }) {
+                sawTemporary = true
+                break
+            }
+            usleep(200)
+        }
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertTrue(sawTemporary, "pack finished before it could be interrupted; make the input larger")
+        XCTAssertEqual(process.terminationStatus, 128 + SIGTERM)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["edges.csv"])
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GNNFormats
+import GNNImport
+import XCTest
+
+/// Packs the fixtures of `Fixtures/make_fixtures.py`; every expected array below is worked out by hand.
+final class PackTests: XCTestCase {
+    static let fixtures = Bundle.module.resourcePath! + "/Fixtures"
+
+    private func pack(_ name: String, features: String? = nil, _ options: PackOptions = PackOptions()) throws -> GraphFile {
+        let input = try GraphPacker.readInput(Self.fixtures + "/" + name, featuresPath: features.map { Self.fixtures + "/" + $0 }, progress: nil)
+        let output = NSTemporaryDirectory() + "pack-\(UUID().uuidString).bin"
+        _ = try GraphPacker.pack(input, to: output, options: options, source: name)
+        let graph = try GraphFile(path: output)
+        try graph.verifyStructure()
+        try graph.verifyChecksums()
+        return graph
+    }
+
+    private func sources(_ graph: GraphFile) -> [Int] { (0..<graph.edgeCount).map { graph.sources[$0] } }
+
+    private func edgeFeatures(_ graph: GraphFile) -> [Float] {
+        let matrix = graph.edgeFeatures!
+        var values = [Float](repeating: 0, count: matrix.rows * matrix.columns)
+        matrix.copyRows(0..<matrix.rows, into: &values)
+        return values
+    }
+
+    private func nodeFeatures(_ graph: GraphFile) -> [Float] {
+        var values = [Float](repeating: 0, count: graph.nodeCount * graph.featureCount)
+        graph.nodeFeatures.copyRows(0..<graph.nodeCount, into: &values)
+        return values
+    }
+
+    /// Keep everything: rows by destination, sorted by source, repeats in input order.
+    func testNpzKeepsEdgesAsGiven() throws {
+        let graph = try pack("small.npz")
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 4, 5, 6, 6])
+        XCTAssertEqual(sources(graph), [4, 0, 0, 2, 1, 3])
+        XCTAssertEqual(edgeFeatures(graph), [50, 10, 30, 20, 60, 40])
+        XCTAssertEqual(nodeFeatures(graph), (0..<10).map(Float.init))
+        XCTAssertEqual(Array(graph.labels!), [0, 1, 2, 1, 0])
+        XCTAssertEqual((0..<2).map { graph.split(.train)![$0] }, [0, 1])
+        XCTAssertEqual(graph.split(.valid)![0], 2)
+        XCTAssertEqual((0..<2).map { graph.split(.test)![$0] }, [3, 4])
+        XCTAssertFalse(graph.features.contains(.noDuplicateEdges))
+        XCTAssertFalse(graph.features.contains(.noSelfLoops))
+    }
+
+    func testRemovingDuplicatesAndSelfLoops() throws {
+        let graph = try pack("small.npz", PackOptions(adjacency: AdjacencyOptions(selfLoops: .remove, duplicates: .remove)))
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 3, 4, 4, 4])
+        XCTAssertEqual(sources(graph), [4, 0, 2, 1])
+        XCTAssertEqual(edgeFeatures(graph), [50, 10, 20, 60])
+        XCTAssertTrue(graph.features.isSuperset(of: [.noDuplicateEdges, .noSelfLoops, .sortedRows]))
+    }
+
+    /// Undirected: each edge in both directions, then repeats dropped keeping the lowest input edge.
+    func testUndirectedAsToUndirectedGivesIt() throws {
+        let graph = try pack("small.npz", PackOptions(adjacency: AdjacencyOptions(undirected: true, selfLoops: .remove, duplicates: .remove)))
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 2, 4, 5, 5, 6])
+        XCTAssertEqual(sources(graph), [1, 4, 0, 2, 1, 0])
+        XCTAssertEqual(edgeFeatures(graph), [10, 50, 10, 20, 20, 50])
+    }
+
+    /// One self loop per node; its edge features are the mean of the node's other incoming edges (0 if none).
+    func testAddingSelfLoopsFillsEdgeFeaturesWithTheMean() throws {
+        let graph = try pack("small.npz", PackOptions(adjacency: AdjacencyOptions(selfLoops: .add)))
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 2, 6, 8, 9, 10])
+        XCTAssertEqual(sources(graph), [0, 4, 0, 0, 1, 2, 1, 2, 3, 4])
+        XCTAssertEqual(edgeFeatures(graph), [50, 50, 10, 30, 20, 20, 60, 60, 0, 0])
+        XCTAssertTrue(graph.features.contains(.oneSelfLoopPerNode))
+    }
+
+    func testHalfPrecisionFeatures() throws {
+        let graph = try pack("small.npz", PackOptions(featureDType: .bfloat16))
+        XCTAssertEqual(graph.section(.nodeFeatures)?.dtype, .bfloat16)
+        XCTAssertEqual(nodeFeatures(graph), (0..<10).map(Float.init))   // small integers are exact in bf16
+    }
+
+    func testFortranOrderArraysAndTargets() throws {
+        let graph = try pack("fortran.npz")
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 2, 3])
+        XCTAssertEqual(sources(graph), [2, 0, 1])
+        XCTAssertEqual(nodeFeatures(graph), [1, 2, 3, 4, 5, 6])
+        var targets = [Float](repeating: 0, count: 6)
+        graph.targets!.copyRows(0..<3, into: &targets)
+        XCTAssertEqual(targets, [1, 0, 0, 1, 1, 1])
+        XCTAssertNil(graph.labels)
+    }
+
+    func testOGBLayout() throws {
+        let graph = try pack("ogb")
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 2, 3])
+        XCTAssertEqual(sources(graph), [2, 0, 1])
+        XCTAssertEqual(edgeFeatures(graph), [3, 1, 2])
+        XCTAssertEqual(nodeFeatures(graph), [0.5, 1.5, -2, 0.3, 7, 8])
+        XCTAssertEqual(Array(graph.labels!), [2, 0, 1])
+        XCTAssertEqual(graph.split(.train)?.count, 2)
+        XCTAssertEqual(graph.split(.test)?.count, 0)
+    }
+
+    func testEdgeListWithFeatures() throws {
+        let graph = try pack("edges.tsv", features: "features.npy")
+        XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 3, 3])
+        XCTAssertEqual(sources(graph), [1, 0, 2])
+    }
+
+    func testBadInputsGiveOneClearLine() {
+        func attempt(_ name: String, features: String? = nil) throws {
+            _ = try pack(name, features: features)
+        }
+        assertGNNError("edge 1 has source 7, not a node id (0..<5)") { try attempt("bad_index.npz") }
+        assertGNNError("has no array \"x\"") { try attempt("missing_x.npz") }
+        assertGNNError("edge features have 3 rows but there are 2 edges") { try attempt("edge_rows.npz") }
+        assertGNNError("the graph has no nodes") { try attempt("empty.npz") }
+        assertGNNError("edge_index has a float dtype") { try attempt("float_index.npz") }
+        assertGNNError("expected 2 × M") { try attempt("transposed.npz") }
+        assertGNNError("truncated.npz") { try attempt("truncated.npz") }
+        assertGNNError("not in OGB's layout: raw/edge.csv.gz is missing") { try attempt("not_ogb") }
+        assertGNNError("pass --features") { try attempt("edges.tsv") }
+        assertGNNError("does not exist") { try attempt("no-such-file.npz") }
+        assertGNNError("a single .npy array") { try attempt("features.npy") }
+    }
+
+    func testPackRefusesToReplaceWhenAskedNotTo() throws {
+        let input = try GraphPacker.readInput(Self.fixtures + "/small.npz", featuresPath: nil, progress: nil)
+        let output = NSTemporaryDirectory() + "exists-\(UUID().uuidString).bin"
+        FileManager.default.createFile(atPath: output, contents: Data([1, 2, 3]))
+        assertGNNError("already exists") {
+            try GraphPacker.pack(input, to: output, options: PackOptions(overwrite: false), source: "small.npz")
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: output), Data([1, 2, 3]))
+    }
+}
+
+func assertGNNError<T>(_ fragment: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) {
+    do {
+        _ = try body()
+        XCTFail("expected an error containing \"\(fragment)\"", file: file, line: line)
+    } catch let error as GNNError {
+        XCTAssertTrue(error.description.contains(fragment), "\"\(error.description)\" lacks \"\(fragment)\"", file: file, line: line)
+        XCTAssertFalse(error.description.contains("\n"), file: file, line: line)
+    } catch {
+        XCTFail("unexpected error type \(error)", file: file, line: line)
+    }
+}
