@@ -162,3 +162,36 @@ final class ModelFileTests: XCTestCase {
         assertGNNError("already exists") { try writer.write(to: path, overwrite: false) }
     }
 }
+
+/// Hostile tables found by reading the reader: each must be a clean error, never a trap.
+final class HostileModelFileTests: XCTestCase {
+    func testMetadataEndingAtEndOfFileIsACleanError() throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
+        let metadataEnd = 128 + Int(load(UInt64.self, at: 40, in: bytes))
+        XCTAssertNotEqual(metadataEnd % 8, 0, "the fixture's metadata must end off an 8-byte boundary for this test")
+        bytes = Array(bytes[0..<metadataEnd])
+        store(UInt32(0), at: 56, in: &bytes)
+        store(UInt64((metadataEnd + 7) / 8 * 8), at: 64, in: &bytes)
+        store(UInt64(0), at: 72, in: &bytes)
+        store(UInt64(metadataEnd), at: 88, in: &bytes)
+        store(Checksum.of([UInt8]()), at: 80, in: &bytes)
+        store(Checksum.of(Array(bytes[0..<120])), at: 120, in: &bytes)
+        let path = temporaryPath("eof.gnnz")
+        writeBytes(bytes, to: path)
+        assertGNNError("does not fit in the file") { try ModelFile(path: path) }
+    }
+
+    func testElementCountBeyondMemoryIsACleanError() throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
+        let entry = Int(load(UInt64.self, at: 64, in: bytes)) + 4 * 88   // "zeros", shuffle+zstd
+        bytes[entry + 6] = DType.uint8.rawValue
+        bytes[entry + 7] = 2
+        store(UInt64(1) << 32, at: entry + 8, in: &bytes)
+        store((UInt64(1) << 32) - 1, at: entry + 16, in: &bytes)
+        store((UInt64(1) << 32) * ((UInt64(1) << 32) - 1), at: entry + 64, in: &bytes)
+        resealModel(&bytes)
+        let path = temporaryPath("huge.gnnz")
+        writeBytes(bytes, to: path)
+        assertGNNError("more than this machine's memory") { try ModelFile(path: path) }
+    }
+}

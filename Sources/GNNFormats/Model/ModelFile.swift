@@ -39,8 +39,10 @@ public final class ModelFile: @unchecked Sendable {
             tensors = try ModelFile.readTable(bytes, header: header)
             tableEnd = Int(header.tableOffset + header.tableLength)
             indexByName = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
-            let counted = tensors.filter { !$0.isBuffer && $0.encoding != .alias }.reduce(0) { $0 + $1.elementCount }
-            guard counted == metadata.parameterCount else {
+            let counted = try tensors.filter { !$0.isBuffer && $0.encoding != .alias }.reduce(UInt64(0)) {
+                try Checked.add($0, UInt64($1.elementCount), "parameter count")
+            }
+            guard counted == UInt64(metadata.parameterCount) else {
                 throw GNNError("metadata says \(metadata.parameterCount) parameters but the tensors hold \(counted)")
             }
         } catch let error as GNNError {
@@ -82,13 +84,11 @@ public final class ModelFile: @unchecked Sendable {
                            in: path, fix: "export the model again")
         }
         if source.encoding == .raw { return Array(stored) }
-        var raw = [UInt8](repeating: 0, count: Int(source.rawLength))
         do {
-            try raw.withUnsafeMutableBytes { try TensorCodec.decompress(stored, elementSize: source.dtype.size, into: $0) }
+            return try TensorCodec.decompress(stored, elementSize: source.dtype.size, rawLength: Int(source.rawLength))
         } catch let error as GNNError {
             throw GNNError("tensor \"\(source.name)\": \(error.problem)", in: path, fix: "export the model again")
         }
-        return raw
     }
 
     /// Decodes every tensor once, checking checksums, compressed frames and the zero padding between tensors.
@@ -127,9 +127,6 @@ public final class ModelFile: @unchecked Sendable {
         guard header.tableOffset == (try Checked.alignUp(metadataEnd, to: 8)) else {
             throw GNNError("tensor table starts at byte \(header.tableOffset), expected \(try Checked.alignUp(metadataEnd, to: 8))")
         }
-        guard bytes[Int(metadataEnd)..<Int(header.tableOffset)].allSatisfy({ $0 == 0 }) else {
-            throw GNNError("padding between metadata and tensor table (bytes \(metadataEnd)..<\(header.tableOffset)) is not zero")
-        }
         guard header.tensorCount <= ModelFormat.maxTensors else {
             throw GNNError("tensor count \(header.tensorCount) exceeds the limit of \(ModelFormat.maxTensors)")
         }
@@ -140,6 +137,9 @@ public final class ModelFile: @unchecked Sendable {
         guard header.tableLength >= entriesLength, header.tableOffset <= UInt64(bytes.count),
               header.tableLength <= UInt64(bytes.count) - header.tableOffset else {
             throw GNNError("tensor table (\(header.tableLength) bytes at \(header.tableOffset)) does not fit in the file")
+        }
+        guard bytes[Int(metadataEnd)..<Int(header.tableOffset)].allSatisfy({ $0 == 0 }) else {
+            throw GNNError("padding between metadata and tensor table (bytes \(metadataEnd)..<\(header.tableOffset)) is not zero")
         }
         let table = UnsafeRawBufferPointer(rebasing: bytes[Int(header.tableOffset)..<Int(header.tableOffset + header.tableLength)])
         guard Checksum.of(table) == header.tableChecksum else {

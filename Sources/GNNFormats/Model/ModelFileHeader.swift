@@ -1,3 +1,5 @@
+import Foundation
+
 /// The model header after the preamble (bytes 32..<128).
 ///
 /// | offset | size | field |
@@ -98,6 +100,10 @@ extension ModelTensor {
         let expectedRaw = try Checked.multiply(elements, UInt64(dtype.size), "tensor \"\(name)\" size")
         guard rawLength == expectedRaw else {
             throw GNNError("tensor \"\(name)\" has raw length \(rawLength) but shape \(shape) of \(dtype) needs \(expectedRaw)")
+        }
+        // Elements are counted in `Int` and decoded tensors live in memory: refuse sizes no machine can hold.
+        guard expectedRaw <= UInt64(Int.max / 2), expectedRaw <= ProcessInfo.processInfo.physicalMemory else {
+            throw GNNError("tensor \"\(name)\" claims \(expectedRaw) bytes, more than this machine's memory")
         }
         return ModelTensor(name: name, dtype: dtype, shape: try shape.map { try Checked.int($0, "tensor \"\(name)\" dim") },
                            encoding: encoding, isBuffer: flags & 1 != 0, offset: offset,

@@ -66,30 +66,40 @@ public enum TensorCodec {
         return output
     }
 
-    /// Decompresses one zstd frame of exactly `rawLength` bytes and unshuffles it into `out`.
+    /// Decompresses exactly one zstd frame of `rawLength` bytes, with a content checksum, and unshuffles it.
     ///
-    /// The frame's declared content size is checked before anything is decompressed, so a damaged or
-    /// hostile frame cannot make the reader allocate or write more than the table says.
-    public static func decompress(_ stored: UnsafeRawBufferPointer, elementSize: Int,
-                                  into out: UnsafeMutableRawBufferPointer) throws {
-        let declared = ZSTD_getFrameContentSize(stored.baseAddress, stored.count)
-        guard declared == UInt64(out.count) else {
-            throw GNNError(declared >= ZSTD_CONTENTSIZE_ERROR
-                           ? "compressed data is not a valid zstd frame"
-                           : "compressed data declares \(declared) bytes but the table says \(out.count)")
+    /// The frame's header is checked before anything is allocated, so a damaged or hostile frame cannot make
+    /// the reader allocate or write more than the table says.
+    public static func decompress(_ stored: UnsafeRawBufferPointer, elementSize: Int, rawLength: Int) throws -> [UInt8] {
+        var frame = ZSTD_frameHeader()
+        let headerStatus = ZSTD_getFrameHeader(&frame, stored.baseAddress, stored.count)
+        guard headerStatus == 0, frame.frameType == ZSTD_frame else {
+            throw GNNError("compressed data is not a valid zstd frame")
+        }
+        guard frame.frameContentSize == UInt64(rawLength) else {
+            throw GNNError(frame.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN
+                           ? "compressed data does not declare its size"
+                           : "compressed data declares \(frame.frameContentSize) bytes but the table says \(rawLength)")
+        }
+        guard frame.checksumFlag != 0 else { throw GNNError("compressed data has no content checksum") }
+        guard ZSTD_findFrameCompressedSize(stored.baseAddress, stored.count) == stored.count else {
+            throw GNNError("compressed data is not exactly one zstd frame")
         }
         guard let context = ZSTD_createDCtx() else { throw GNNError("zstd could not allocate a decompression context") }
         defer { ZSTD_freeDCtx(context) }
-        var shuffled = [UInt8](repeating: 0, count: out.count)
+        var shuffled = [UInt8](repeating: 0, count: rawLength)
         let produced = shuffled.withUnsafeMutableBytes {
-            ZSTD_decompressDCtx(context, $0.baseAddress, out.count, stored.baseAddress, stored.count)
+            ZSTD_decompressDCtx(context, $0.baseAddress, rawLength, stored.baseAddress, stored.count)
         }
         if ZSTD_isError(produced) != 0 {
             throw GNNError("compressed data is damaged: zstd says \(String(cString: ZSTD_getErrorName(produced)))")
         }
-        guard produced == out.count else {
-            throw GNNError("compressed data decompresses to \(produced) bytes, expected \(out.count)")
+        guard produced == rawLength else {
+            throw GNNError("compressed data decompresses to \(produced) bytes, expected \(rawLength)")
         }
-        shuffled.withUnsafeBytes { unshuffle($0, elementSize: elementSize, into: out) }
+        return [UInt8](unsafeUninitializedCapacity: rawLength) { out, count in
+            shuffled.withUnsafeBytes { unshuffle($0, elementSize: elementSize, into: UnsafeMutableRawBufferPointer(out)) }
+            count = rawLength
+        }
     }
 }
