@@ -9,7 +9,7 @@ struct InfoCommand: ParsableCommand {
         discussion: """
             Without --verify, info reads only the header and table (graphs) or the header, metadata and \
             tensor table (models), which is instant for any file size. --verify also checks graph structure \
-            (row offsets from 0 to M, every index below N, labels ≥ −1), recomputes every checksum, checks \
+            (row offsets from 0 to M, every index below N, labels >= -1), recomputes every checksum, checks \
             padding, and counts NaN/infinite features; for models it decodes every tensor.
             """)
 

@@ -12,7 +12,7 @@ struct PackCommand: ParsableCommand {
         abstract: "Pack a graph into a memory-mappable graph file (CSR by destination).",
         discussion: """
             INPUT is recognised by its content:
-              - a NumPy .npz with edge_index (2 × M), x (N × F), and optionally edge_attr (M × E), y ([N] class \
+              - a NumPy .npz with edge_index (2 x M), x (N x F), and optionally edge_attr (M x E), y ([N] class \
             ids or [N, T] targets), train_mask/val_mask/test_mask or train_idx/val_idx/test_idx, node_ids;
               - a directory in OGB's raw layout: raw/edge.csv.gz, raw/node-feat.csv.gz, optionally \
             raw/edge-feat.csv.gz, raw/node-label.csv.gz, split/NAME/{train,valid,test}.csv.gz;
@@ -29,7 +29,7 @@ struct PackCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The graph file to write (by convention *.bin).")
     var output: String
 
-    @Option(help: "Node features for an edge-list input: an N × F .npy array.")
+    @Option(help: "Node features for an edge-list input: an N x F .npy array.")
     var features: String?
 
     @Flag(help: "Add the reverse of every edge (as PyG's to_undirected; combine with --duplicates remove to match it exactly).")
@@ -73,7 +73,7 @@ struct PackCommand: ParsableCommand {
         if edges.duplicatesFound > 0 {
             notes.append("\(edges.duplicatesFound) repeated edges" + (edges.duplicatesRemoved > 0 ? " removed" : " kept (--duplicates remove drops them)"))
         }
-        CommandLineOutput.writeError("packed \(report.nodes) nodes, \(edges.inputEdges) → \(edges.outputEdges) edges, "
+        CommandLineOutput.writeError("packed \(report.nodes) nodes, \(edges.inputEdges) -> \(edges.outputEdges) edges, "
             + "\(report.nodeFeatures) features per node" + (report.edgeFeatures > 0 ? ", \(report.edgeFeatures) per edge" : "")
             + " into \(output) (\(ByteCount(Int(report.fileBytes))))")
         if !notes.isEmpty { CommandLineOutput.writeError("  " + notes.joined(separator: "; ")) }

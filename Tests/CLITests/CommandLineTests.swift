@@ -47,7 +47,7 @@ final class CommandLineTests: XCTestCase {
         let output = temporary("csbm.bin")
         let pack = try Self.run(["pack", Self.repository + "/samples/csbm.npz", "-o", output])
         XCTAssertEqual(pack.status, 0, pack.stderr)
-        XCTAssertTrue(pack.stderr.contains("packed 600 nodes, 4700 → 4700 edges, 16 features per node"), pack.stderr)
+        XCTAssertTrue(pack.stderr.contains("packed 600 nodes, 4700 -> 4700 edges, 16 features per node"), pack.stderr)
         let info = try Self.run(["info", output, "--verify"])
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertTrue(info.stdout.contains("nodes        600"), info.stdout)
@@ -63,7 +63,7 @@ final class CommandLineTests: XCTestCase {
         let result = try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("s.bin"),
                                    "--self-loops", "remove", "--duplicates", "remove"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stderr.contains("6 → 4 edges"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("6 -> 4 edges"), result.stderr)
         XCTAssertTrue(result.stderr.contains("1 self loops in input (removed)"), result.stderr)
         XCTAssertTrue(result.stderr.contains("1 repeated edges removed"), result.stderr)
         XCTAssertTrue(try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("q.bin"), "--quiet"]).stderr.isEmpty)
