@@ -1,2 +1,2 @@
-// zlib's gzip file reader (gzopen/gzread), used for OGB's .csv.gz files.
+// zlib: the gzip file reader (gzopen/gzgets) for OGB's .csv.gz files, and crc32_z for .npz members.
 #include <zlib.h>

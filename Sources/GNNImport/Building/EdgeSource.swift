@@ -62,6 +62,19 @@ public struct EdgeIndexArray: EdgeSource {
     public var location: String { array.name }
 
     public func forEachChunk(_ body: (Int, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Int64>) throws -> Void) throws {
+        if array.elementType == .int(bytes: 8), !array.fortranOrder, let base = array.data.baseAddress,
+           Int(bitPattern: base) % MemoryLayout<Int64>.alignment == 0 {
+            // PyG's own layout (int64, C order): read the two rows in place.
+            let rows = UnsafeBufferPointer(start: base.assumingMemoryBound(to: Int64.self), count: 2 * edgeCount)
+            var start = 0
+            while start < edgeCount {
+                let end = min(edgeCount, start + Self.chunkSize)
+                try body(start, UnsafeBufferPointer(rebasing: rows[start..<end]),
+                         UnsafeBufferPointer(rebasing: rows[edgeCount + start..<edgeCount + end]))
+                start = end
+            }
+            return
+        }
         var sources = [Int64](repeating: 0, count: Self.chunkSize)
         var destinations = [Int64](repeating: 0, count: Self.chunkSize)
         var start = 0

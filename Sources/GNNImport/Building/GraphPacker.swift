@@ -58,12 +58,14 @@ public enum GraphPacker {
         return try EdgeListGraphReader.read(path, features: featuresPath)
     }
 
-    /// Packs `input` into a graph file at `output`.
-    public static func pack(_ input: GraphInput, to output: String, options: PackOptions,
+    /// Packs `input` into a graph file at `output`. Takes ownership of `input` so the input edge list can be
+    /// freed as soon as the adjacency is built, before features are written.
+    public static func pack(_ input: consuming GraphInput, to output: String, options: PackOptions,
                             source: String, progress: ProgressSink? = nil) throws -> PackReport {
         try input.validate()
         let adjacency = try CSRBuilder.build(nodeCount: input.nodeCount, edges: input.edges, options: options.adjacency,
                                              trackOrigins: input.edgeFeatures != nil, progress: progress)
+        input.edges = EdgeArrays(sources: [], destinations: [], location: input.edges.location)
         let nodes = input.nodeCount
         var report = PackReport(nodes: nodes, edges: adjacency.report, nodeFeatures: input.nodeFeatures.columns,
                                 edgeFeatures: input.edgeFeatures?.columns ?? 0, nonFiniteNodeFeatures: 0,
@@ -72,12 +74,7 @@ public enum GraphPacker {
 
         var writer = GraphFileWriter(nodeCount: nodes, edgeCount: adjacency.edgeCount, features: adjacency.features)
         writer.add(.rowOffsets, dtype: .uint64, shape: [nodes + 1]) { try $0.write(adjacency.offsets) }
-        if let narrow = adjacency.narrowSources {
-            writer.add(.sources, dtype: .uint32, shape: [narrow.count]) { try $0.write(narrow) }
-        } else {
-            let wide = adjacency.sources!
-            writer.add(.sources, dtype: .uint64, shape: [wide.count]) { try $0.write(wide) }
-        }
+        writer.add(.sources, dtype: .uint32, shape: [adjacency.sources.count]) { try $0.write(adjacency.sources) }
         let featureDType = options.featureDType
         writer.add(.nodeFeatures, dtype: featureDType, shape: [nodes, input.nodeFeatures.columns]) { sink in
             try writeRows(input.nodeFeatures, rows: 0..<nodes, count: nodes, dtype: featureDType,
@@ -103,11 +100,7 @@ public enum GraphPacker {
         }
         for split in SplitName.allCases {
             guard let ids = input.splits[split] else { continue }
-            if nodes <= Int(UInt32.max) {
-                writer.add(split.section, dtype: .uint32, shape: [ids.count]) { try $0.write(ids.map { UInt32($0) }) }
-            } else {
-                writer.add(split.section, dtype: .uint64, shape: [ids.count]) { try $0.write(ids.map { UInt64($0) }) }
-            }
+            writer.add(split.section, dtype: .uint32, shape: [ids.count]) { try $0.write(ids.map { UInt32($0) }) }
         }
         if let ids = input.originalIDs {
             writer.add(.originalIDs, dtype: .int64, shape: [nodes]) { try $0.write(ids) }

@@ -1,3 +1,4 @@
+import CGzip
 import Foundation
 import GNNFormats
 import ZIPFoundation
@@ -34,7 +35,8 @@ public final class NpzArchive {
         let storage = ByteStorage(count: size)
         var filled = 0
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+            // zlib's CRC-32 is several times faster than ZIPFoundation's own, so check it here instead.
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: true) { chunk in
                 guard chunk.count <= size - filled else { throw GNNError("member \(name).npy is longer than its header says") }
                 chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: storage.bytes[filled...]))
                 filled += chunk.count
@@ -44,6 +46,10 @@ public final class NpzArchive {
         }
         guard filled == size else {
             throw GNNError("member \(name).npy has \(filled) bytes, its header says \(size)", in: path)
+        }
+        let crc = crc32_z(0, storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), size)
+        guard UInt32(truncatingIfNeeded: crc) == entry.checksum else {
+            throw GNNError("member \(name).npy fails its CRC-32 check", in: path, fix: "the archive is damaged; write it again")
         }
         return try NumPyArray(npy: UnsafeRawBufferPointer(rebasing: storage.bytes[0..<size]), name: "\(path):\(name)", owner: storage)
     }
