@@ -48,9 +48,10 @@ let package = Package(
             swiftSettings: cpuFlags),
 
 
-        .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats"]),
-        .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "GNNFormats"]),
+        .target(name: "TestSupport", dependencies: ["GNNFormats"], path: "Tests/TestSupport"),
+        .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "GNNFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

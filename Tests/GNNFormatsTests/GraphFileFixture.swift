@@ -1,5 +1,6 @@
 import Foundation
 import GNNFormats
+import TestSupport
 import XCTest
 
 /// A hand-made graph: 3 nodes, edges 0→1, 2→1, 1→2 (CSR by destination: row 0 empty, row 1 [0, 2], row 2 [1]).
@@ -58,15 +59,3 @@ func writeBytes(_ bytes: [UInt8], to path: String) {
     FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
-/// Asserts `body` throws a `GNNError` whose one-line message contains `fragment`.
-func assertGNNError<T>(_ fragment: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) {
-    do {
-        _ = try body()
-        XCTFail("expected an error containing \"\(fragment)\"", file: file, line: line)
-    } catch let error as GNNError {
-        XCTAssertTrue(error.description.contains(fragment), "\"\(error.description)\" lacks \"\(fragment)\"", file: file, line: line)
-        XCTAssertFalse(error.description.contains("\n"), "error spans lines", file: file, line: line)
-    } catch {
-        XCTFail("unexpected error type \(error)", file: file, line: line)
-    }
-}

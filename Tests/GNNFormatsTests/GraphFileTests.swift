@@ -1,5 +1,6 @@
 import Foundation
 import GNNFormats
+import TestSupport
 import XCTest
 
 final class GraphFileTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import GNNFormats
+import TestSupport
 import XCTest
 
 /// A tiny weight-tied model with hand-picked values.

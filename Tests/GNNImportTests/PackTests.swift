@@ -1,6 +1,7 @@
 import Foundation
 import GNNFormats
 import GNNImport
+import TestSupport
 import XCTest
 
 /// Packs the fixtures of `Fixtures/make_fixtures.py`; every expected array below is worked out by hand.
@@ -134,14 +135,3 @@ final class PackTests: XCTestCase {
     }
 }
 
-func assertGNNError<T>(_ fragment: String, file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> T) {
-    do {
-        _ = try body()
-        XCTFail("expected an error containing \"\(fragment)\"", file: file, line: line)
-    } catch let error as GNNError {
-        XCTAssertTrue(error.description.contains(fragment), "\"\(error.description)\" lacks \"\(fragment)\"", file: file, line: line)
-        XCTAssertFalse(error.description.contains("\n"), file: file, line: line)
-    } catch {
-        XCTFail("unexpected error type \(error)", file: file, line: line)
-    }
-}

@@ -125,6 +125,30 @@ public struct FilePreamble: Sendable {
         return FilePreamble(kind: kind, version: version, requiredFeatures: required, optionalFeatures: optional)
     }
 
+    /// Bytes in either format's fixed header, whose last 8 bytes are the XXH3-64 of the first 120.
+    public static let headerSize = 128
+
+    /// Checks that `bytes` holds a whole header with an intact checksum, and returns a reader positioned
+    /// just after the preamble. `remedy` says how to get a good file ("pack the graph again").
+    static func sealedHeader(_ bytes: UnsafeRawBufferPointer, kind: FileKind, remedy: String) throws -> ByteReader {
+        guard bytes.count >= headerSize else {
+            throw GNNError("is truncated: \(bytes.count) bytes, shorter than the \(headerSize)-byte header")
+        }
+        let stored = bytes.loadUnaligned(fromByteOffset: headerSize - 8, as: UInt64.self).littleEndian
+        guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<headerSize - 8])) == stored else {
+            throw GNNError("header checksum mismatch (bytes 0..<\(headerSize - 8)); the header is damaged", fix: remedy)
+        }
+        return ByteReader(bytes, at: size, context: "\(kind) header")
+    }
+
+    /// Checks the length the header records against the file's real length.
+    static func checkFileLength(_ recorded: UInt64, actual: Int, remedy: String) throws {
+        guard recorded == UInt64(actual) else {
+            let state = recorded > UInt64(actual) ? "truncated" : "followed by trailing bytes"
+            throw GNNError("header says the file has \(recorded) bytes but it has \(actual); the file is \(state)", fix: remedy)
+        }
+    }
+
     /// Appends the preamble's 32 bytes.
     public func write(to writer: inout ByteWriter) {
         writer.write(kind.magic)

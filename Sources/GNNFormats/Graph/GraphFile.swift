@@ -110,11 +110,7 @@ public final class GraphFile: @unchecked Sendable {
     // MARK: Table checks
 
     private static func readTable(_ bytes: UnsafeRawBufferPointer, header: GraphFileHeader) throws -> [GraphSection] {
-        guard header.fileLength == UInt64(bytes.count) else {
-            let state = header.fileLength > UInt64(bytes.count) ? "truncated" : "followed by trailing bytes"
-            throw GNNError("header says the file has \(header.fileLength) bytes but it has \(bytes.count); the file is \(state)",
-                           fix: "copy or pack it again")
-        }
+        try FilePreamble.checkFileLength(header.fileLength, actual: bytes.count, remedy: "copy or pack it again")
         guard header.sectionCount <= GraphFormat.maxSections else {
             throw GNNError("section count \(header.sectionCount) exceeds the limit of \(GraphFormat.maxSections)")
         }
@@ -223,14 +219,7 @@ struct GraphFileHeader {
     var fileLength: UInt64
 
     static func read(_ bytes: UnsafeRawBufferPointer) throws -> GraphFileHeader {
-        guard bytes.count >= GraphFormat.headerSize else {
-            throw GNNError("is truncated: \(bytes.count) bytes, shorter than the \(GraphFormat.headerSize)-byte header")
-        }
-        let stored = bytes.loadUnaligned(fromByteOffset: 120, as: UInt64.self).littleEndian
-        guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<120])) == stored else {
-            throw GNNError("header checksum mismatch (bytes 0..<120); the header is damaged", fix: "pack the graph again")
-        }
-        var reader = ByteReader(bytes, at: FilePreamble.size, context: "graph header")
+        var reader = try FilePreamble.sealedHeader(bytes, kind: .graph, remedy: "pack the graph again")
         let header = GraphFileHeader(
             nodeCount: try reader.read(), edgeCount: try reader.read(),
             sectionCount: try reader.read(), entrySize: try reader.read(),

@@ -3,7 +3,7 @@ public enum GraphFormat {
     /// The version this code writes, and the newest major version it reads.
     public static let version = FormatVersion(major: 1, minor: 0)
     /// Bytes in the fixed header.
-    public static let headerSize = 128
+    public static let headerSize = FilePreamble.headerSize
     /// Bytes in one section-table entry.
     public static let entrySize = 80
     /// Every section starts at a multiple of this (a page), so mapped arrays are page-aligned.

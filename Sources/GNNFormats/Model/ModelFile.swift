@@ -30,11 +30,7 @@ public final class ModelFile: @unchecked Sendable {
             preamble = try FilePreamble.read(bytes, expecting: .model, readerVersion: ModelFormat.version,
                                              knownRequiredFeatures: ModelFormat.knownRequiredFeatures)
             let header = try ModelFileHeader.read(bytes)
-            guard header.fileLength == UInt64(bytes.count) else {
-                let state = header.fileLength > UInt64(bytes.count) ? "truncated" : "followed by trailing bytes"
-                throw GNNError("header says the file has \(header.fileLength) bytes but it has \(bytes.count); the file is \(state)",
-                               fix: "copy or export it again")
-            }
+            try FilePreamble.checkFileLength(header.fileLength, actual: bytes.count, remedy: "copy or export it again")
             metadata = try ModelFile.readMetadata(bytes, header: header)
             tensors = try ModelFile.readTable(bytes, header: header)
             tableEnd = Int(header.tableOffset + header.tableLength)

@@ -27,14 +27,7 @@ struct ModelFileHeader {
     var fileLength: UInt64
 
     static func read(_ bytes: UnsafeRawBufferPointer) throws -> ModelFileHeader {
-        guard bytes.count >= ModelFormat.headerSize else {
-            throw GNNError("is truncated: \(bytes.count) bytes, shorter than the \(ModelFormat.headerSize)-byte header")
-        }
-        let stored = bytes.loadUnaligned(fromByteOffset: 120, as: UInt64.self).littleEndian
-        guard Checksum.of(UnsafeRawBufferPointer(rebasing: bytes[0..<120])) == stored else {
-            throw GNNError("header checksum mismatch (bytes 0..<120); the header is damaged", fix: "export the model again")
-        }
-        var reader = ByteReader(bytes, at: FilePreamble.size, context: "model header")
+        var reader = try FilePreamble.sealedHeader(bytes, kind: .model, remedy: "export the model again")
         let header = ModelFileHeader(
             metadataOffset: try reader.read(), metadataLength: try reader.read(), metadataChecksum: try reader.read(),
             tensorCount: try reader.read(), entrySize: try reader.read(), tableOffset: try reader.read(),

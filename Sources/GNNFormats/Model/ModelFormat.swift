@@ -3,7 +3,7 @@ public enum ModelFormat {
     /// The version this code writes, and the newest major version it reads.
     public static let version = FormatVersion(major: 1, minor: 0)
     /// Bytes in the fixed header.
-    public static let headerSize = 128
+    public static let headerSize = FilePreamble.headerSize
     /// Bytes in one tensor-table entry.
     public static let entrySize = 88
     /// Tensor data starts at multiples of this.

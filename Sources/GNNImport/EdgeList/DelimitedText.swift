@@ -94,13 +94,26 @@ struct DelimitedText {
 
     /// Reads a table of floats with the same number of columns on every line.
     func readFloatMatrix() throws -> FloatMatrixValues {
-        var values: [Float] = []
-        var row: [Float] = []
+        let (values, rows, columns) = try readTable(parse: DelimitedText.parseFloats, kind: "a number")
+        return FloatMatrixValues(values: values, rows: rows, columns: columns)
+    }
+
+    /// Reads a table of integers; returns the values row-major and the column count.
+    func readIntegerMatrix() throws -> (values: [Int64], columns: Int) {
+        let (values, _, columns) = try readTable(parse: DelimitedText.parseIntegers, kind: "an integer")
+        return (values, columns)
+    }
+
+    /// Reads a rectangular table with `parse`, which fills one row and reports whether the line was valid.
+    private func readTable<Value>(parse: (UnsafeMutablePointer<CChar>, inout [Value]) -> Bool,
+                                  kind: String) throws -> (values: [Value], rows: Int, columns: Int) {
+        var values: [Value] = []
+        var row: [Value] = []
         var columns = -1
         var rows = 0
         try forEachLine { lineNumber, line in
-            guard DelimitedText.parseFloats(line, into: &row) else {
-                throw GNNError("line \(lineNumber) has a field that is not a number", in: path)
+            guard parse(line, &row) else {
+                throw GNNError("line \(lineNumber) has a field that is not \(kind)", in: path)
             }
             if columns < 0 { columns = row.count }
             guard row.count == columns else {
@@ -109,24 +122,6 @@ struct DelimitedText {
             values.append(contentsOf: row)
             rows += 1
         }
-        return FloatMatrixValues(values: values, rows: rows, columns: max(columns, 0))
-    }
-
-    /// Reads a table of integers; returns the values row-major and the column count.
-    func readIntegerMatrix() throws -> (values: [Int64], columns: Int) {
-        var values: [Int64] = []
-        var row: [Int64] = []
-        var columns = -1
-        try forEachLine { lineNumber, line in
-            guard DelimitedText.parseIntegers(line, into: &row) else {
-                throw GNNError("line \(lineNumber) has a field that is not an integer", in: path)
-            }
-            if columns < 0 { columns = row.count }
-            guard row.count == columns else {
-                throw GNNError("line \(lineNumber) has \(row.count) columns, earlier lines \(columns)", in: path)
-            }
-            values.append(contentsOf: row)
-        }
-        return (values, max(columns, 0))
+        return (values, rows, max(columns, 0))
     }
 }
