@@ -18,7 +18,7 @@ struct GNNServe: ParsableCommand {
             where and how to fix it), 2 when the command line itself is wrong.
             """,
         version: GNNVersion.current,
-        subcommands: [PackCommand.self, InfoCommand.self])
+        subcommands: [PackCommand.self, InfoCommand.self, PredictCommand.self])
 
     /// Runs the command, mapping failures to the documented exit codes: 1 for bad input, 2 for usage.
     static func main() {

@@ -24,7 +24,7 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
         lastDraw = now
         lastStage = stage
         let elapsed = now.timeIntervalSince(start)
-        var line = String(format: "\r%@ %3.0f%%  %.1fs", stage, min(max(fraction, 0), 1) * 100, elapsed)
+        var line = "\r\(stage) " + String(format: "%3.0f%%  %.1fs", min(max(fraction, 0), 1) * 100, elapsed)
         if fraction > 0.02 && fraction < 1 {
             line += String(format: "  (ETA %.0fs)", elapsed / fraction * (1 - fraction))
         }

@@ -1,0 +1,68 @@
+import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+
+/// The worker threads every kernel runs on, and the fixed work split that makes results independent of
+/// how many there are.
+///
+/// Work is cut into blocks whose boundaries depend only on the problem size (`blockRows`), never on the
+/// thread count; each block is computed by one thread in a fixed order. So 1, 2 or 16 threads give the
+/// same bits.
+public enum KernelThreads {
+    private static let configured = Atomic<Int>(0)
+
+    /// Worker threads used by kernels (default: all cores).
+    public static var count: Int {
+        let value = configured.load(ordering: .relaxed)
+        return value > 0 ? value : ProcessInfo_activeProcessorCount()
+    }
+
+    /// Sets the number of worker threads; OpenBLAS itself runs single-threaded inside each worker.
+    public static func configure(threads: Int) {
+        configured.store(max(1, threads), ordering: .relaxed)
+        openblas_set_num_threads(1)
+    }
+
+    /// Rows per block: small enough to balance load, large enough that per-block overhead vanishes.
+    public static let blockRows = 256
+
+    /// Runs `body` on every block of `rows` rows, on `count` threads, each block exactly once.
+    public static func forEachBlock(rows: Int, blockRows: Int = KernelThreads.blockRows, _ body: (Range<Int>) -> Void) {
+        let blocks = (rows + blockRows - 1) / blockRows
+        guard blocks > 0 else { return }
+        let workers = min(count, blocks)
+        if workers == 1 {
+            for b in 0..<blocks { body(b * blockRows..<min(rows, (b + 1) * blockRows)) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            let shared = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if b >= blocks { break }
+                    shared.value(b * blockRows..<min(rows, (b + 1) * blockRows))
+                }
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable value into concurrent code whose safety the caller guarantees.
+struct UnsafeSendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+@inline(__always)
+func ProcessInfo_activeProcessorCount() -> Int {
+    #if canImport(Glibc)
+    return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    #else
+    return 1
+    #endif
+}

@@ -1,0 +1,76 @@
+/// Row-wise normalisations and activations, in place.
+public enum Normalization {
+    /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
+    /// the biased variance. `weight`/`bias` nil means no affine transform.
+    public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                 weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5) {
+        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            layerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
+                            weight: ws.value, bias: bs.value, eps: eps)
+        }
+    }
+
+    /// `layerNorm` on the calling thread only.
+    public static func layerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                       weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5) {
+            for r in 0..<rows {
+                let row = x + r * channels
+                var sum: Float = 0
+                for c in 0..<channels { sum += row[c] }
+                let mean = sum / Float(channels)
+                var squares: Float = 0
+                for c in 0..<channels {
+                    let d = row[c] - mean
+                    squares += d * d
+                }
+                let inverse = 1 / (squares / Float(channels) + eps).squareRoot()
+                for c in 0..<channels {
+                    var value = (row[c] - mean) * inverse
+                    if let weight { value *= weight[c] }
+                    if let bias { value += bias[c] }
+                    row[c] = value
+                }
+            }
+    }
+
+    /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded).
+    public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                              scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+        let xs = UnsafeSendableBox(x), ss = UnsafeSendableBox(scale), hs = UnsafeSendableBox(shift)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            affineSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels, scale: ss.value, shift: hs.value)
+        }
+    }
+
+    /// `affine` on the calling thread only.
+    public static func affineSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * channels
+            for c in 0..<channels { row[c] = row[c] * scale[c] + shift[c] }
+        }
+    }
+
+    /// `x = max(x, 0)` elementwise over `count` values.
+    public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let xs = UnsafeSendableBox(x)
+        KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
+            for i in block { xs.value[i] = max(xs.value[i], 0) }
+        }
+    }
+
+    /// L2-normalises each row: x / max(‖x‖₂, eps) (PyTorch's `F.normalize`).
+    public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, eps: Float = 1e-12) {
+        let xs = UnsafeSendableBox(x)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            for r in block {
+                let row = xs.value + r * channels
+                var squares: Float = 0
+                for c in 0..<channels { squares += row[c] * row[c] }
+                let inverse = 1 / max(squares.squareRoot(), eps)
+                for c in 0..<channels { row[c] *= inverse }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import GNNKernels
+
+/// The block inside reversible and residual models: out = conv(relu(norm(x))) (dropout is the identity
+/// at inference), as `GNNBlock` in PyG's examples/rev_gnn.py and `DeepGCNLayer`'s res+ order.
+struct GNNBlock: Sendable {
+    let norm: Norm
+    let conv: any GraphConvolution
+
+    /// Computes the block for all nodes; `x` is left unchanged.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let count = graph.nodeCount * conv.inChannels
+        let normed = workspace.buffer("block.normed", count: count)
+        normed.update(from: x, count: count)
+        norm.apply(normed, rows: graph.nodeCount, channels: conv.inChannels)
+        Normalization.relu(normed, count: count)
+        conv.forward(normed, graph: graph, workspace: workspace, into: out)
+    }
+}

@@ -1,0 +1,46 @@
+import GNNFormats
+import GNNKernels
+
+/// ResGNN with PyG `DeepGCNLayer` res+ blocks, as in examples/ogbn_proteins_deepgcn.py:
+/// node_encoder → layers[0].conv → for l ≥ 1: x = x + conv_l(relu(norm_l(x))) → relu(layers[0].norm(x)) → lin.
+/// Weight-tied models hold one layer and apply it L times.
+///
+/// Inference keeps only the current state and one block output: O(N·D), whatever the depth (training
+/// would need O(L·N·D), which is the paper's point against it).
+struct ResidualModel: Sendable {
+    let architecture: ModelArchitecture
+    let encoder: Linear
+    let layers: [(conv: any GraphConvolution, norm: Norm)]
+    let head: Linear
+
+    init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
+        self.architecture = architecture
+        let hidden = architecture.hiddenChannels
+        encoder = try Linear(weights, "node_encoder", in: architecture.inputChannels, out: hidden)
+        let stored = architecture.family == .wtResgnn ? 1 : architecture.layers
+        layers = try (0..<stored).map { layer in
+            (try makeConvolution(architecture.conv, weights, "layers.\(layer).conv", channels: hidden,
+                                 edgeChannels: architecture.edgeChannels),
+             try Norm(architecture.norm, weights, "layers.\(layer).norm", channels: hidden))
+        }
+        head = try Linear(weights, "lin", in: hidden, out: architecture.outputChannels)
+    }
+
+    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount, hidden = architecture.hiddenChannels
+        let encoded = workspace.buffer("res.encoded", count: n * hidden)
+        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
+        let state = workspace.buffer("res.state", count: n * hidden)
+        layers[0].conv.forward(encoded, graph: graph, workspace: workspace, into: state)
+        progress(1)
+        let update = encoded
+        for step in 1..<max(architecture.layers, 1) {
+            let layer = layers[layers.count == 1 ? 0 : step]
+            GNNBlock(norm: layer.norm, conv: layer.conv).forward(state, graph: graph, workspace: workspace, into: update)
+            add(update, into: state, count: n * hidden)
+            progress(step + 1)
+        }
+        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: layers[0].norm, head, into: out)
+    }
+}

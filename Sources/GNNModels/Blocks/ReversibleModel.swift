@@ -1,0 +1,65 @@
+import GNNFormats
+import GNNKernels
+
+/// RevGNN as in PyG's examples/rev_gnn.py: lin1 → L grouped reversible blocks → norm → ReLU → lin2.
+///
+/// Each layer is PyG's `GroupAddRev._forward` (paper eq. 2–3) on C groups of d = D/C channels:
+/// X'_0 = Σ_{i≥1} X_i, then X'_i = f_i(X'_{i−1}) + X_i. It runs in place on one N × D state stored group
+/// by group: group i is overwritten by X'_i as soon as it is computed, so a layer needs only O(N·d)
+/// extra memory (the exchange sum and one block output), whatever the depth.
+struct ReversibleModel: Sendable {
+    let architecture: ModelArchitecture
+    let lin1: Linear
+    /// blocks[layer][group]; weight-tied models have one layer applied L times.
+    let blocks: [[GNNBlock]]
+    let finalNorm: Norm
+    let lin2: Linear
+
+    init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
+        self.architecture = architecture
+        let hidden = architecture.hiddenChannels, groups = architecture.groups
+        lin1 = try Linear(weights, "lin1", in: architecture.inputChannels, out: hidden)
+        let stored = architecture.family == .wtRevgnn ? 1 : architecture.layers
+        blocks = try (0..<stored).map { layer in
+            try (0..<groups).map { group in
+                let prefix = "convs.\(layer).convs.\(group)"
+                return GNNBlock(norm: try Norm(architecture.norm, weights, "\(prefix).norm", channels: hidden / groups),
+                                conv: try makeConvolution(architecture.conv, weights, "\(prefix).conv",
+                                                          channels: hidden / groups, edgeChannels: architecture.edgeChannels))
+            }
+        }
+        finalNorm = try Norm(architecture.norm, weights, "norm", channels: hidden)
+        lin2 = try Linear(weights, "lin2", in: hidden, out: architecture.outputChannels)
+    }
+
+    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount, hidden = architecture.hiddenChannels, groups = architecture.groups
+        let d = hidden / groups
+        let state = workspace.buffer("rev.state", count: n * hidden)
+        RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
+        let exchange = workspace.buffer("rev.exchange", count: n * d)
+        let update = workspace.buffer("rev.update", count: n * d)
+        for layer in 0..<architecture.layers {
+            let layerBlocks = blocks[blocks.count == 1 ? 0 : layer]
+            // X'_0 = Σ_{i≥1} X_i
+            exchange.update(from: state + n * d, count: n * d)
+            for group in 2..<max(groups, 2) { add(state + group * n * d, into: exchange, count: n * d) }
+            for group in 0..<groups {
+                let source = group == 0 ? UnsafePointer(exchange) : UnsafePointer(state + (group - 1) * n * d)
+                layerBlocks[group].forward(source, graph: graph, workspace: workspace, into: update)
+                add(update, into: state + group * n * d, count: n * d)
+            }
+            progress(layer + 1)
+        }
+        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm, lin2, into: out)
+    }
+}
+
+/// target += source elementwise.
+func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    let s = UncheckedPointer(UnsafeMutablePointer(mutating: source)), t = UncheckedPointer(target)
+    KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
+        for i in block { t.pointer[i] += s.pointer[i] }
+    }
+}

@@ -1,0 +1,118 @@
+import GNNFormats
+import GNNKernels
+
+/// PyG `GATConv` (one weight matrix shared by sources and targets): h = lin(x) viewed N × H × C,
+/// attention logits a_src = Σ_c h·att_src, a_dst = Σ_c h·att_dst (+ edge term from `lin_edge`/`att_edge`),
+/// leaky ReLU, softmax over each node's incoming edges plus one self loop, weighted sum of h; heads
+/// concatenated or averaged; then `+ res(x)` when residual, `+ bias`.
+struct GATConvolution: GraphConvolution {
+    let inChannels: Int
+    let outChannels: Int
+    let heads: Int
+    let headChannels: Int
+    let concat: Bool
+    let negativeSlope: Float
+    let addSelfLoops: Bool
+    let lin: Linear
+    let attentionSource: [Float]
+    let attentionTarget: [Float]
+    /// H × E: edge features' contribution to the logits, folded from lin_edge and att_edge.
+    let edgeProjections: [Float]?
+    let residual: Linear?
+    let bias: [Float]?
+    var readsEdgeFeatures: Bool { edgeProjections != nil }
+
+    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+        heads = spec.heads ?? 1
+        concat = spec.concat ?? true
+        guard heads >= 1, !concat || channels % heads == 0 else {
+            throw GNNError("GATConv with \(heads) heads cannot concatenate to \(channels) channels")
+        }
+        headChannels = concat ? channels / heads : channels
+        inChannels = channels
+        outChannels = channels
+        negativeSlope = spec.negativeSlope ?? 0.2
+        addSelfLoops = spec.addSelfLoops ?? true
+        let width = heads * headChannels
+        lin = try Linear(weights, "\(prefix).lin", in: channels, out: width, bias: false)
+        attentionSource = try weights.tensor("\(prefix).att_src", shape: [1, heads, headChannels])
+        attentionTarget = try weights.tensor("\(prefix).att_dst", shape: [1, heads, headChannels])
+        if weights.has("\(prefix).att_edge") {
+            guard edgeChannels > 0 else {
+                throw GNNError("GATConv at \(prefix) reads edge features but the architecture has edge_channels 0")
+            }
+            let linEdge = try weights.tensor("\(prefix).lin_edge.weight", shape: [width, edgeChannels])
+            let attentionEdge = try weights.tensor("\(prefix).att_edge", shape: [1, heads, headChannels])
+            var projections = [Float](repeating: 0, count: heads * edgeChannels)
+            for h in 0..<heads {
+                for c in 0..<headChannels {
+                    let a = attentionEdge[h * headChannels + c]
+                    for k in 0..<edgeChannels { projections[h * edgeChannels + k] += a * linEdge[(h * headChannels + c) * edgeChannels + k] }
+                }
+            }
+            edgeProjections = projections
+        } else {
+            edgeProjections = nil
+        }
+        residual = (spec.residual ?? false) ? try Linear(weights, "\(prefix).res", in: channels, out: concat ? width : headChannels, bias: false) : nil
+        bias = (spec.bias ?? true) ? try weights.tensor("\(prefix).bias", shape: [concat ? width : headChannels]) : nil
+    }
+
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount
+        let width = heads * headChannels
+        let h = workspace.buffer("gat.h", count: n * width)
+        lin.apply(x, rows: n, into: h)
+        let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
+        let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)
+        attentionLogits(h, rows: n, into: alphaSource, alphaTarget)
+        let aggregated = concat ? out : workspace.buffer("gat.heads", count: n * width)
+        let run = { (scores: AttentionAggregation.EdgeScores?) in
+            AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
+                                     alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
+                                     selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope, into: aggregated)
+        }
+        if let edgeProjections, let features = graph.edgeFeatures {
+            edgeProjections.withUnsafeBufferPointer { run(AttentionAggregation.EdgeScores(features: features, projections: $0.baseAddress!)) }
+        } else {
+            run(nil)
+        }
+        if !concat {
+            let target = UncheckedPointer(out), source = UncheckedPointer(aggregated)
+            let heads = self.heads, channels = headChannels
+            KernelThreads.forEachBlock(rows: n) { block in
+                for v in block {
+                    for c in 0..<channels {
+                        var sum: Float = 0
+                        for head in 0..<heads { sum += source.pointer[v * width + head * channels + c] }
+                        target.pointer[v * channels + c] = sum / Float(heads)
+                    }
+                }
+            }
+        }
+        residual?.apply(x, rows: n, into: out, accumulate: true)
+        if let bias { addRowVector(bias, to: out, rows: n) }
+    }
+
+    /// a[v, h] = Σ_c h[v, h, c] · att[h, c] for the source and target attention vectors.
+    private func attentionLogits(_ h: UnsafePointer<Float>, rows: Int, into source: UnsafeMutablePointer<Float>,
+                                 _ target: UnsafeMutablePointer<Float>) {
+        let hs = UncheckedPointer(UnsafeMutablePointer(mutating: h)), ss = UncheckedPointer(source), ts = UncheckedPointer(target)
+        let heads = self.heads, channels = headChannels
+        let attentionSource = self.attentionSource, attentionTarget = self.attentionTarget
+        KernelThreads.forEachBlock(rows: rows) { block in
+            for v in block {
+                for head in 0..<heads {
+                    var a: Float = 0, b: Float = 0
+                    for c in 0..<channels {
+                        let value = hs.pointer[(v * heads + head) * channels + c]
+                        a += value * attentionSource[head * channels + c]
+                        b += value * attentionTarget[head * channels + c]
+                    }
+                    ss.pointer[v * heads + head] = a
+                    ts.pointer[v * heads + head] = b
+                }
+            }
+        }
+    }
+}

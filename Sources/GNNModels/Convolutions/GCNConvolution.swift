@@ -1,0 +1,64 @@
+import GNNFormats
+import GNNKernels
+
+/// PyG `GCNConv`: h = x·Wᵀ (`lin`, no bias), then out[v] = Σ_u norm(u, v) · h[u] with GCN normalisation
+/// and self loops (`GCNNormalization`), then `+ bias`.
+struct GCNConvolution: GraphConvolution {
+    let inChannels: Int
+    let outChannels: Int
+    let readsEdgeFeatures = false
+    let lin: Linear
+    let bias: [Float]?
+    let improved: Bool
+    let addSelfLoops: Bool
+    let normalize: Bool
+
+    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
+        inChannels = channels
+        outChannels = channels
+        lin = try Linear(weights, "\(prefix).lin", in: channels, out: channels, bias: false)
+        bias = (spec.bias ?? true) ? try weights.tensor("\(prefix).bias", shape: [channels]) : nil
+        improved = spec.improved ?? false
+        addSelfLoops = spec.addSelfLoops ?? true
+        normalize = spec.normalize ?? true
+    }
+
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount
+        let h = workspace.buffer("gcn.h", count: n * outChannels)
+        lin.apply(x, rows: n, into: h)
+        if normalize {
+            let coefficients = graph.gcnNormalization(improved: improved, addSelfLoops: addSelfLoops)
+            coefficients.edgeWeights.withUnsafeBufferPointer { edgeWeights in
+                withOptionalPointer(coefficients.selfWeights) { selfWeights in
+                    SumAggregation.run(graph.csr, x: h, channels: outChannels, edgeWeights: edgeWeights.baseAddress,
+                                       selfWeights: selfWeights, skipSelfLoops: coefficients.skipsSelfLoops, into: out)
+                }
+            }
+        } else {
+            SumAggregation.run(graph.csr, x: h, channels: outChannels, into: out)
+        }
+        if let bias { addRowVector(bias, to: out, rows: n) }
+    }
+}
+
+/// out[r, :] += vector for every row.
+func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: Int) {
+    let width = vector.count
+    let target = UncheckedPointer(out)
+    vector.withUnsafeBufferPointer { v in
+        let source = UncheckedPointer(UnsafeMutablePointer(mutating: v.baseAddress!))
+        KernelThreads.forEachBlock(rows: rows) { block in
+            for r in block {
+                let row = target.pointer + r * width
+                for c in 0..<width { row[c] += source.pointer[c] }
+            }
+        }
+    }
+}
+
+/// A pointer carried into concurrent kernels whose memory safety the caller guarantees.
+struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}

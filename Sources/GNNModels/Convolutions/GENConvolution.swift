@@ -1,0 +1,129 @@
+import GNNFormats
+import GNNKernels
+
+/// PyG `GENConv` (DeeperGCN): aggregate messages relu(x_u + e_uv) + eps (`MessageAggregation`), optionally
+/// `MessageNorm` (out = normalize(out) · ‖x_v‖ · scale), add x_v, then the MLP
+/// (Linear → norm → ReLU → … → Linear, hidden width channels · expansion).
+struct GENConvolution: GraphConvolution {
+    let inChannels: Int
+    let outChannels: Int
+    let reduce: MessageAggregation.Reduce
+    let edgeEncoder: Linear?
+    let readsEdgeFeatures: Bool
+    let messageScale: Float?
+    let mlp: [(linear: Linear, norm: Norm?)]
+
+    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+        inChannels = channels
+        outChannels = channels
+        let aggregation = spec.aggr ?? "softmax"
+        switch aggregation {
+        case "softmax", "softmax_sg":
+            let t = (spec.learnT ?? false) ? try weights.tensor("\(prefix).aggr_module.t", shape: [1])[0] : (spec.t ?? 1)
+            reduce = .softmax(t: t)
+        case "powermean", "power":
+            let learned = spec.learnP ?? false
+            let p = learned ? try weights.tensor("\(prefix).aggr_module.p", shape: [1])[0] : (spec.p ?? 1)
+            reduce = .powerMean(p: p, applyPower: learned || p != 1)
+        case "max": reduce = .max
+        case "mean": reduce = .mean
+        case "add", "sum": reduce = .sum
+        default:
+            throw GNNError("GENConv aggregation \"\(aggregation)\" is not supported (softmax, softmax_sg, powermean, max, mean, add)")
+        }
+        let bias = spec.bias ?? false
+        if edgeChannels > 0 && edgeChannels != channels {
+            edgeEncoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
+        } else {
+            edgeEncoder = nil
+        }
+        readsEdgeFeatures = edgeChannels > 0
+        messageScale = (spec.msgNorm ?? false) ? try weights.tensor("\(prefix).msg_norm.scale", shape: [1])[0] : nil
+        let layers = spec.numLayers ?? 2
+        let hidden = channels * (spec.expansion ?? 2)
+        let normKind: ModelArchitecture.Norm
+        switch spec.mlpNorm ?? "batch" {
+        case "batch": normKind = .batch
+        case "layer": normKind = .layer
+        case "none": normKind = .none
+        case let other: throw GNNError("GENConv MLP norm \"\(other)\" is not supported (batch, layer, none)")
+        }
+        // torch.nn.Sequential numbering: each hidden layer is Linear, [norm,] ReLU, Dropout.
+        var mlp: [(Linear, Norm?)] = []
+        var index = 0
+        for layer in 0..<layers {
+            let inWidth = layer == 0 ? channels : hidden
+            let outWidth = layer == layers - 1 ? channels : hidden
+            let linear = try Linear(weights, "\(prefix).mlp.\(index)", in: inWidth, out: outWidth, bias: bias)
+            index += 1
+            var norm: Norm? = nil
+            if layer < layers - 1 {
+                if normKind != .none {
+                    norm = try Norm(normKind, weights, "\(prefix).mlp.\(index)", channels: outWidth)
+                    index += 1
+                }
+                index += 2
+            }
+            mlp.append((linear, norm))
+        }
+        self.mlp = mlp
+    }
+
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount
+        let aggregated = workspace.buffer("gen.aggregated", count: n * outChannels)
+        let run = { (encoder: MessageAggregation.EdgeEncoder?) in
+            MessageAggregation.run(graph.csr, x: x, channels: self.outChannels, edges: encoder, reduce: self.reduce, into: aggregated)
+        }
+        if readsEdgeFeatures, let features = graph.edgeFeatures {
+            if let edgeEncoder {
+                edgeEncoder.weight.withUnsafeBufferPointer { w in
+                    withOptionalPointer(edgeEncoder.bias) { b in
+                        run(MessageAggregation.EdgeEncoder(features: features, weight: w.baseAddress, bias: b))
+                    }
+                }
+            } else {
+                run(MessageAggregation.EdgeEncoder(features: features, weight: nil, bias: nil))
+            }
+        } else {
+            run(nil)
+        }
+        addRoot(x, to: aggregated, rows: n)
+        runMLP(aggregated, rows: n, workspace: workspace, into: out)
+    }
+
+    /// aggregated += x (after message normalisation when configured).
+    private func addRoot(_ x: UnsafePointer<Float>, to aggregated: UnsafeMutablePointer<Float>, rows: Int) {
+        let channels = outChannels, scale = messageScale
+        let xs = UncheckedPointer(UnsafeMutablePointer(mutating: x)), target = UncheckedPointer(aggregated)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            for v in block {
+                let row = target.pointer + v * channels, own = xs.pointer + v * channels
+                if let scale {
+                    var messageNorm: Float = 0, ownNorm: Float = 0
+                    for c in 0..<channels {
+                        messageNorm += row[c] * row[c]
+                        ownNorm += own[c] * own[c]
+                    }
+                    let factor = ownNorm.squareRoot() * scale / max(messageNorm.squareRoot(), 1e-12)
+                    for c in 0..<channels { row[c] *= factor }
+                }
+                for c in 0..<channels { row[c] += own[c] }
+            }
+        }
+    }
+
+    private func runMLP(_ input: UnsafeMutablePointer<Float>, rows: Int, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        var current = input
+        for (i, layer) in mlp.enumerated() {
+            let last = i == mlp.count - 1
+            let target = last ? out : workspace.buffer(i % 2 == 0 ? "gen.mlp.a" : "gen.mlp.b", count: rows * layer.linear.outChannels)
+            layer.linear.apply(current, rows: rows, into: target)
+            if !last {
+                layer.norm?.apply(target, rows: rows, channels: layer.linear.outChannels)
+                Normalization.relu(target, count: rows * layer.linear.outChannels)
+            }
+            current = target
+        }
+    }
+}

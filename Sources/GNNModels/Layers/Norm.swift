@@ -1,0 +1,74 @@
+import GNNFormats
+import GNNKernels
+
+/// A normalisation layer applied per node: `torch.nn.LayerNorm`, `torch.nn.BatchNorm1d` in eval mode
+/// (folded into a per-channel scale and shift), or nothing.
+enum Norm: Sendable {
+    case layer(weight: [Float]?, bias: [Float]?)
+    case batch(scale: [Float], shift: [Float])
+    case none
+
+    /// Reads the norm at `prefix` (`.weight`, `.bias`, and for batch norm `.running_mean`, `.running_var`).
+    init(_ kind: ModelArchitecture.Norm, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
+        switch kind {
+        case .layer:
+            self = .layer(weight: try weights.optional("\(prefix).weight", shape: [channels]),
+                          bias: try weights.optional("\(prefix).bias", shape: [channels]))
+        case .batch:
+            let mean = try weights.tensor("\(prefix).running_mean", shape: [channels])
+            let variance = try weights.tensor("\(prefix).running_var", shape: [channels])
+            let weight = try weights.optional("\(prefix).weight", shape: [channels]) ?? [Float](repeating: 1, count: channels)
+            let bias = try weights.optional("\(prefix).bias", shape: [channels]) ?? [Float](repeating: 0, count: channels)
+            // (x − μ) / sqrt(σ² + ε) · γ + β  =  x · s + (β − μ · s)  with s = γ / sqrt(σ² + ε).
+            let scale = (0..<channels).map { weight[$0] / (variance[$0] + 1e-5).squareRoot() }
+            self = .batch(scale: scale, shift: (0..<channels).map { bias[$0] - mean[$0] * scale[$0] })
+        case .graphLayer:
+            throw GNNError("graph-mode LayerNorm is not supported yet", fix: "use layer or batch norm")
+        case .none:
+            self = .none
+        }
+    }
+
+    /// Normalises `rows` × `channels` values in place, on all worker threads.
+    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int) {
+        apply(x, rows: rows, channels: channels, serial: false)
+    }
+
+    /// Normalises on the calling thread only (inside a parallel region).
+    func applySerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int) {
+        apply(x, rows: rows, channels: channels, serial: true)
+    }
+
+    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, serial: Bool) {
+        switch self {
+        case .layer(let weight, let bias):
+            withOptionalPointer(weight) { w in
+                withOptionalPointer(bias) { b in
+                    if serial {
+                        Normalization.layerNormSerial(x, rows: rows, channels: channels, weight: w, bias: b)
+                    } else {
+                        Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b)
+                    }
+                }
+            }
+        case .batch(let scale, let shift):
+            scale.withUnsafeBufferPointer { s in
+                shift.withUnsafeBufferPointer { h in
+                    if serial {
+                        Normalization.affineSerial(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!)
+                    } else {
+                        Normalization.affine(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!)
+                    }
+                }
+            }
+        case .none:
+            break
+        }
+    }
+}
+
+/// Calls `body` with a pointer to `array`'s elements, or nil.
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GNNFormats
+
+/// Writes predictions for the selected nodes as `.npy` (a float32 matrix), CSV or JSON Lines.
+public struct PredictionWriter {
+    public enum Format: String, CaseIterable, Sendable {
+        case csv, npy, jsonl
+    }
+
+    /// What the score columns hold.
+    public enum ScoreKind: String, CaseIterable, Sendable {
+        /// Raw model outputs.
+        case logits
+        /// Softmax (multi-class) or sigmoid (multi-label) probabilities.
+        case probs
+    }
+
+    public var format: Format
+    public var scores: ScoreKind
+    public var topK: Int
+    public var task: ModelArchitecture.Task
+    public var classNames: [String]?
+
+    public init(format: Format, scores: ScoreKind, topK: Int, task: ModelArchitecture.Task, classNames: [String]?) {
+        self.format = format
+        self.scores = scores
+        self.topK = topK
+        self.task = task
+        self.classNames = classNames
+    }
+
+    /// The bytes of the output for `nodes` (rows of `outputs`, each `columns` wide).
+    public func render(outputs: [Float], columns: Int, nodes: [Int]) -> [UInt8] {
+        switch format {
+        case .npy: return npy(outputs: outputs, columns: columns, nodes: nodes)
+        case .csv: return Array(text(outputs: outputs, columns: columns, nodes: nodes, json: false).utf8)
+        case .jsonl: return Array(text(outputs: outputs, columns: columns, nodes: nodes, json: true).utf8)
+        }
+    }
+
+    private func rowValues(_ outputs: [Float], _ columns: Int, _ v: Int) -> [Float] {
+        let row = outputs[v * columns..<(v + 1) * columns]
+        return scores == .probs ? Scores.probabilities(row, task: task) : Array(row)
+    }
+
+    /// NumPy format 1.0: magic, header dict padded to a 64-byte boundary, then little-endian f32 rows.
+    private func npy(outputs: [Float], columns: Int, nodes: [Int]) -> [UInt8] {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(nodes.count), \(columns)), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0]
+        let length = UInt16(header.utf8.count)
+        bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
+        bytes += Array(header.utf8)
+        bytes.reserveCapacity(bytes.count + nodes.count * columns * 4)
+        for v in nodes {
+            for value in rowValues(outputs, columns, v) {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+            }
+        }
+        return bytes
+    }
+
+    private func name(_ index: Int) -> String {
+        classNames.flatMap { index < $0.count ? $0[index] : nil } ?? String(index)
+    }
+
+    private func text(outputs: [Float], columns: Int, nodes: [Int], json: Bool) -> String {
+        let k = min(max(topK, 1), columns)
+        var lines: [String] = []
+        if !json {
+            switch task {
+            case .multiClass:
+                lines.append((["node", "prediction"] + (1...k).flatMap { ["class_\($0)", "prob_\($0)"] }).joined(separator: ","))
+            case .multiLabel, .regression:
+                lines.append((["node"] + (0..<columns).map(name)).joined(separator: ","))
+            }
+        }
+        for v in nodes {
+            let raw = outputs[v * columns..<(v + 1) * columns]
+            switch task {
+            case .multiClass:
+                let probabilities = Scores.softmax(raw)
+                let top = Scores.topK(probabilities, k)
+                if json {
+                    let entries = top.map { "{\"class\":\(jsonString(name($0.0))),\"probability\":\(format($0.1))}" }
+                    lines.append("{\"node\":\(v),\"prediction\":\(jsonString(name(top[0].0))),\"top_k\":[\(entries.joined(separator: ","))]}")
+                } else {
+                    lines.append(([String(v), csvField(name(top[0].0))] + top.flatMap { [csvField(name($0.0)), format($0.1)] }).joined(separator: ","))
+                }
+            case .multiLabel, .regression:
+                let values = rowValues(outputs, columns, v)
+                if json {
+                    var object = "{\"node\":\(v),\"scores\":[\(values.map(format).joined(separator: ","))]"
+                    if task == .multiLabel {
+                        let positive = values.indices.filter { Scores.probabilities(raw, task: task)[$0] > 0.5 }.map { jsonString(name($0)) }
+                        object += ",\"positive\":[\(positive.joined(separator: ","))]"
+                    }
+                    lines.append(object + "}")
+                } else {
+                    lines.append(([String(v)] + values.map(format)).joined(separator: ","))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func format(_ value: Float) -> String { "\(value)" }
+
+    private func csvField(_ text: String) -> String {
+        text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    private func jsonString(_ text: String) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+}

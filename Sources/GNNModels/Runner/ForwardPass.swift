@@ -1,0 +1,56 @@
+import GNNFormats
+import GNNKernels
+
+/// Runs a model on every node of a graph.
+public enum ForwardPass {
+    /// The outputs of a pass and what it cost.
+    public struct Result: Sendable {
+        /// N × outputChannels raw outputs (logits), row-major.
+        public var outputs: [Float]
+        public var rows: Int
+        public var columns: Int
+        /// Bytes of activation workspace the pass used (independent of depth).
+        public var workspaceBytes: Int
+    }
+
+    /// Checks that `model` can run on `graph`: feature count and edge features.
+    public static func checkCompatible(_ model: GNNModel, _ graph: GraphFile) throws {
+        let architecture = model.architecture
+        guard graph.featureCount == architecture.inputChannels else {
+            throw GNNError("the model reads \(architecture.inputChannels) features per node but the graph has \(graph.featureCount)",
+                           in: graph.path, fix: "pack the graph with the features the model was trained on")
+        }
+        if architecture.edgeChannels > 0 {
+            guard graph.edgeFeatureCount > 0 else {
+                throw GNNError("the model reads \(architecture.edgeChannels) edge features but the graph has none",
+                               in: graph.path, fix: "pack the graph with its edge features (edge_attr)")
+            }
+            guard graph.edgeFeatureCount == architecture.edgeChannels else {
+                throw GNNError("the model reads \(architecture.edgeChannels) edge features but the graph has \(graph.edgeFeatureCount)",
+                               in: graph.path)
+            }
+        }
+    }
+
+    /// Runs `model` on all nodes of `graph`. `progress(layer, layers)` is called after each layer.
+    public static func run(_ model: GNNModel, on graph: GraphFile,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        try checkCompatible(model, graph)
+        let context = GraphContext(graph)
+        let workspace = Workspace()
+        let columns = model.architecture.outputChannels
+        let layers = model.architecture.layers
+        var outputs = [Float](repeating: 0, count: graph.nodeCount * columns)
+        outputs.withUnsafeMutableBufferPointer { out in
+            switch model.body {
+            case .reversible(let body):
+                body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                             progress: { progress($0, layers) }, into: out.baseAddress!)
+            case .residual(let body):
+                body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                             progress: { progress($0, layers) }, into: out.baseAddress!)
+            }
+        }
+        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.floatCount * 4)
+    }
+}

@@ -1,0 +1,33 @@
+import GNNFormats
+
+/// A model ready to run: its architecture and weights loaded from a model file.
+///
+/// ```swift
+/// let model = try GNNModel(ModelFile(path: "model.gnnz"))
+/// let graph = try GraphFile(path: "graph.bin")
+/// let result = try ForwardPass.run(model, on: graph)
+/// ```
+public final class GNNModel: Sendable {
+    public let architecture: ModelArchitecture
+    let body: Body
+
+    enum Body: Sendable {
+        case reversible(ReversibleModel)
+        case residual(ResidualModel)
+    }
+
+    /// Builds the model the file describes, reading every tensor its architecture needs.
+    public init(_ file: ModelFile) throws {
+        architecture = file.metadata.architecture
+        let weights = WeightReader(file: file)
+        do {
+            switch architecture.family {
+            case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
+            case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))
+            case .deq: throw GNNError("deq models are not supported by this version", fix: "upgrade gnn-serve")
+            }
+        } catch let error as GNNError {
+            throw error.located(at: file.path)
+        }
+    }
+}

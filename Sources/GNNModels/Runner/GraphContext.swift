@@ -1,0 +1,45 @@
+import GNNFormats
+import GNNKernels
+
+/// The graph a forward pass runs on: CSR adjacency, edge features read per edge, and per-graph values
+/// that convolutions derive once (GCN's normalisation coefficients).
+final class GraphContext: @unchecked Sendable {
+    let csr: CSRGraph
+    let edgeFeatures: EdgeFeatureRows?
+    private let file: GraphFile
+    private var narrowedSources: UnsafeMutableBufferPointer<UInt32>?
+    private var gcnCoefficients: [GCNNormalization.Key: GCNNormalization] = [:]
+
+    init(_ file: GraphFile) {
+        self.file = file
+        let sources: UnsafePointer<UInt32>
+        switch file.sources {
+        case .u32(let buffer):
+            sources = buffer.baseAddress ?? UnsafePointer(bitPattern: 4)!
+        case .u64(let buffer):
+            // Kernels read 32-bit ids; wide files (from other writers) are narrowed once.
+            let narrowed = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(buffer.count, 1))
+            for (i, value) in buffer.enumerated() { narrowed[i] = UInt32(truncatingIfNeeded: value) }
+            narrowedSources = narrowed
+            sources = UnsafePointer(narrowed.baseAddress!)
+        }
+        csr = CSRGraph(nodeCount: file.nodeCount, edgeCount: file.edgeCount,
+                       offsets: file.rowOffsets.baseAddress!, sources: sources)
+        edgeFeatures = file.edgeFeatures.map { matrix in
+            EdgeFeatureRows(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
+        }
+    }
+
+    deinit { narrowedSources?.deallocate() }
+
+    var nodeCount: Int { csr.nodeCount }
+
+    /// GCN's coefficients for this graph, computed on first use.
+    func gcnNormalization(improved: Bool, addSelfLoops: Bool) -> GCNNormalization {
+        let key = GCNNormalization.Key(improved: improved, addSelfLoops: addSelfLoops)
+        if let cached = gcnCoefficients[key] { return cached }
+        let coefficients = GCNNormalization(csr, improved: improved, addSelfLoops: addSelfLoops)
+        gcnCoefficients[key] = coefficients
+        return coefficients
+    }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import GNNFormats
+import GNNKernels
+import GNNModels
+
+extension PredictionWriter.Format: ExpressibleByArgument {}
+extension PredictionWriter.ScoreKind: ExpressibleByArgument {}
+extension SplitName: ExpressibleByArgument {}
+
+/// `gnn-serve predict`: score nodes of a graph with a model.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Score the nodes of a graph with a model, in memory that does not grow with depth.",
+        discussion: """
+            The forward pass runs over the whole graph (a deep GNN's receptive field is the graph), then the \
+            requested nodes are written in the order requested. Reversible models update one N x D state in \
+            place; weight-tied models reuse one set of weights; residual models keep one state and one block \
+            output. Peak memory: the graph's arrays as mapped, plus about 3 x N x hidden floats.
+
+            Output: --format npy writes a float32 matrix (one row per requested node, raw logits unless \
+            --scores probs); csv and jsonl write the node id, the predicted class and the top-k classes with \
+            probabilities (multi-class), or every task's score (multi-label). The format defaults to the \
+            --output file's extension, else csv; without --output, text goes to stdout.
+
+            With --split and labels in the graph, accuracy (multi-class) or mean ROC-AUC over tasks \
+            (multi-label) on that split is printed on stderr. The graph's structure is checked before the \
+            pass (row offsets, every index below N), in time linear in its size.
+            """)
+
+    @Option(help: "The model file (*.gnnz).")
+    var model: String
+
+    @Argument(help: "The graph file (*.bin), as written by 'gnn-serve pack'.")
+    var graph: String
+
+    @Option(help: "Nodes to score: a range a..b (b excluded), a comma list, or a file with one id per line. Default: all nodes.")
+    var nodes: String?
+
+    @Option(help: "Score the nodes of this split of the graph (train, valid, test) and report its metric.")
+    var split: SplitName?
+
+    @Option(name: .shortAndLong, help: "Write predictions to this file instead of stdout.")
+    var output: String?
+
+    @Option(help: "Output format: csv, npy or jsonl (default: from the --output extension, else csv).")
+    var format: PredictionWriter.Format?
+
+    @Option(help: "Scores in npy output and multi-label text output: logits (raw outputs) or probs.")
+    var scores: PredictionWriter.ScoreKind = .logits
+
+    @Option(help: "Classes listed per node in csv/jsonl output (multi-class).")
+    var topK: Int = 1
+
+    @Option(help: "Worker threads (default: all cores). Results are identical for any value.")
+    var threads: Int?
+
+    @Flag(help: "Print load time, forward time, peak memory and workspace size on stderr.")
+    var stats = false
+
+    @Flag(help: "Do not show progress.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if nodes != nil && split != nil { throw ValidationError("give --nodes or --split, not both") }
+        if output == nil && resolvedFormat == .npy { throw ValidationError("--format npy needs --output FILE") }
+    }
+
+    private var resolvedFormat: PredictionWriter.Format {
+        if let format { return format }
+        if let output, let byExtension = PredictionWriter.Format(rawValue: (output as NSString).pathExtension.lowercased()) {
+            return byExtension
+        }
+        return .csv
+    }
+
+    func run() throws {
+        KernelThreads.configure(threads: threads ?? KernelThreads.count)
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let modelFile = try ModelFile(path: model)
+        let network = try GNNModel(modelFile)
+        let graphFile = try GraphFile(path: graph)
+        try graphFile.verifyStructure()
+        try ForwardPass.checkCompatible(network, graphFile)
+        let selected: [Int]
+        if let split {
+            guard let ids = graphFile.split(split) else {
+                throw GNNError("has no \(split.rawValue) split", in: graph, fix: "pack it with split masks or indices")
+            }
+            selected = (0..<ids.count).map { ids[$0] }
+        } else if let nodes {
+            selected = try NodeSelection.parse(nodes, nodeCount: graphFile.nodeCount)
+        } else {
+            selected = Array(0..<graphFile.nodeCount)
+        }
+        let loadTime = clock.now - loadStart
+
+        let progress = TerminalProgress.make(quiet: quiet)
+        let forwardStart = clock.now
+        let result = try ForwardPass.run(network, on: graphFile) { layer, layers in
+            progress?.report("layer \(layer) of \(layers)", Double(layer) / Double(layers))
+        }
+        let forwardTime = clock.now - forwardStart
+        progress?.finish()
+
+        let writer = PredictionWriter(format: resolvedFormat, scores: scores, topK: topK,
+                                      task: network.architecture.task, classNames: modelFile.metadata.classNames)
+        let bytes = writer.render(outputs: result.outputs, columns: result.columns, nodes: selected)
+        if let output {
+            let file = try AtomicOutputFile(path: output)
+            try file.write(bytes, at: 0)
+            try file.commit()
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+
+        if let split { reportMetric(result, graphFile, split: split, nodes: selected, task: network.architecture.task) }
+        if stats {
+            CommandLineOutput.writeError(String(format: "load %.3f s, forward %.3f s", loadTime.seconds, forwardTime.seconds)
+                + ", peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes)), \(KernelThreads.count) threads")
+        }
+    }
+
+    private func reportMetric(_ result: ForwardPass.Result, _ graph: GraphFile, split: SplitName, nodes: [Int],
+                              task: ModelArchitecture.Task) {
+        if task == .multiClass, let labels = graph.labels,
+           let accuracy = Metrics.accuracy(outputs: result.outputs, columns: result.columns, labels: labels, nodes: nodes) {
+            CommandLineOutput.writeError("\(split.rawValue) accuracy " + String(format: "%.4f", accuracy.value) + " (\(accuracy.count) nodes)")
+        } else if task == .multiLabel, let targets = graph.targets,
+                  let auc = Metrics.meanROCAUC(outputs: result.outputs, columns: result.columns, targets: targets, nodes: nodes) {
+            CommandLineOutput.writeError("\(split.rawValue) mean ROC-AUC " + String(format: "%.4f", auc.value) + " (\(auc.tasks) tasks)")
+        } else {
+            CommandLineOutput.writeError("\(split.rawValue): the graph has no labels for this model's task; no metric")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// The process's peak resident set size in bytes (getrusage's ru_maxrss, in KiB on Linux).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}
