@@ -17,8 +17,10 @@ let package = Package(
     name: "gnn-serve",
     products: [
         .executable(name: "gnn-serve", targets: ["gnn-serve"]),
+        .executable(name: "gnn-export", targets: ["gnn-export"]),
         .library(name: "GNNFormats", targets: ["GNNFormats"]),
         .library(name: "GNNImport", targets: ["GNNImport"]),
+        .library(name: "GNNExport", targets: ["GNNExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,20 +39,39 @@ let package = Package(
             dependencies: ["CZstd", "CXXHash"],
             swiftSettings: cpuFlags),
         .target(
+            name: "GNNKernels",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: cpuFlags),
+        .target(
+            name: "GNNModels",
+            dependencies: ["GNNFormats", "GNNKernels"],
+            swiftSettings: cpuFlags),
+        .target(
             name: "GNNImport",
             dependencies: ["GNNFormats", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: cpuFlags),
+        .target(name: "GNNExport", dependencies: ["GNNFormats"], swiftSettings: cpuFlags),
 
-        // Thin command-line front ends.
+        // Thin command-line front ends and what they share.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: ["GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gnn-serve",
-            dependencies: ["GNNFormats", "GNNImport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
 
 
         .target(name: "TestSupport", dependencies: ["GNNFormats"], path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "gnn-export",
+            dependencies: ["GNNFormats", "GNNExport", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuFlags),
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNEngineTests", dependencies: ["GNNModels", "GNNKernels", "GNNImport", "GNNExport", "GNNFormats", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["gnn-serve", "GNNFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

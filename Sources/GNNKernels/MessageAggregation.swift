@@ -7,9 +7,11 @@ import Foundation
 /// when it has one), or 0 without edge features. The messages are reduced per channel:
 /// - `softmax(t)`: Σ_e m_e · exp(t·m_e − max) / (Σ_e exp(t·m_e − max) + 1e-16), computed online (running
 ///   max, running denominator and running weighted sum), as PyG's `SoftmaxAggregation`;
-/// - `powerMean(p)`: (mean_e clamp(m_e, 0, 100)^p) clamped to [0, 100], to the power 1/p;
+/// - `powerMean(p)`: (mean_e clamp(m_e, 1e-4, 100)^p) clamped to [1e-4, 100], to the power 1/p (PyG's
+///   default clamp bounds);
 /// - `max`, `mean`, `sum`.
-/// An empty row gives 0.
+/// An empty row gives 0, except for a power mean, whose clamp turns the empty mean 0 into 1e-4^(1/p),
+/// exactly as PyG computes it.
 ///
 /// Memory: messages and edge embeddings exist one edge at a time (O(channels) per thread); nothing of size
 /// M × channels is ever built. Reads x rows by source and each edge's features once.
@@ -66,8 +68,13 @@ public enum MessageAggregation {
             for v in rows {
                 let target = os.value + v * channels
                 let row = graph.row(v)
+                guard !row.isEmpty else {
+                    var empty: Float = 0
+                    if case .powerMean(let p, true) = reduce { empty = pow(Float(1e-4), 1 / p) }
+                    target.initialize(repeating: empty, count: channels)
+                    continue
+                }
                 target.initialize(repeating: 0, count: channels)
-                guard !row.isEmpty else { continue }
                 switch reduce {
                 case .softmax: best.initialize(repeating: -.infinity, count: channels)
                 case .max: target.initialize(repeating: -.infinity, count: channels)
@@ -99,7 +106,7 @@ public enum MessageAggregation {
                         }
                     case .powerMean(let p, let applyPower):
                         for c in 0..<channels {
-                            target[c] += applyPower ? pow(min(max(message[c], 0), 100), p) : message[c]
+                            target[c] += applyPower ? pow(min(max(message[c], 1e-4), 100), p) : message[c]
                         }
                     case .max:
                         for c in 0..<channels { target[c] = Swift.max(target[c], message[c]) }
@@ -114,7 +121,7 @@ public enum MessageAggregation {
                 case .powerMean(let p, let applyPower):
                     for c in 0..<channels {
                         let mean = target[c] / count
-                        target[c] = applyPower ? pow(min(max(mean, 0), 100), 1 / p) : mean
+                        target[c] = applyPower ? pow(min(max(mean, 1e-4), 100), 1 / p) : mean
                     }
                 case .mean:
                     for c in 0..<channels { target[c] /= count }

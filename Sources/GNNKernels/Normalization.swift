@@ -16,22 +16,42 @@ public enum Normalization {
                                        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5) {
             for r in 0..<rows {
                 let row = x + r * channels
-                var sum: Float = 0
-                for c in 0..<channels { sum += row[c] }
-                let mean = sum / Float(channels)
-                var squares: Float = 0
+                let (mean, variance) = moments(row, channels)
+                // ATen's layer norm: y = (x · rstd − rstd · mean) · γ + β.
+                let inverse = 1 / (max(variance, 0) + eps).squareRoot()
+                let offset = -inverse * mean
                 for c in 0..<channels {
-                    let d = row[c] - mean
-                    squares += d * d
-                }
-                let inverse = 1 / (squares / Float(channels) + eps).squareRoot()
-                for c in 0..<channels {
-                    var value = (row[c] - mean) * inverse
+                    var value = row[c] * inverse + offset
                     if let weight { value *= weight[c] }
                     if let bias { value += bias[c] }
                     row[c] = value
                 }
             }
+    }
+
+    /// Mean and biased variance of one row. Short rows (fewer than 8 values, below ATen's vector width) use
+    /// Welford's update as ATen's `RowwiseMoments` does for them, so that layer norms over few channels
+    /// (where rounding is amplified by up to 1/√eps) agree with PyTorch; longer rows use two passes.
+    @inline(__always)
+    static func moments(_ row: UnsafeMutablePointer<Float>, _ channels: Int) -> (Float, Float) {
+        if channels < 8 {
+            var mean: Float = 0, m2: Float = 0
+            for c in 0..<channels {
+                let delta = row[c] - mean
+                mean += delta / Float(c + 1)
+                m2 += delta * (row[c] - mean)
+            }
+            return (mean, m2 / Float(channels))
+        }
+        var sum: Float = 0
+        for c in 0..<channels { sum += row[c] }
+        let mean = sum / Float(channels)
+        var squares: Float = 0
+        for c in 0..<channels {
+            let d = row[c] - mean
+            squares += d * d
+        }
+        return (mean, squares / Float(channels))
     }
 
     /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded).

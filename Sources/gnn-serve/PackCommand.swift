@@ -1,5 +1,6 @@
 import ArgumentParser
 import GNNFormats
+import CommandLineSupport
 import GNNImport
 
 extension SelfLoopMode: ExpressibleByArgument {}

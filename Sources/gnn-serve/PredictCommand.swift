@@ -3,6 +3,7 @@ import Foundation
 import GNNFormats
 import GNNKernels
 import GNNModels
+import CommandLineSupport
 
 extension PredictionWriter.Format: ExpressibleByArgument {}
 extension PredictionWriter.ScoreKind: ExpressibleByArgument {}

@@ -2,14 +2,14 @@ import GNNFormats
 import GNNKernels
 
 /// PyG `GCNConv`: h = x·Wᵀ (`lin`, no bias), then out[v] = Σ_u norm(u, v) · h[u] with GCN normalisation
-/// and self loops (`GCNNormalization`), then `+ bias`.
+/// and self loops (`GCNNormalization`), then `+ bias`. `improved` is accepted and, as in PyG 2.8 without
+/// edge weights, has no effect.
 struct GCNConvolution: GraphConvolution {
     let inChannels: Int
     let outChannels: Int
     let readsEdgeFeatures = false
     let lin: Linear
     let bias: [Float]?
-    let improved: Bool
     let addSelfLoops: Bool
     let normalize: Bool
 
@@ -18,7 +18,6 @@ struct GCNConvolution: GraphConvolution {
         outChannels = channels
         lin = try Linear(weights, "\(prefix).lin", in: channels, out: channels, bias: false)
         bias = (spec.bias ?? true) ? try weights.tensor("\(prefix).bias", shape: [channels]) : nil
-        improved = spec.improved ?? false
         addSelfLoops = spec.addSelfLoops ?? true
         normalize = spec.normalize ?? true
     }
@@ -28,7 +27,7 @@ struct GCNConvolution: GraphConvolution {
         let h = workspace.buffer("gcn.h", count: n * outChannels)
         lin.apply(x, rows: n, into: h)
         if normalize {
-            let coefficients = graph.gcnNormalization(improved: improved, addSelfLoops: addSelfLoops)
+            let coefficients = graph.gcnNormalization(addSelfLoops: addSelfLoops)
             coefficients.edgeWeights.withUnsafeBufferPointer { edgeWeights in
                 withOptionalPointer(coefficients.selfWeights) { selfWeights in
                     SumAggregation.run(graph.csr, x: h, channels: outChannels, edgeWeights: edgeWeights.baseAddress,

@@ -2,35 +2,27 @@ import GNNKernels
 
 /// GCNConv's symmetric normalisation for one graph (PyG's `gcn_norm` with `add_remaining_self_loops`).
 ///
-/// With self loops: existing loops are dropped and every node gets one loop of weight 1 if it had a loop,
-/// else the fill value (1, or 2 when `improved`). deg(v) = (non-loop edges into v) + loop weight;
+/// With self loops: existing loops are dropped and every node gets one loop of weight 1.
+/// deg(v) = (non-loop edges into v) + 1;
 /// an edge u→v gets deg(u)^-½ · deg(v)^-½, the loop gets weight · deg(v)^-1 (inf → 0 for deg 0).
 /// Without self loops every edge, loops included, counts once.
+///
+/// `improved` (fill value 2) changes nothing here, exactly as in PyG 2.8: `gcn_norm` passes the fill value
+/// to `add_remaining_self_loops` only together with edge weights, and a graph file has none, so PyG gives
+/// every loop weight 1. gnn-serve reproduces PyG's numbers, not its documentation.
 struct GCNNormalization: Sendable {
-    struct Key: Hashable {
-        var improved: Bool
-        var addSelfLoops: Bool
-    }
-
     /// Per-edge coefficient, CSR order (0 for skipped loops).
     let edgeWeights: [Float]
     /// Per-node loop coefficient (nil without added loops).
     let selfWeights: [Float]?
     let skipsSelfLoops: Bool
 
-    init(_ graph: CSRGraph, improved: Bool, addSelfLoops: Bool) {
+    init(_ graph: CSRGraph, addSelfLoops: Bool) {
         let n = graph.nodeCount
-        var loopWeight = [Float](repeating: improved ? 2 : 1, count: n)
         var degree = [Float](repeating: 0, count: n)
         for v in 0..<n {
-            for e in graph.row(v) {
-                if addSelfLoops && Int(graph.sources[e]) == v {
-                    loopWeight[v] = 1
-                } else {
-                    degree[v] += 1
-                }
-            }
-            if addSelfLoops { degree[v] += loopWeight[v] }
+            for e in graph.row(v) where !(addSelfLoops && Int(graph.sources[e]) == v) { degree[v] += 1 }
+            if addSelfLoops { degree[v] += 1 }
         }
         let inverseRoot = degree.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
         var weights = [Float](repeating: 0, count: graph.edgeCount)
@@ -42,7 +34,7 @@ struct GCNNormalization: Sendable {
             }
         }
         edgeWeights = weights
-        selfWeights = addSelfLoops ? (0..<n).map { loopWeight[$0] * inverseRoot[$0] * inverseRoot[$0] } : nil
+        selfWeights = addSelfLoops ? inverseRoot.map { $0 * $0 } : nil
         skipsSelfLoops = addSelfLoops
     }
 }

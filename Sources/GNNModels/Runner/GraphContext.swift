@@ -8,7 +8,7 @@ final class GraphContext: @unchecked Sendable {
     let edgeFeatures: EdgeFeatureRows?
     private let file: GraphFile
     private var narrowedSources: UnsafeMutableBufferPointer<UInt32>?
-    private var gcnCoefficients: [GCNNormalization.Key: GCNNormalization] = [:]
+    private var gcnCoefficients: [Bool: GCNNormalization] = [:]
 
     init(_ file: GraphFile) {
         self.file = file
@@ -35,11 +35,10 @@ final class GraphContext: @unchecked Sendable {
     var nodeCount: Int { csr.nodeCount }
 
     /// GCN's coefficients for this graph, computed on first use.
-    func gcnNormalization(improved: Bool, addSelfLoops: Bool) -> GCNNormalization {
-        let key = GCNNormalization.Key(improved: improved, addSelfLoops: addSelfLoops)
-        if let cached = gcnCoefficients[key] { return cached }
-        let coefficients = GCNNormalization(csr, improved: improved, addSelfLoops: addSelfLoops)
-        gcnCoefficients[key] = coefficients
+    func gcnNormalization(addSelfLoops: Bool) -> GCNNormalization {
+        if let cached = gcnCoefficients[addSelfLoops] { return cached }
+        let coefficients = GCNNormalization(csr, addSelfLoops: addSelfLoops)
+        gcnCoefficients[addSelfLoops] = coefficients
         return coefficients
     }
 }

@@ -1,22 +1,22 @@
 import Foundation
-import GNNImport
+import GNNFormats
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Shows progress on stderr as one rewritten line, only when stderr is a terminal and not `--quiet`.
-final class TerminalProgress: ProgressSink, @unchecked Sendable {
+public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     private var lastStage = ""
     private let start = Date()
 
-    /// A sink for `quiet` runs, or `nil` when nothing should be shown.
-    static func make(quiet: Bool) -> TerminalProgress? {
+    /// A progress display, or `nil` when nothing should be shown (`quiet`, or stderr is not a terminal).
+    public static func make(quiet: Bool) -> TerminalProgress? {
         quiet || isatty(STDERR_FILENO) == 0 ? nil : TerminalProgress()
     }
 
-    func report(_ stage: String, _ fraction: Double) {
+    public func report(_ stage: String, _ fraction: Double) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
@@ -32,7 +32,7 @@ final class TerminalProgress: ProgressSink, @unchecked Sendable {
     }
 
     /// Clears the progress line.
-    func finish() {
+    public func finish() {
         CommandLineOutput.writeRaw("\r\u{1B}[K")
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import GNNExport
+import GNNFormats
+import GNNImport
+import GNNKernels
+import XCTest
+
+/// The PyG fixtures of scripts/fixtures/make_engine_fixtures.py, packed and imported once per process.
+enum EngineFixtures {
+    static let root = Bundle.module.resourcePath! + "/Fixtures"
+    static let scratch = NSTemporaryDirectory() + "gnn-engine-tests-\(getpid())"
+
+    /// graph.npz packed as given (repeats and self loops kept, as PyG saw it).
+    static let graphPath: String = {
+        try! FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let path = scratch + "/graph.bin"
+        let input = try! GraphPacker.readInput(root + "/graph.npz", featuresPath: nil, progress: nil)
+        _ = try! GraphPacker.pack(input, to: path, options: PackOptions(), source: "graph.npz")
+        return path
+    }()
+
+    /// Every model configuration folder (those with an arch.json).
+    static var modelConfigurations: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
+            .filter { FileManager.default.fileExists(atPath: "\(root)/\($0)/arch.json") }
+    }
+
+    /// Imports NAME/weights.safetensors with NAME/arch.json into a model file stored as `dtype`.
+    static func modelPath(_ name: String, dtype: DType = .float32) throws -> String {
+        let path = "\(scratch)/\(name)-\(dtype).gnnz"
+        if !FileManager.default.fileExists(atPath: path) {
+            let architecture = try ModelImporter.architecture(fromJSON: "\(root)/\(name)/arch.json")
+            _ = try ModelImporter.importSafetensors(weights: "\(root)/\(name)/weights.safetensors", architecture: architecture,
+                                                    name: name, storeAs: dtype, to: path, overwrite: true,
+                                                    sourceFramework: "PyTorch Geometric 2.8.1")
+        }
+        return path
+    }
+
+    /// A float32 .npy as a flat array.
+    static func npy(_ path: String) throws -> [Float] {
+        let array = try NpzArchive.npyFile(path)
+        var values = [Float](repeating: 0, count: array.count)
+        try values.withUnsafeMutableBufferPointer { try array.copyRows(0..<array.rows, into: $0.baseAddress!) }
+        return values
+    }
+}
+
+/// ‖a − b‖₂ / ‖b‖₂.
+func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
+    var difference = 0.0, norm = 0.0
+    for (x, y) in zip(a, b) {
+        difference += Double(x - y) * Double(x - y)
+        norm += Double(y) * Double(y)
+    }
+    return (difference / max(norm, 1e-30)).squareRoot()
+}

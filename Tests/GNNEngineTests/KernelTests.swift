@@ -1,0 +1,99 @@
+import Foundation
+import GNNKernels
+@testable import GNNModels
+import XCTest
+
+/// Hand-worked cases for the edge conditions: a repeated edge, an isolated node, a self loop.
+///
+/// Graph (CSR by destination): node 0 ← 1, 1 (the edge 1→0 twice); node 1 has no incoming edge;
+/// node 2 ← 2 (a self loop). Features x = [[1, 2], [3, 4], [5, 6]].
+final class KernelTests: XCTestCase {
+    let offsets: [UInt64] = [0, 2, 2, 3]
+    let sources: [UInt32] = [1, 1, 2]
+    let x: [Float] = [1, 2, 3, 4, 5, 6]
+
+    private func withGraph<R>(_ body: (CSRGraph) -> R) -> R {
+        offsets.withUnsafeBufferPointer { o in
+            sources.withUnsafeBufferPointer { s in
+                body(CSRGraph(nodeCount: 3, edgeCount: 3, offsets: o.baseAddress!, sources: s.baseAddress!))
+            }
+        }
+    }
+
+    func testMeanCountsRepeatsAndGivesZeroForIsolatedNodes() {
+        var out = [Float](repeating: .nan, count: 6)
+        withGraph { SumAggregation.run($0, x: x, channels: 2, mean: true, into: &out) }
+        XCTAssertEqual(out, [3, 4, 0, 0, 5, 6])
+    }
+
+    /// deg = [2 + 1, 0 + 1, 0 + 1 (the existing loop becomes the one loop)], so
+    /// out0 = 2 · 3^-½ · x1 + ⅓ · x0, out1 = x1, out2 = x2.
+    func testGCNNormalisationByHand() {
+        let coefficients = withGraph { GCNNormalization($0, addSelfLoops: true) }
+        let s = 1 / Float(3).squareRoot()
+        XCTAssertEqual(coefficients.edgeWeights[0], s, accuracy: 1e-7)
+        XCTAssertEqual(coefficients.edgeWeights[1], s, accuracy: 1e-7)
+        XCTAssertEqual(coefficients.edgeWeights[2], 0)
+        XCTAssertEqual(coefficients.selfWeights![0], 1 / 3, accuracy: 1e-7)
+        XCTAssertEqual(coefficients.selfWeights![1], 1, accuracy: 1e-7)
+        XCTAssertEqual(coefficients.selfWeights![2], 1, accuracy: 1e-7)
+        // Without added loops every edge counts once, the loop of node 2 included: deg = [2, 0, 1].
+        let plain = withGraph { GCNNormalization($0, addSelfLoops: false) }
+        XCTAssertNil(plain.selfWeights)
+        XCTAssertEqual(plain.edgeWeights[0], 0, "source 1 has in-degree 0, so deg^-½ is 0 (inf → 0)")
+        XCTAssertEqual(plain.edgeWeights[2], 1)
+    }
+
+    /// Softmax aggregation of two messages m = relu(x) + eps from sources 1, 1 and a lone loop:
+    /// node 0 gets Σ m·e^{tm} / Σ e^{tm} over [x1, x1] = x1 + eps; node 2 gets x2 + eps; node 1 gets 0.
+    func testSoftmaxAggregationByHand() {
+        var out = [Float](repeating: .nan, count: 6)
+        withGraph { MessageAggregation.run($0, x: x, channels: 2, edges: nil, reduce: .softmax(t: 0.7), into: &out) }
+        XCTAssertEqual(out, [3, 4, 0, 0, 5, 6].map { $0 == 0 ? 0 : $0 + 1e-7 })
+        // Two different messages a, b: (a e^{ta} + b e^{tb}) / (e^{ta} + e^{tb}).
+        let values: [Float] = [0, 1, 2]
+        let twoOffsets: [UInt64] = [0, 2, 2, 2], twoSources: [UInt32] = [1, 2]
+        var result = [Float](repeating: .nan, count: 3)
+        twoOffsets.withUnsafeBufferPointer { o in
+            twoSources.withUnsafeBufferPointer { s in
+                MessageAggregation.run(CSRGraph(nodeCount: 3, edgeCount: 2, offsets: o.baseAddress!, sources: s.baseAddress!),
+                                       x: values, channels: 1, edges: nil, eps: 0, reduce: .softmax(t: 2), into: &result)
+            }
+        }
+        let a = 1.0, b = 2.0
+        XCTAssertEqual(Double(result[0]), (a * exp(2 * a) + b * exp(2 * b)) / (exp(2 * a) + exp(2 * b)), accuracy: 1e-6)
+        XCTAssertEqual(result[1], 0)
+    }
+
+    func testMaxAndPowerMeanByHand() {
+        var out = [Float](repeating: .nan, count: 6)
+        withGraph { MessageAggregation.run($0, x: x, channels: 2, edges: nil, eps: 0, reduce: .max, into: &out) }
+        XCTAssertEqual(out, [3, 4, 0, 0, 5, 6])
+        // Power mean with p = 2 over two equal messages is the message itself; an empty row is
+        // clamp(0, 1e-4, 100)^½ = 0.01, as PyG's clamp bounds give.
+        withGraph { MessageAggregation.run($0, x: x, channels: 2, edges: nil, eps: 0, reduce: .powerMean(p: 2, applyPower: true), into: &out) }
+        for (value, expected) in zip(out, [Float](arrayLiteral: 3, 4, 0.01, 0.01, 5, 6)) { XCTAssertEqual(value, expected, accuracy: 1e-5) }
+    }
+
+    /// With self loops added, node 1 (no edges) attends only to itself (weight 1); node 2's existing loop
+    /// is replaced by the one added loop; node 0 attends to x1 twice and itself with softmax weights.
+    func testAttentionWithSelfLoopsByHand() {
+        let alphaSource: [Float] = [0, 1, 0], alphaTarget: [Float] = [0, 0, 0]
+        var out = [Float](repeating: .nan, count: 6)
+        withGraph {
+            AttentionAggregation.run($0, x: x, heads: 1, channels: 2, alphaSource: alphaSource, alphaTarget: alphaTarget,
+                                     edges: nil, selfLoops: true, negativeSlope: 0.2, into: &out)
+        }
+        XCTAssertEqual(Array(out[2...5]), [3, 4, 5, 6])
+        let w1 = 2 * exp(1.0), w0 = exp(0.0)
+        XCTAssertEqual(Double(out[0]), (w1 * 3 + w0 * 1) / (w1 + w0), accuracy: 1e-5)
+        XCTAssertEqual(Double(out[1]), (w1 * 4 + w0 * 2) / (w1 + w0), accuracy: 1e-5)
+    }
+
+    func testDenseMatchesHandProduct() {
+        // [1 2; 3 4] · [[1, 0], [1, 1]]ᵀ + [10, 20] = [[11, 23], [13, 27]]
+        var out = [Float](repeating: 0, count: 4)
+        Dense.linear([1, 2, 3, 4], rows: 2, inDim: 2, weight: [1, 0, 1, 1], outDim: 2, bias: [10, 20], into: &out)
+        XCTAssertEqual(out, [11, 23, 13, 27])
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import GNNExport
+import GNNFormats
+@testable import GNNModels
+import XCTest
+
+/// Each operator alone against PyG (scripts/fixtures/make_operator_fixtures.py): the operator's weights
+/// under `op.`, its input `input.x` (N × 8) and PyG's eval output `output`, on the fixture graph.
+final class OperatorFidelityTests: XCTestCase {
+    struct Description: Decodable {
+        var conv: ConvSpec?
+        var inChannels: Int
+        var outChannels: Int
+        var edgeChannels: Int
+    }
+
+    /// A model file holding the operator's tensors, read through the same `WeightReader` the models use.
+    private func load(_ op: String) throws -> (WeightReader, Description, input: [Float], expected: [Float]) {
+        let root = EngineFixtures.root + "/ops/"
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let description = try decoder.decode(Description.self, from: Data(contentsOf: URL(fileURLWithPath: root + op + ".json")))
+        let container = ModelArchitecture(family: .resgnn, layers: 1, groups: 1, inputChannels: 8, hiddenChannels: 8,
+                                          outputChannels: 8, task: .multiClass, norm: .none, conv: ConvSpec(kind: .sage))
+        let path = EngineFixtures.scratch + "/op-\(op).gnnz"
+        _ = try ModelImporter.importSafetensors(weights: root + op + ".safetensors", architecture: container, name: op,
+                                                storeAs: .float32, to: path, overwrite: true, sourceFramework: nil)
+        let file = try ModelFile(path: path)
+        return (WeightReader(file: file), description, try file.floats("input.x"), try file.floats("output"))
+    }
+
+    func testConvolutionsMatchPyG() throws {
+        let graph = GraphContext(try GraphFile(path: EngineFixtures.graphPath))
+        let ops = ["gcn", "gcn_improved", "gcn_no_norm", "sage", "sage_normalize", "sage_project", "gat_h2",
+                   "gat_h2_concat_false", "gat_edge", "gat_residual", "gen_softmax_learn_t", "gen_softmax_edge",
+                   "gen_powermean", "gen_max", "gen_msgnorm"]
+        for op in ops {
+            let (weights, description, input, expected) = try load(op)
+            let conv = try makeConvolution(description.conv!, weights, "op", channels: description.inChannels,
+                                           edgeChannels: description.edgeChannels)
+            var out = [Float](repeating: .nan, count: graph.nodeCount * description.outChannels)
+            conv.forward(input, graph: graph, workspace: Workspace(), into: &out)
+            let error = relativeL2(out, expected)
+            XCTAssertLessThanOrEqual(error, 1e-5, "\(op): relative L2 error \(error)")
+        }
+    }
+
+    func testNormsAndLinearMatchPyG() throws {
+        let n = 40
+        for (op, kind) in [("layernorm", ModelArchitecture.Norm.layer), ("batchnorm", .batch)] {
+            let (weights, _, input, expected) = try load(op)
+            var x = input
+            try Norm(kind, weights, "op", channels: 8).apply(&x, rows: n, channels: 8)
+            XCTAssertLessThanOrEqual(relativeL2(x, expected), 1e-6, op)
+        }
+        let (weights, _, input, expected) = try load("linear")
+        var out = [Float](repeating: .nan, count: n * 5)
+        try Linear(weights, "op", in: 8, out: 5).apply(input, rows: n, into: &out)
+        XCTAssertLessThanOrEqual(relativeL2(out, expected), 1e-6, "linear")
+    }
+}
