@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNEngineTests", dependencies: ["GNNModels", "GNNKernels", "GNNImport", "GNNExport", "GNNFormats", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "GNNFormats"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "GNNFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// `gnn-serve predict` and `gnn-export` on the shipped samples, as a user runs them.
+final class PredictCommandTests: XCTestCase {
+    typealias CLI = CommandLineTests
+    static let samples = CLI.repository + "/samples"
+    static let exporter = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("gnn-export").path
+
+    private func temporary(_ name: String) -> String { NSTemporaryDirectory() + "predict-\(UUID().uuidString)-\(name)" }
+
+    private func run(_ arguments: [String]) throws -> CLI.Result { try CLI.run(arguments) }
+
+    func testSampleModelReachesItsTrainedAccuracy() throws {
+        let result = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--split", "test", "-o", temporary("t.csv")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // PyG measured 1.000 test accuracy for this model (scripts/fixtures/train_sample.py).
+        XCTAssertTrue(result.stderr.contains("test accuracy 1.0000 (150 nodes)"), result.stderr)
+    }
+
+    /// The .npy output equals PyG's logits for the sample (stored by train_sample.py).
+    func testNpyOutputMatchesPyGLogits() throws {
+        let output = temporary("all.npy")
+        let result = try run(["predict", "--model", Self.samples + "/wt_revgen.gnnz", Self.samples + "/csbm.bin", "-o", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let ours = try Self.npyFloats(output), expected = try Self.npyFloats(Self.samples + "/wt_revgen.expected.npy")
+        XCTAssertEqual(ours.count, 600 * 4)
+        var difference: Float = 0, norm: Float = 0
+        for (a, b) in zip(ours, expected) { difference += (a - b) * (a - b); norm += b * b }
+        XCTAssertLessThanOrEqual((difference / norm).squareRoot(), 1e-5)
+    }
+
+    func testNodeSelectionAndFormats() throws {
+        let csv = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--nodes", "5,3", "--top-k", "2"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let lines = csv.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "node,prediction,class_1,prob_1,class_2,prob_2")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[1].hasPrefix("5,") && lines[2].hasPrefix("3,"), csv.stdout)
+        let jsonl = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--nodes", "10..12", "--format", "jsonl"])
+        let objects = try jsonl.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(objects.map { $0["node"] as? Int }, [10, 11])
+        XCTAssertEqual((objects[0]["top_k"] as? [[String: Any]])?.count, 1)
+        let list = temporary("ids.txt")
+        try "7\n# a comment\n2\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let fromFile = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--nodes", list, "--scores", "probs", "-o", temporary("p.npy")])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+    }
+
+    func testBadRequestsGiveOneLine() throws {
+        func expectError(_ arguments: [String], status: Int32, _ fragment: String, line: UInt = #line) throws {
+            let result = try run(arguments)
+            XCTAssertEqual(result.status, status, result.stderr, line: line)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr, line: line)
+            XCTAssertTrue(result.stderr.contains(fragment), result.stderr, line: line)
+        }
+        let model = Self.samples + "/revsage.gnnz", graph = Self.samples + "/csbm.bin"
+        try expectError(["predict", "--model", model, graph, "--nodes", "0..601"], status: 1, "node id 600 is out of range")
+        try expectError(["predict", "--model", model, graph, "--nodes", "a,b"], status: 1, "is not a node id")
+        try expectError(["predict", "--model", graph, graph], status: 1, "is a graph file where a model file was expected")
+        try expectError(["predict", "--model", model, model], status: 1, "is a model file where a graph file was expected")
+        try expectError(["predict", "--model", model, CLI.fixtures + "/../../GNNEngineTests/Fixtures/graph.npz"], status: 1, "zip archive")
+        try expectError(["predict", "--model", model, graph, "--threads", "0"], status: 2, "--threads")
+        try expectError(["predict", "--model", model, graph, "--format", "npy"], status: 2, "needs --output")
+        // A graph with other features: the sample's 16 features versus the fixture graph's 6.
+        let other = temporary("other.bin")
+        XCTAssertEqual(try run(["pack", CLI.repository + "/Tests/GNNEngineTests/Fixtures/graph.npz", "-o", other, "--quiet"]).status, 0)
+        try expectError(["predict", "--model", model, other], status: 1, "reads 16 features per node but the graph has 6")
+    }
+
+    func testExportWritesAModelThatInfoDescribes() throws {
+        let output = temporary("m.gnnz")
+        let export = try CLI.Result.from(Self.exporter, ["--weights", Self.samples + "/revsage.safetensors",
+                                                          "--arch", Self.samples + "/revsage.arch.json", "-o", output, "--dtype", "f16"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.stdout.contains("9700 parameters"), export.stdout)
+        let info = try run(["info", output, "--verify", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((object["metadata"] as? [String: Any])?["parameter_count"] as? Int, 9700)
+        let again = try CLI.Result.from(Self.exporter, ["--weights", Self.samples + "/revsage.safetensors",
+                                                         "--arch", Self.samples + "/revsage.arch.json", "-o", output])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
+    }
+
+    static func npyFloats(_ path: String) throws -> [Float] {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        let start = 10 + headerLength
+        return bytes[start...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+}
+
+extension CommandLineTests.Result {
+    /// Runs another executable the same way `CommandLineTests.run` runs gnn-serve.
+    static func from(_ executable: String, _ arguments: [String]) throws -> CommandLineTests.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                     stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
