@@ -59,12 +59,27 @@ public enum MessageAggregation {
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
                            eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
+        let width = RowVectors.width
+        let paddedChannels = (channels + width - 1) / width * width
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * channels + (edges?.features.columns ?? 0))
+            // Per-thread scratch: one message row, one embedding row (both padded to whole vectors), raw edge features.
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * paddedChannels + (edges?.features.columns ?? 0))
             defer { scratch.deallocate() }
-            let message = scratch, best = scratch + channels, denominator = scratch + 2 * channels
-            let raw = scratch + 4 * channels
-            let embedding = scratch + 3 * channels
+            let message = scratch, embedding = scratch + paddedChannels, raw = scratch + 2 * paddedChannels
+            scratch.initialize(repeating: 0, count: 2 * paddedChannels)
+
+            /// Fills `message` with edge e's message (padding lanes hold eps and are never stored).
+            @inline(__always)
+            func makeMessage(_ e: Int) {
+                let source = xs.value + Int(graph.sources[e]) * channels
+                if let edges {
+                    edges.embed(e, channels: channels, raw: raw, into: embedding)
+                    for c in 0..<channels { message[c] = max(source[c] + embedding[c], 0) + eps }
+                } else {
+                    for c in 0..<channels { message[c] = max(source[c], 0) + eps }
+                }
+            }
+
             for v in rows {
                 let target = os.value + v * channels
                 let row = graph.row(v)
@@ -74,60 +89,73 @@ public enum MessageAggregation {
                     target.initialize(repeating: empty, count: channels)
                     continue
                 }
-                target.initialize(repeating: 0, count: channels)
                 switch reduce {
-                case .softmax: best.initialize(repeating: -.infinity, count: channels)
-                case .max: target.initialize(repeating: -.infinity, count: channels)
-                default: break
-                }
-                denominator.initialize(repeating: 0, count: channels)
-                for e in row {
-                    let source = xs.value + Int(graph.sources[e]) * channels
-                    if let edges {
-                        edges.embed(e, channels: channels, raw: raw, into: embedding)
-                        for c in 0..<channels { message[c] = max(source[c] + embedding[c], 0) + eps }
-                    } else {
-                        for c in 0..<channels { message[c] = max(source[c], 0) + eps }
-                    }
-                    switch reduce {
-                    case .softmax(let t):
-                        for c in 0..<channels {
-                            let score = t * message[c]
-                            if score > best[c] {
-                                let rescale = exp(best[c] - score)
-                                denominator[c] = denominator[c] * rescale + 1
-                                target[c] = target[c] * rescale + message[c]
-                                best[c] = score
-                            } else {
-                                let weight = exp(score - best[c])
-                                denominator[c] += weight
-                                target[c] += weight * message[c]
-                            }
-                        }
-                    case .powerMean(let p, let applyPower):
-                        for c in 0..<channels {
-                            target[c] += applyPower ? pow(min(max(message[c], 1e-4), 100), p) : message[c]
-                        }
-                    case .max:
-                        for c in 0..<channels { target[c] = Swift.max(target[c], message[c]) }
-                    case .mean, .sum:
-                        for c in 0..<channels { target[c] += message[c] }
-                    }
-                }
-                let count = Float(row.count)
-                switch reduce {
-                case .softmax:
-                    for c in 0..<channels { target[c] /= denominator[c] + 1e-16 }
+                case .softmax(let t):
+                    softmaxRow(row, channels: paddedChannels, t: t, message: message, makeMessage: makeMessage,
+                               into: target, stored: channels)
                 case .powerMean(let p, let applyPower):
+                    target.initialize(repeating: 0, count: channels)
+                    for e in row {
+                        makeMessage(e)
+                        for c in 0..<channels { target[c] += applyPower ? pow(min(max(message[c], 1e-4), 100), p) : message[c] }
+                    }
+                    let count = Float(row.count)
                     for c in 0..<channels {
                         let mean = target[c] / count
                         target[c] = applyPower ? pow(min(max(mean, 1e-4), 100), 1 / p) : mean
                     }
-                case .mean:
-                    for c in 0..<channels { target[c] /= count }
-                case .max, .sum:
-                    break
+                case .max:
+                    target.initialize(repeating: -.infinity, count: channels)
+                    for e in row {
+                        makeMessage(e)
+                        for c in 0..<channels { target[c] = Swift.max(target[c], message[c]) }
+                    }
+                case .mean, .sum:
+                    target.initialize(repeating: 0, count: channels)
+                    for e in row {
+                        makeMessage(e)
+                        for c in 0..<channels { target[c] += message[c] }
+                    }
+                    if reduce == .mean {
+                        let count = Float(row.count)
+                        for c in 0..<channels { target[c] /= count }
+                    }
                 }
+            }
+        }
+    }
+
+    /// Softmax aggregation of one row in two passes over its edges: the per-channel maximum of t·m first,
+    /// then Σ m·e^{t·m − max} and Σ e^{t·m − max}, eight channels at a time with a vector exp. The second
+    /// pass re-reads source rows the first just brought into cache, and no branch depends on the data.
+    @inline(__always)
+    private static func softmaxRow(_ row: Range<Int>, channels padded: Int, t: Float, message: UnsafeMutablePointer<Float>,
+                                   makeMessage: (Int) -> Void, into target: UnsafeMutablePointer<Float>, stored: Int) {
+        let width = RowVectors.width
+        let vectors = padded / width
+        withUnsafeTemporaryAllocation(of: RowVectors.Vector.self, capacity: 3 * vectors) { state in
+            let best = state.baseAddress!, denominator = best + vectors, numerator = best + 2 * vectors
+            for k in 0..<vectors {
+                best[k] = RowVectors.Vector(repeating: -.infinity)
+                denominator[k] = .zero
+                numerator[k] = .zero
+            }
+            for e in row {
+                makeMessage(e)
+                for k in 0..<vectors { best[k] = VectorMath.maximum(best[k], RowVectors.load(message, k * width) * t) }
+            }
+            for e in row {
+                makeMessage(e)
+                for k in 0..<vectors {
+                    let m = RowVectors.load(message, k * width)
+                    let weight = VectorMath.exp(m * t - best[k])
+                    denominator[k] += weight
+                    numerator[k] += weight * m
+                }
+            }
+            for k in 0..<vectors {
+                let result = numerator[k] / (denominator[k] + 1e-16)
+                for lane in 0..<width where k * width + lane < stored { target[k * width + lane] = result[lane] }
             }
         }
     }

@@ -14,10 +14,16 @@ public enum SumAggregation {
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
+        let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && channels % RowVectors.width == 0
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             let x = xs.value
             for v in rows {
                 let target = os.value + v * channels
+                if plain {
+                    let row = graph.row(v)
+                    sumRows(x, graph.sources, row, channels: channels, scale: mean && !row.isEmpty ? 1 / Float(row.count) : 1, into: target)
+                    continue
+                }
                 target.initialize(repeating: 0, count: channels)
                 var count = 0
                 for e in graph.row(v) {
@@ -41,6 +47,32 @@ public enum SumAggregation {
                     for c in 0..<channels { target[c] *= scale }
                 }
             }
+        }
+    }
+
+    /// target = scale · Σ_{e ∈ row} x[src_e], eight channels at a time, four edges at a time so that four
+    /// independent row reads are in flight (the gathers, not the adds, bound this loop).
+    @inline(__always)
+    private static func sumRows(_ x: UnsafePointer<Float>, _ sources: UnsafePointer<UInt32>, _ row: Range<Int>,
+                                channels: Int, scale: Float, into target: UnsafeMutablePointer<Float>) {
+        var c = 0
+        while c < channels {
+            var sum = RowVectors.Vector.zero
+            var e = row.lowerBound
+            while e + 4 <= row.upperBound {
+                let a = RowVectors.load(x + Int(sources[e]) * channels, c)
+                let b = RowVectors.load(x + Int(sources[e + 1]) * channels, c)
+                let d = RowVectors.load(x + Int(sources[e + 2]) * channels, c)
+                let f = RowVectors.load(x + Int(sources[e + 3]) * channels, c)
+                sum += (a + b) + (d + f)
+                e += 4
+            }
+            while e < row.upperBound {
+                sum += RowVectors.load(x + Int(sources[e]) * channels, c)
+                e += 1
+            }
+            RowVectors.store(sum * scale, target, c)
+            c += RowVectors.width
         }
     }
 }
