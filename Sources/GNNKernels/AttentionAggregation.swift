@@ -24,6 +24,10 @@ public enum AttentionAggregation {
 
     /// - x: N × heads·channels (the conv's projected features), alphaSource/alphaTarget: N × heads.
     /// - out: N × heads·channels.
+    ///
+    /// Each row is done in three passes: scores and their per-head maximum (kept in a per-thread buffer of
+    /// degree × heads floats), the exponentials and their sums, then the weighted sum of source rows
+    /// eight channels at a time.
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                            alphaSource: UnsafePointer<Float>, alphaTarget: UnsafePointer<Float>,
                            edges: EdgeScores?, selfLoops: Bool, negativeSlope: Float,
@@ -33,67 +37,94 @@ public enum AttentionAggregation {
         let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
         let columns = edges?.features.columns ?? 0
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * heads + 2 * columns + 1)
-            defer { scratch.deallocate() }
-            let best = scratch, denominator = scratch + heads, edgeScore = scratch + 2 * heads
-            let raw = scratch + 3 * heads, loopFeatures = raw + columns
+            var longest = 0
+            for v in rows { longest = max(longest, graph.row(v).count) }
+            let entries = longest + 1
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: entries * heads)
+            let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: entries)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * heads + 2 * columns + 1)
+            defer { scores.deallocate(); neighbours.deallocate(); scratch.deallocate() }
+            let best = scratch, denominator = scratch + heads
+            let raw = scratch + 2 * heads, loopFeatures = raw + columns
+
             for v in rows {
-                let target = os.value + v * width
-                target.initialize(repeating: 0, count: width)
-                best.initialize(repeating: -.infinity, count: heads)
-                denominator.initialize(repeating: 0, count: heads)
-                let row = graph.row(v)
-
-                func accumulate(source u: Int, edgeScores: UnsafePointer<Float>?) {
-                    for h in 0..<heads {
-                        var score = srcs.value[u * heads + h] + dsts.value[v * heads + h] + (edgeScores?[h] ?? 0)
-                        if score < 0 { score *= negativeSlope }
-                        let values = xs.value + u * width + h * channels
-                        let accumulator = target + h * channels
-                        if score > best[h] {
-                            let rescale = exp(best[h] - score)
-                            denominator[h] = denominator[h] * rescale + 1
-                            for c in 0..<channels { accumulator[c] = accumulator[c] * rescale + values[c] }
-                            best[h] = score
-                        } else {
-                            let weight = exp(score - best[h])
-                            denominator[h] += weight
-                            for c in 0..<channels { accumulator[c] += weight * values[c] }
-                        }
-                    }
-                }
-
+                // Pass 1: the neighbours (with one self loop), their scores, the maximum per head.
+                var count = 0
                 if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
-                var counted = 0
-                for e in row {
+                for e in graph.row(v) {
                     let u = Int(graph.sources[e])
                     if selfLoops && u == v { continue }
+                    neighbours[count] = u
+                    let score = scores + count * heads
                     if let edges {
                         edges.features.read(e, raw)
                         for k in 0..<columns { loopFeatures[k] += raw[k] }
-                        project(raw, edges.projections, heads: heads, columns: columns, into: edgeScore)
-                        accumulate(source: u, edgeScores: edgeScore)
+                        project(raw, edges.projections, heads: heads, columns: columns, into: score)
                     } else {
-                        accumulate(source: u, edgeScores: nil)
+                        score.initialize(repeating: 0, count: heads)
                     }
-                    counted += 1
+                    count += 1
                 }
                 if selfLoops {
+                    neighbours[count] = v
+                    let score = scores + count * heads
                     if let edges {
                         // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
-                        if counted > 0 { for k in 0..<columns { loopFeatures[k] /= Float(counted) } }
-                        project(loopFeatures, edges.projections, heads: heads, columns: columns, into: edgeScore)
-                        accumulate(source: v, edgeScores: edgeScore)
+                        if count > 0 { for k in 0..<columns { loopFeatures[k] /= Float(count) } }
+                        project(loopFeatures, edges.projections, heads: heads, columns: columns, into: score)
                     } else {
-                        accumulate(source: v, edgeScores: nil)
+                        score.initialize(repeating: 0, count: heads)
+                    }
+                    count += 1
+                }
+                let target = os.value + v * width
+                target.initialize(repeating: 0, count: width)
+                guard count > 0 else { continue }
+                best.initialize(repeating: -.infinity, count: heads)
+                for k in 0..<count {
+                    let u = neighbours[k], score = scores + k * heads
+                    for h in 0..<heads {
+                        var value = srcs.value[u * heads + h] + dsts.value[v * heads + h] + score[h]
+                        if value < 0 { value *= negativeSlope }
+                        score[h] = value
+                        best[h] = max(best[h], value)
                     }
                 }
-                for h in 0..<heads where denominator[h] > 0 {
+                // Pass 2: weights and their sums.
+                denominator.initialize(repeating: 0, count: heads)
+                for k in 0..<count {
+                    let score = scores + k * heads
+                    for h in 0..<heads {
+                        score[h] = Foundation.exp(score[h] - best[h])
+                        denominator[h] += score[h]
+                    }
+                }
+                // Pass 3: the weighted sum of neighbour rows, normalised.
+                for h in 0..<heads {
                     let accumulator = target + h * channels
+                    for k in 0..<count {
+                        accumulate(xs.value + neighbours[k] * width + h * channels, weight: scores[k * heads + h],
+                                   channels: channels, into: accumulator)
+                    }
                     let scale = 1 / (denominator[h] + 1e-16)
                     for c in 0..<channels { accumulator[c] *= scale }
                 }
             }
+        }
+    }
+
+    /// accumulator += weight · values, eight channels at a time where possible.
+    @inline(__always)
+    private static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
+                                   into accumulator: UnsafeMutablePointer<Float>) {
+        var c = 0
+        while c + RowVectors.width <= channels {
+            RowVectors.store(RowVectors.load(accumulator, c) + RowVectors.load(values, c) * weight, accumulator, c)
+            c += RowVectors.width
+        }
+        while c < channels {
+            accumulator[c] += weight * values[c]
+            c += 1
         }
     }
 
