@@ -49,6 +49,16 @@ public final class MappedFile: @unchecked Sendable {
         try withExtendedLifetime(self) { try body(bytes) }
     }
 
+    /// Lets the kernel drop the pages of `range` from this process's memory; they are read from the file
+    /// again if touched. Used once an array is no longer needed (node features after the input layer), so
+    /// that it stops counting towards resident memory.
+    public func release(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_DONTNEED)
+    }
+
     /// Advises the kernel that the byte range will be read sequentially soon (e.g. before verifying).
     public func adviseSequential() {
         if let base = bytes.baseAddress {

@@ -70,6 +70,12 @@ public final class GraphFile: @unchecked Sendable {
     /// Node features, N × F.
     public var nodeFeatures: FloatMatrix { floatMatrix(section(.nodeFeatures)!) }
 
+    /// Drops the node features' pages from resident memory (they are re-read from the file if used again).
+    public func releaseNodeFeatures() {
+        let section = section(.nodeFeatures)!
+        file.release(Int(section.offset)..<Int(section.offset + section.length))
+    }
+
     /// Edge features in CSR order, M × E, if the file has them.
     public var edgeFeatures: FloatMatrix? { section(.edgeFeatures).map(floatMatrix) }
 

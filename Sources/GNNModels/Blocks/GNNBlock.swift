@@ -8,9 +8,16 @@ struct GNNBlock: Sendable {
 
     /// Computes the block for all nodes; `x` is left unchanged.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let normed = workspace.buffer("block.normed", count: graph.nodeCount * conv.inChannels)
+        normed.update(from: x, count: graph.nodeCount * conv.inChannels)
+        forward(normalizingInPlace: normed, graph: graph, workspace: workspace, into: out)
+    }
+
+    /// Computes the block on `x`, which it overwrites with relu(norm(x)) (saves a buffer when the caller
+    /// no longer needs x).
+    func forward(normalizingInPlace normed: UnsafeMutablePointer<Float>, graph: GraphContext, workspace: Workspace,
+                 into out: UnsafeMutablePointer<Float>) {
         let count = graph.nodeCount * conv.inChannels
-        let normed = workspace.buffer("block.normed", count: count)
-        normed.update(from: x, count: count)
         norm.apply(normed, rows: graph.nodeCount, channels: conv.inChannels)
         Normalization.relu(normed, count: count)
         conv.forward(normed, graph: graph, workspace: workspace, into: out)

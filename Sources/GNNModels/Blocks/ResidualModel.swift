@@ -31,6 +31,7 @@ struct ResidualModel: Sendable {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let encoded = workspace.buffer("res.encoded", count: n * hidden)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
+        graph.releaseNodeFeatures()
         let state = workspace.buffer("res.state", count: n * hidden)
         layers[0].conv.forward(encoded, graph: graph, workspace: workspace, into: state)
         progress(1)

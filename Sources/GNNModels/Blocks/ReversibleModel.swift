@@ -6,7 +6,8 @@ import GNNKernels
 /// Each layer is PyG's `GroupAddRev._forward` (paper eq. 2–3) on C groups of d = D/C channels:
 /// X'_0 = Σ_{i≥1} X_i, then X'_i = f_i(X'_{i−1}) + X_i. It runs in place on one N × D state stored group
 /// by group: group i is overwritten by X'_i as soon as it is computed, so a layer needs only O(N·d)
-/// extra memory (the exchange sum and one block output), whatever the depth.
+/// extra memory, whatever the depth: one buffer that holds the exchange sum and then each block's
+/// normalised input, one block output, and the conv's own scratch.
 struct ReversibleModel: Sendable {
     let architecture: ModelArchitecture
     let lin1: Linear
@@ -38,6 +39,7 @@ struct ReversibleModel: Sendable {
         let d = hidden / groups
         let state = workspace.buffer("rev.state", count: n * hidden)
         RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
+        graph.releaseNodeFeatures()
         let exchange = workspace.buffer("rev.exchange", count: n * d)
         let update = workspace.buffer("rev.update", count: n * d)
         for layer in 0..<architecture.layers {
@@ -46,8 +48,9 @@ struct ReversibleModel: Sendable {
             exchange.update(from: state + n * d, count: n * d)
             for group in 2..<max(groups, 2) { add(state + group * n * d, into: exchange, count: n * d) }
             for group in 0..<groups {
-                let source = group == 0 ? UnsafePointer(exchange) : UnsafePointer(state + (group - 1) * n * d)
-                layerBlocks[group].forward(source, graph: graph, workspace: workspace, into: update)
+                // The exchange sum is consumed by group 0; later groups copy X'_{i−1} into the same buffer.
+                if group > 0 { exchange.update(from: state + (group - 1) * n * d, count: n * d) }
+                layerBlocks[group].forward(normalizingInPlace: exchange, graph: graph, workspace: workspace, into: update)
                 add(update, into: state + group * n * d, count: n * d)
             }
             progress(layer + 1)

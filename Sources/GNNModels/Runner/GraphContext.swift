@@ -34,6 +34,9 @@ final class GraphContext: @unchecked Sendable {
 
     var nodeCount: Int { csr.nodeCount }
 
+    /// The input features are read once, by the first layer; afterwards their pages can go.
+    func releaseNodeFeatures() { file.releaseNodeFeatures() }
+
     /// GCN's coefficients for this graph, computed on first use.
     func gcnNormalization(addSelfLoops: Bool) -> GCNNormalization {
         if let cached = gcnCoefficients[addSelfLoops] { return cached }
