@@ -8,12 +8,17 @@ public struct CSRGraph: @unchecked Sendable {
     public let offsets: UnsafePointer<UInt64>
     /// M source node ids.
     public let sources: UnsafePointer<UInt32>
+    /// Whether each row's sources are in ascending order (the graph file says so), which lets kernels
+    /// walk a row one source range at a time.
+    public let rowsSorted: Bool
 
-    public init(nodeCount: Int, edgeCount: Int, offsets: UnsafePointer<UInt64>, sources: UnsafePointer<UInt32>) {
+    public init(nodeCount: Int, edgeCount: Int, offsets: UnsafePointer<UInt64>, sources: UnsafePointer<UInt32>,
+                rowsSorted: Bool = false) {
         self.nodeCount = nodeCount
         self.edgeCount = edgeCount
         self.offsets = offsets
         self.sources = sources
+        self.rowsSorted = rowsSorted
     }
 
     /// The edge positions of row `v`.

@@ -14,7 +14,13 @@ public enum SumAggregation {
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
-        let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && channels % RowVectors.width == 0
+        let vectorRows = channels % RowVectors.width == 0
+        if vectorRows && graph.rowsSorted && graph.nodeCount * channels * 4 > 2 * segmentBytes {
+            segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
+                         skipSelfLoops: skipSelfLoops, mean: mean, into: out)
+            return
+        }
+        let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && vectorRows
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             let x = xs.value
             for v in rows {
@@ -46,6 +52,78 @@ public enum SumAggregation {
                     let scale = 1 / Float(count)
                     for c in 0..<channels { target[c] *= scale }
                 }
+            }
+        }
+    }
+
+    /// Bytes of x one pass of `segmentedSum` reads. 4 MiB measured fastest on a 2-core EPYC with 32 MiB L3
+    /// (RevSAGE-28 on the arxiv-shaped graph: 1 MiB 16.1 s, 2 MiB 10.0 s, 4 MiB 7.7 s, 8 MiB 8.8 s, 16 MiB 10.0 s).
+    public static let segmentBytes = 4 << 20
+
+    /// `run` for an x larger than the cache: sources are taken one range at a time, so that the rows a
+    /// pass gathers stay in cache; each output row accumulates across passes. Needs rows sorted by source
+    /// (each row's edges into one range are then contiguous), so additions happen in CSR order exactly as
+    /// in the one-pass loop, whatever the number of threads.
+    private static func segmentedSum(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int,
+                                     edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
+                                     skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount
+        let segmentRows = max(1024, segmentBytes / (channels * 4))
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { cursor.deallocate() }
+        for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
+        out.initialize(repeating: 0, count: n * channels)
+        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), cs = UnsafeSendableBox(cursor)
+        let ew = UnsafeSendableBox(edgeWeights)
+        var start = 0
+        while start < n {
+            let limit = UInt32(min(n, start + segmentRows))
+            KernelThreads.forEachBlock(rows: n) { rows in
+                for v in rows {
+                    let end = Int(graph.offsets[v + 1])
+                    var e = cs.value[v]
+                    let target = os.value + v * channels
+                    while e < end && graph.sources[e] < limit {
+                        let u = Int(graph.sources[e])
+                        if skipSelfLoops && u == v {
+                            e += 1
+                            continue
+                        }
+                        let source = xs.value + u * channels
+                        var c = 0
+                        if let weights = ew.value {
+                            let w = weights[e]
+                            while c < channels {
+                                RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c) * w, target, c)
+                                c += RowVectors.width
+                            }
+                        } else {
+                            while c < channels {
+                                RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c), target, c)
+                                c += RowVectors.width
+                            }
+                        }
+                        e += 1
+                    }
+                    cs.value[v] = e
+                }
+            }
+            start += segmentRows
+        }
+        guard mean || selfWeights != nil else { return }
+        let sw = UnsafeSendableBox(selfWeights)
+        KernelThreads.forEachBlock(rows: n) { rows in
+            for v in rows {
+                let target = os.value + v * channels
+                if let selfWeights = sw.value {
+                    let w = selfWeights[v], own = xs.value + v * channels
+                    for c in 0..<channels { target[c] += w * own[c] }
+                }
+                var count = graph.row(v).count
+                if skipSelfLoops { count -= graph.row(v).filter { Int(graph.sources[$0]) == v }.count }
+                guard mean && count > 0 else { continue }
+                let scale = 1 / Float(count)
+                for c in 0..<channels { target[c] *= scale }
             }
         }
     }

@@ -24,7 +24,8 @@ final class GraphContext: @unchecked Sendable {
             sources = UnsafePointer(narrowed.baseAddress!)
         }
         csr = CSRGraph(nodeCount: file.nodeCount, edgeCount: file.edgeCount,
-                       offsets: file.rowOffsets.baseAddress!, sources: sources)
+                       offsets: file.rowOffsets.baseAddress!, sources: sources,
+                       rowsSorted: file.features.contains(.sortedRows))
         edgeFeatures = file.edgeFeatures.map { matrix in
             EdgeFeatureRows(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
         }
