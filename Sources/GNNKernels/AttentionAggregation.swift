@@ -40,7 +40,8 @@ public enum AttentionAggregation {
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
             let entries = longest + 1
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: entries * heads)
+            // Rounded up to whole vectors so the exponentials can run eight at a time past the end.
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (entries * heads + 7) / 8 * 8)
             let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: entries)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * heads + 2 * columns + 1)
             defer { scores.deallocate(); neighbours.deallocate(); scratch.deallocate() }
@@ -90,14 +91,18 @@ public enum AttentionAggregation {
                         best[h] = max(best[h], value)
                     }
                 }
-                // Pass 2: weights and their sums.
+                // Pass 2: weights (a vector exp over the whole buffer) and their sums.
+                for k in 0..<count {
+                    for h in 0..<heads { scores[k * heads + h] -= best[h] }
+                }
+                var i = 0
+                while i < count * heads {
+                    RowVectors.store(VectorMath.exp(RowVectors.load(scores, i)), scores, i)
+                    i += RowVectors.width
+                }
                 denominator.initialize(repeating: 0, count: heads)
                 for k in 0..<count {
-                    let score = scores + k * heads
-                    for h in 0..<heads {
-                        score[h] = Foundation.exp(score[h] - best[h])
-                        denominator[h] += score[h]
-                    }
+                    for h in 0..<heads { denominator[h] += scores[k * heads + h] }
                 }
                 // Pass 3: the weighted sum of neighbour rows, normalised.
                 for h in 0..<heads {

@@ -20,17 +20,21 @@ public enum KernelThreads {
         return value > 0 ? value : ProcessInfo_activeProcessorCount()
     }
 
-    /// Sets the number of worker threads; OpenBLAS itself runs single-threaded inside each worker.
+    /// Sets the number of worker threads (0: all cores).
     public static func configure(threads: Int) {
-        configured.store(max(1, threads), ordering: .relaxed)
-        openblas_set_num_threads(1)
+        configured.store(max(0, threads), ordering: .relaxed)
     }
+
+    /// OpenBLAS runs single-threaded inside each of our workers: its own threads would oversubscribe the
+    /// cores and could change how a product is split. Set once, before the first kernel runs.
+    private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
 
     /// Rows per block: small enough to balance load, large enough that per-block overhead vanishes.
     public static let blockRows = 256
 
     /// Runs `body` on every block of `rows` rows, on `count` threads, each block exactly once.
     public static func forEachBlock(rows: Int, blockRows: Int = KernelThreads.blockRows, _ body: (Range<Int>) -> Void) {
+        _ = openBLASSingleThreaded
         let blocks = (rows + blockRows - 1) / blockRows
         guard blocks > 0 else { return }
         let workers = min(count, blocks)

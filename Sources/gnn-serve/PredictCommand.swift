@@ -79,7 +79,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        KernelThreads.configure(threads: threads ?? KernelThreads.count)
+        KernelThreads.configure(threads: threads ?? 0)
         let clock = ContinuousClock()
         let loadStart = clock.now
         let modelFile = try ModelFile(path: model)

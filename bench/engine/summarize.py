@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Turns the per-config result directories written by bench/engine/run.sh into a markdown table or CSV rows.
+
+    ~/pyg/bin/python bench/engine/summarize.py table DIR...   # one markdown table, a row per config
+    ~/pyg/bin/python bench/engine/summarize.py csv DIR...     # config,layers,tool,seconds,peak_rss_bytes rows
+
+Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
+and unless PyG was skipped pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M").
+Output difference: max over nodes of ‖a_i − b_i‖/‖b_i‖ (a = gnn-serve, b = PyG) and global ‖a − b‖/‖b‖.
+"""
+import json
+import pathlib
+import re
+import sys
+
+import numpy as np
+
+
+def load(d: pathlib.Path) -> dict:
+    r = {"name": d.name, "layers": json.loads((d / "arch.json").read_text())["layers"]}
+    wall, kib = (d / "serve.time").read_text().split()[-2:]
+    stats = (d / "serve.stats").read_text()
+    r["serve_wall"], r["serve_rss"] = float(wall), int(kib) * 1024
+    r["serve_fwd"] = float(re.search(r"forward ([\d.]+) s", stats).group(1))
+    if (d / "pyg.json").exists():
+        pyg = json.loads((d / "pyg.json").read_text().strip().splitlines()[-1])
+        r["pyg_fwd"], r["pyg_rss"] = pyg["seconds"], pyg["peak_rss_bytes"]
+        r["pyg_time_rss"] = int((d / "pyg.time").read_text().split()[-1]) * 1024
+        a, b = np.load(d / "serve.npy").astype(np.float64), np.load(d / "pyg.npy").astype(np.float64)
+        if a.shape != b.shape:
+            r["diff"] = f"shape {a.shape} vs {b.shape}"
+        else:
+            rows = np.linalg.norm(a - b, axis=1) / np.maximum(np.linalg.norm(b, axis=1), 1e-30)
+            glob = np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30)
+            r["diff"] = f"{rows.max():.1e} / {glob:.1e}" + ("" if np.isfinite(a).all() else " (non-finite!)")
+    return r
+
+
+def gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def table(results: list) -> None:
+    print("| config | PyG s | gnn-serve s | speed-up | PyG peak RSS | gnn-serve peak RSS | RSS ratio | rel. L2 diff |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        serve = f"{r['serve_fwd']:.3f} (proc {r['serve_wall']:.2f})"
+        if "pyg_fwd" not in r:
+            print(f"| {r['name']} | skipped | {serve} | – | skipped | {gib(r['serve_rss'])} | – | – |")
+            continue
+        print(f"| {r['name']} | {r['pyg_fwd']:.3f} | {serve} | {r['pyg_fwd'] / r['serve_fwd']:.2f}× "
+              f"| {gib(r['pyg_rss'])} | {gib(r['serve_rss'])} | {r['pyg_rss'] / r['serve_rss']:.1f}× | {r['diff']} |")
+    print("\nseconds: forward pass (gnn-serve: --stats forward; proc = wall time of the whole predict process); "
+          "speed-up = PyG forward / gnn-serve forward; RSS = peak of each process; "
+          "diff = max row rel. L2 / global rel. L2 of gnn-serve vs PyG logits.")
+    for r in results:
+        if "pyg_rss" in r and abs(r["pyg_rss"] - r["pyg_time_rss"]) > 0.05 * r["pyg_rss"]:
+            print(f"warning: {r['name']}: PyG peak RSS {r['pyg_rss']} (getrusage) vs {r['pyg_time_rss']} (/usr/bin/time)")
+
+
+def csv(results: list) -> None:
+    for r in results:
+        print(f"{r['name']},{r['layers']},gnn-serve,{r['serve_fwd']},{r['serve_rss']}")
+        if "pyg_fwd" in r:
+            print(f"{r['name']},{r['layers']},PyG,{r['pyg_fwd']},{r['pyg_rss']}")
+
+
+if __name__ == "__main__":
+    {"table": table, "csv": csv}[sys.argv[1]]([load(pathlib.Path(d)) for d in sys.argv[2:]])
