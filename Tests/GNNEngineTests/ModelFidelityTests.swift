@@ -62,7 +62,7 @@ final class ModelFidelityTests: XCTestCase {
         var x = [Float](repeating: 0, count: n * hidden)
         body.lin1.apply(features, rows: n, into: &x)
         for layer in 0..<body.architecture.layers {
-            let blocks = body.blocks[body.blocks.count == 1 ? 0 : layer]
+            let blocks = try body.blocks.layer(layer)
             var xs = [[Float]](repeating: [], count: groups)
             for g in 0..<groups {
                 for v in 0..<n {

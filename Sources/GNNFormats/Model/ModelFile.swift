@@ -87,6 +87,14 @@ public final class ModelFile: @unchecked Sendable {
         }
     }
 
+    /// Drops the mapped pages of all tensor data from resident memory. Decoded tensors are copies, so
+    /// callers that stream weights (one layer at a time) call this after each layer; pages are read again
+    /// from the page cache if needed. (Releasing tensor by tensor is not enough: the kernel maps pages
+    /// around each fault, bringing neighbours back.)
+    public func releaseTensorData() {
+        file.release(tableEnd..<fileLength)
+    }
+
     /// Decodes every tensor once, checking checksums, compressed frames and the zero padding between tensors.
     public func verify() throws {
         var previousEnd = tableEnd

@@ -10,7 +10,7 @@ import GNNKernels
 struct ResidualModel: Sendable {
     let architecture: ModelArchitecture
     let encoder: Linear
-    let layers: [(conv: any GraphConvolution, norm: Norm)]
+    let layers: LayerStack<ResidualLayer>
     let head: Linear
 
     init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
@@ -18,30 +18,37 @@ struct ResidualModel: Sendable {
         let hidden = architecture.hiddenChannels
         encoder = try Linear(weights, "node_encoder", in: architecture.inputChannels, out: hidden)
         let stored = architecture.family == .wtResgnn ? 1 : architecture.layers
-        layers = try (0..<stored).map { layer in
-            (try makeConvolution(architecture.conv, weights, "layers.\(layer).conv", channels: hidden,
-                                 edgeChannels: architecture.edgeChannels),
-             try Norm(architecture.norm, weights, "layers.\(layer).norm", channels: hidden))
+        layers = try LayerStack(storedCount: stored, weights: weights) { layer in
+            ResidualLayer(conv: try makeConvolution(architecture.conv, weights, "layers.\(layer).conv", channels: hidden,
+                                                    edgeChannels: architecture.edgeChannels),
+                          norm: try Norm(architecture.norm, weights, "layers.\(layer).norm", channels: hidden))
         }
         head = try Linear(weights, "lin", in: hidden, out: architecture.outputChannels)
     }
 
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
-                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) {
+                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let encoded = workspace.buffer("res.encoded", count: n * hidden)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
         let state = workspace.buffer("res.state", count: n * hidden)
-        layers[0].conv.forward(encoded, graph: graph, workspace: workspace, into: state)
+        let first = try layers.layer(0)
+        first.conv.forward(encoded, graph: graph, workspace: workspace, into: state)
         progress(1)
         let update = encoded
         for step in 1..<max(architecture.layers, 1) {
-            let layer = layers[layers.count == 1 ? 0 : step]
+            let layer = try layers.layer(step)
             GNNBlock(norm: layer.norm, conv: layer.conv).forward(state, graph: graph, workspace: workspace, into: update)
             add(update, into: state, count: n * hidden)
             progress(step + 1)
         }
-        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: layers[0].norm, head, into: out)
+        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: first.norm, head, into: out)
     }
+}
+
+/// One res+ layer: its conv and the norm before it.
+struct ResidualLayer: Sendable {
+    let conv: any GraphConvolution
+    let norm: Norm
 }

@@ -11,8 +11,8 @@ import GNNKernels
 struct ReversibleModel: Sendable {
     let architecture: ModelArchitecture
     let lin1: Linear
-    /// blocks[layer][group]; weight-tied models have one layer applied L times.
-    let blocks: [[GNNBlock]]
+    /// Each layer's C blocks; weight-tied models have one layer applied L times.
+    let blocks: LayerStack<[GNNBlock]>
     let finalNorm: Norm
     let lin2: Linear
 
@@ -21,7 +21,7 @@ struct ReversibleModel: Sendable {
         let hidden = architecture.hiddenChannels, groups = architecture.groups
         lin1 = try Linear(weights, "lin1", in: architecture.inputChannels, out: hidden)
         let stored = architecture.family == .wtRevgnn ? 1 : architecture.layers
-        blocks = try (0..<stored).map { layer in
+        blocks = try LayerStack(storedCount: stored, weights: weights) { layer in
             try (0..<groups).map { group in
                 let prefix = "convs.\(layer).convs.\(group)"
                 return GNNBlock(norm: try Norm(architecture.norm, weights, "\(prefix).norm", channels: hidden / groups),
@@ -34,7 +34,7 @@ struct ReversibleModel: Sendable {
     }
 
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
-                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) {
+                 progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels, groups = architecture.groups
         let d = hidden / groups
         let state = workspace.buffer("rev.state", count: n * hidden)
@@ -43,7 +43,7 @@ struct ReversibleModel: Sendable {
         let exchange = workspace.buffer("rev.exchange", count: n * d)
         let update = workspace.buffer("rev.update", count: n * d)
         for layer in 0..<architecture.layers {
-            let layerBlocks = blocks[blocks.count == 1 ? 0 : layer]
+            let layerBlocks = try blocks.layer(layer)
             // X'_0 = Σ_{i≥1} X_i
             exchange.update(from: state + n * d, count: n * d)
             for group in 2..<max(groups, 2) { add(state + group * n * d, into: exchange, count: n * d) }

@@ -2,7 +2,7 @@ import GNNFormats
 
 /// Reads a model's tensors by name with the shape the architecture implies, or says exactly which is
 /// missing or wrong.
-struct WeightReader {
+struct WeightReader: @unchecked Sendable {
     let file: ModelFile
 
     /// The tensor `name` as f32, which must have `shape`.
@@ -24,4 +24,7 @@ struct WeightReader {
     }
 
     func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
+
+    /// Lets the file's tensor pages go once a layer's weights are decoded.
+    func releaseDecodedData() { file.releaseTensorData() }
 }

@@ -41,13 +41,13 @@ public enum ForwardPass {
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers
         var outputs = [Float](repeating: 0, count: graph.nodeCount * columns)
-        outputs.withUnsafeMutableBufferPointer { out in
+        try outputs.withUnsafeMutableBufferPointer { out in
             switch model.body {
             case .reversible(let body):
-                body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .residual(let body):
-                body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             }
         }
