@@ -7,6 +7,7 @@
 # Work files go to ${BENCH_DIR:-/tmp/gnn-bench}/engine; PyG is skipped where configs.py estimates its peak
 # RSS above ${PYG_MAX_GIB:-20} GiB. Python: ${PYTHON:-~/pyg/bin/python}.
 set -euo pipefail
+export PYTHONWARNINGS=ignore::FutureWarning  # torch.jit.script deprecation, printed on every PyG import
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 py=${PYTHON:-$HOME/pyg/bin/python}
@@ -33,6 +34,12 @@ graph=$dir/graph-s$scale
 read -r nodes edges < <("$bin/gnn-serve" info "$graph.bin" --json | "$py" -c 'import json,sys; d=json.load(sys.stdin); print(d["nodes"], d["edges"])')
 echo "graph: $nodes nodes, $edges edges (scale $scale), $threads threads" >&2
 
+cpu_busy() {  # % of CPU time used by other work on the machine during one second before a timed run
+  local a b i total=0; a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + b[i] - a[i] )); done
+  echo $(( 100 * (total - b[4] - b[5] + a[4] + a[5]) / (total > 0 ? total : 1) ))
+}
+
 dirs=()
 for name in "${configs[@]}"; do
   c=$dir/s$scale/$name
@@ -45,11 +52,13 @@ for name in "${configs[@]}"; do
     echo "$name: PyG skipped (estimated peak RSS $(( estimate >> 30 )) GiB)" >&2
   else
     echo "$name: PyG (estimated peak RSS $(( estimate >> 20 )) MiB)" >&2
+    cpu_busy >"$c/pyg.busy"
     /usr/bin/time -f '%M' -o "$c/pyg.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" \
       --weights "$c/weights.safetensors" --graph "$graph.npz" --threads "$threads" --out "$c/pyg.npy" >"$c/pyg.json" \
       || { echo "$name: PyG failed" >&2; rm -f "$c"/pyg.*; }
   fi
   echo "$name: gnn-serve" >&2
+  cpu_busy >"$c/serve.busy"
   /usr/bin/time -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph.bin" \
     -o "$c/serve.npy" --stats --quiet --threads "$threads" 2>"$c/serve.stats"
   dirs+=("$c")

@@ -5,7 +5,8 @@
     ~/pyg/bin/python bench/engine/summarize.py csv DIR...     # config,layers,tool,seconds,peak_rss_bytes rows
 
 Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
-and unless PyG was skipped pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M").
+and unless PyG was skipped pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
+of CPU other work used in the second before each run (timings are unreliable when it is high).
 Output difference: max over nodes of ‖a_i − b_i‖/‖b_i‖ (a = gnn-serve, b = PyG) and global ‖a − b‖/‖b‖.
 """
 import json
@@ -22,6 +23,9 @@ def load(d: pathlib.Path) -> dict:
     stats = (d / "serve.stats").read_text()
     r["serve_wall"], r["serve_rss"] = float(wall), int(kib) * 1024
     r["serve_fwd"] = float(re.search(r"forward ([\d.]+) s", stats).group(1))
+    for tool in ("pyg", "serve"):
+        if (d / f"{tool}.busy").exists():
+            r[f"{tool}_busy"] = int((d / f"{tool}.busy").read_text())
     if (d / "pyg.json").exists():
         pyg = json.loads((d / "pyg.json").read_text().strip().splitlines()[-1])
         r["pyg_fwd"], r["pyg_rss"] = pyg["seconds"], pyg["peak_rss_bytes"]
@@ -54,6 +58,9 @@ def table(results: list) -> None:
           "speed-up = PyG forward / gnn-serve forward; RSS = peak of each process; "
           "diff = max row rel. L2 / global rel. L2 of gnn-serve vs PyG logits.")
     for r in results:
+        for tool in ("pyg", "serve"):
+            if r.get(f"{tool}_busy", 0) > 10:
+                print(f"warning: {r['name']}: other work used {r[f'{tool}_busy']}% of the CPUs just before the {tool} run")
         if "pyg_rss" in r and abs(r["pyg_rss"] - r["pyg_time_rss"]) > 0.05 * r["pyg_rss"]:
             print(f"warning: {r['name']}: PyG peak RSS {r['pyg_rss']} (getrusage) vs {r['pyg_time_rss']} (/usr/bin/time)")
 
