@@ -31,8 +31,14 @@ public enum AttentionAggregation {
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                            alphaSource: UnsafePointer<Float>, alphaTarget: UnsafePointer<Float>,
                            edges: EdgeScores?, selfLoops: Bool, negativeSlope: Float,
+                           weightScratch: UnsafeMutablePointer<Float>? = nil,
                            into out: UnsafeMutablePointer<Float>) {
         let width = heads * channels
+        // For an x larger than the cache, store the attention weights (M × heads, never M × channels) and
+        // do the weighted sums cache-blocked by source range, as `SumAggregation` does.
+        let blocked = weightScratch != nil && graph.rowsSorted && channels % RowVectors.width == 0
+            && graph.nodeCount * width * 4 > 2 * SumAggregation.segmentBytes
+        let weights = UnsafeSendableBox(weightScratch)
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
         let columns = edges?.features.columns ?? 0
@@ -43,8 +49,9 @@ public enum AttentionAggregation {
             // Rounded up to whole vectors so the exponentials can run eight at a time past the end.
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: (entries * heads + 7) / 8 * 8)
             let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: entries)
+            let edgeOf = UnsafeMutablePointer<Int>.allocate(capacity: entries)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * heads + 2 * columns + 1)
-            defer { scores.deallocate(); neighbours.deallocate(); scratch.deallocate() }
+            defer { scores.deallocate(); neighbours.deallocate(); edgeOf.deallocate(); scratch.deallocate() }
             let best = scratch, denominator = scratch + heads
             let raw = scratch + 2 * heads, loopFeatures = raw + columns
 
@@ -54,8 +61,12 @@ public enum AttentionAggregation {
                 if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
                 for e in graph.row(v) {
                     let u = Int(graph.sources[e])
-                    if selfLoops && u == v { continue }
+                    if selfLoops && u == v {
+                        if blocked { for h in 0..<heads { weights.value![e * heads + h] = 0 } }
+                        continue
+                    }
                     neighbours[count] = u
+                    edgeOf[count] = e
                     let score = scores + count * heads
                     if let edges {
                         edges.features.read(e, raw)
@@ -68,6 +79,7 @@ public enum AttentionAggregation {
                 }
                 if selfLoops {
                     neighbours[count] = v
+                    edgeOf[count] = -1
                     let score = scores + count * heads
                     if let edges {
                         // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
@@ -104,6 +116,15 @@ public enum AttentionAggregation {
                 for k in 0..<count {
                     for h in 0..<heads { denominator[h] += scores[k * heads + h] }
                 }
+                if blocked {
+                    // Normalised weights per edge; an added loop's go after the M edges, per node.
+                    let stored = weights.value!
+                    for k in 0..<count {
+                        let base = edgeOf[k] >= 0 ? edgeOf[k] * heads : (graph.edgeCount + v) * heads
+                        for h in 0..<heads { stored[base + h] = scores[k * heads + h] / (denominator[h] + 1e-16) }
+                    }
+                    continue
+                }
                 // Pass 3: the weighted sum of neighbour rows, normalised.
                 for h in 0..<heads {
                     let accumulator = target + h * channels
@@ -113,6 +134,55 @@ public enum AttentionAggregation {
                     }
                     let scale = 1 / (denominator[h] + 1e-16)
                     for c in 0..<channels { accumulator[c] *= scale }
+                }
+            }
+        }
+        if blocked {
+            weightedSumsBlocked(graph, x: x, heads: heads, channels: channels, weights: weightScratch!,
+                                selfLoops: selfLoops, into: out)
+        }
+    }
+
+    /// out[v, h, :] = Σ_e w[e, h] · x[u, h, :] (+ the added loop's w · x[v, h, :]), one source range at a
+    /// time so the gathered rows stay in cache (rows sorted by source keep each row's order).
+    private static func weightedSumsBlocked(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
+                                            weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
+                                            into out: UnsafeMutablePointer<Float>) {
+        let n = graph.nodeCount, width = heads * channels
+        let segmentRows = max(1024, SumAggregation.segmentBytes / (width * 4))
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { cursor.deallocate() }
+        for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
+        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights), cs = UnsafeSendableBox(cursor)
+        var start = 0
+        while start < n {
+            let limit = UInt32(min(n, start + segmentRows))
+            KernelThreads.forEachBlock(rows: n) { rows in
+                for v in rows {
+                    let end = Int(graph.offsets[v + 1])
+                    var e = cs.value[v]
+                    let target = os.value + v * width
+                    while e < end && graph.sources[e] < limit {
+                        let u = Int(graph.sources[e])
+                        if !(selfLoops && u == v) {
+                            for h in 0..<heads {
+                                accumulate(xs.value + u * width + h * channels, weight: ws.value[e * heads + h],
+                                           channels: channels, into: target + h * channels)
+                            }
+                        }
+                        e += 1
+                    }
+                    cs.value[v] = e
+                }
+            }
+            start += segmentRows
+        }
+        guard selfLoops else { return }
+        KernelThreads.forEachBlock(rows: n) { rows in
+            for v in rows {
+                for h in 0..<heads {
+                    accumulate(xs.value + v * width + h * channels, weight: ws.value[(graph.edgeCount + v) * heads + h],
+                               channels: channels, into: os.value + v * width + h * channels)
                 }
             }
         }

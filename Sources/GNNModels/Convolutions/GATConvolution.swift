@@ -70,7 +70,9 @@ struct GATConvolution: GraphConvolution {
         let run = { (scores: AttentionAggregation.EdgeScores?) in
             AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
                                      alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
-                                     selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope, into: aggregated)
+                                     selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope,
+                                     weightScratch: workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads),
+                                     into: aggregated)
         }
         if let edgeProjections, let features = graph.edgeFeatures {
             edgeProjections.withUnsafeBufferPointer { run(AttentionAggregation.EdgeScores(features: features, projections: $0.baseAddress!)) }
