@@ -36,8 +36,8 @@ public enum AttentionAggregation {
         let width = heads * channels
         // For an x larger than the cache, store the attention weights (M × heads, never M × channels) and
         // do the weighted sums cache-blocked by source range, as `SumAggregation` does.
-        let blocked = weightScratch != nil && graph.rowsSorted && channels % RowVectors.width == 0
-            && graph.nodeCount * width * 4 > 2 * SumAggregation.segmentBytes
+        let blocked = weightScratch != nil && channels % RowVectors.width == 0
+            && SourceBlocking.applies(to: graph, rowBytes: width * 4)
         let weights = UnsafeSendableBox(weightScratch)
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
@@ -143,39 +143,22 @@ public enum AttentionAggregation {
         }
     }
 
-    /// out[v, h, :] = Σ_e w[e, h] · x[u, h, :] (+ the added loop's w · x[v, h, :]), one source range at a
-    /// time so the gathered rows stay in cache (rows sorted by source keep each row's order).
+    /// out[v, h, :] = Σ_e w[e, h] · x[u, h, :] (+ the added loop's w · x[v, h, :]), with `SourceBlocking`.
     private static func weightedSumsBlocked(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                                             weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
                                             into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount, width = heads * channels
-        let segmentRows = max(1024, SumAggregation.segmentBytes / (width * 4))
-        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        defer { cursor.deallocate() }
-        for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights), cs = UnsafeSendableBox(cursor)
-        var start = 0
-        while start < n {
-            let limit = UInt32(min(n, start + segmentRows))
-            KernelThreads.forEachBlock(rows: n) { rows in
-                for v in rows {
-                    let end = Int(graph.offsets[v + 1])
-                    var e = cs.value[v]
-                    let target = os.value + v * width
-                    while e < end && graph.sources[e] < limit {
-                        let u = Int(graph.sources[e])
-                        if !(selfLoops && u == v) {
-                            for h in 0..<heads {
-                                accumulate(xs.value + u * width + h * channels, weight: ws.value[e * heads + h],
-                                           channels: channels, into: target + h * channels)
-                            }
-                        }
-                        e += 1
-                    }
-                    cs.value[v] = e
+        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights)
+        SourceBlocking.forEachRun(graph, rowBytes: width * 4) { v, edges in
+            let target = os.value + v * width
+            for e in edges {
+                let u = Int(graph.sources[e])
+                if selfLoops && u == v { continue }
+                for h in 0..<heads {
+                    accumulate(xs.value + u * width + h * channels, weight: ws.value[e * heads + h],
+                               channels: channels, into: target + h * channels)
                 }
             }
-            start += segmentRows
         }
         guard selfLoops else { return }
         KernelThreads.forEachBlock(rows: n) { rows in

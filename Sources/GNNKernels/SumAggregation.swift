@@ -15,7 +15,7 @@ public enum SumAggregation {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
         let vectorRows = channels % RowVectors.width == 0
-        if vectorRows && graph.rowsSorted && graph.nodeCount * channels * 4 > 2 * segmentBytes {
+        if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * 4) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
                          skipSelfLoops: skipSelfLoops, mean: mean, into: out)
             return
@@ -56,59 +56,33 @@ public enum SumAggregation {
         }
     }
 
-    /// Bytes of x one pass of `segmentedSum` reads. 4 MiB measured fastest on a 2-core EPYC with 32 MiB L3
-    /// (RevSAGE-28 on the arxiv-shaped graph: 1 MiB 16.1 s, 2 MiB 10.0 s, 4 MiB 7.7 s, 8 MiB 8.8 s, 16 MiB 10.0 s).
-    public static let segmentBytes = 4 << 20
-
-    /// `run` for an x larger than the cache: sources are taken one range at a time, so that the rows a
-    /// pass gathers stay in cache; each output row accumulates across passes. Needs rows sorted by source
-    /// (each row's edges into one range are then contiguous), so additions happen in CSR order exactly as
-    /// in the one-pass loop, whatever the number of threads.
+    /// `run` for an x larger than the cache, with `SourceBlocking` (same addition order as one pass).
     private static func segmentedSum(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int,
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
                                      skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount
-        let segmentRows = max(1024, segmentBytes / (channels * 4))
-        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        defer { cursor.deallocate() }
-        for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
         out.initialize(repeating: 0, count: n * channels)
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), cs = UnsafeSendableBox(cursor)
-        let ew = UnsafeSendableBox(edgeWeights)
-        var start = 0
-        while start < n {
-            let limit = UInt32(min(n, start + segmentRows))
-            KernelThreads.forEachBlock(rows: n) { rows in
-                for v in rows {
-                    let end = Int(graph.offsets[v + 1])
-                    var e = cs.value[v]
-                    let target = os.value + v * channels
-                    while e < end && graph.sources[e] < limit {
-                        let u = Int(graph.sources[e])
-                        if skipSelfLoops && u == v {
-                            e += 1
-                            continue
-                        }
-                        let source = xs.value + u * channels
-                        var c = 0
-                        if let weights = ew.value {
-                            let w = weights[e]
-                            while c < channels {
-                                RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c) * w, target, c)
-                                c += RowVectors.width
-                            }
-                        } else {
-                            while c < channels {
-                                RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c), target, c)
-                                c += RowVectors.width
-                            }
-                        }
-                        e += 1
+        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ew = UnsafeSendableBox(edgeWeights)
+        SourceBlocking.forEachRun(graph, rowBytes: channels * 4) { v, edges in
+            let target = os.value + v * channels
+            for e in edges {
+                let u = Int(graph.sources[e])
+                if skipSelfLoops && u == v { continue }
+                let source = xs.value + u * channels
+                var c = 0
+                if let weights = ew.value {
+                    let w = weights[e]
+                    while c < channels {
+                        RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c) * w, target, c)
+                        c += RowVectors.width
                     }
-                    cs.value[v] = e
+                } else {
+                    while c < channels {
+                        RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c), target, c)
+                        c += RowVectors.width
+                    }
                 }
             }
-            start += segmentRows
         }
         guard mean || selfWeights != nil else { return }
         let sw = UnsafeSendableBox(selfWeights)

@@ -114,7 +114,7 @@ final class SegmentedAggregationTests: XCTestCase {
         let x = (0..<n * channels).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights = (0..<sources.count).map { _ in Float.random(in: 0...1, using: &generator) }
         let selfWeights = (0..<n).map { _ in Float.random(in: 0...1, using: &generator) }
-        XCTAssertGreaterThan(n * channels * 4, 2 * SumAggregation.segmentBytes, "x must exceed two segments")
+        XCTAssertGreaterThan(n * channels * 4, 2 * SourceBlocking.segmentBytes, "x must exceed two segments")
         offsets.withUnsafeBufferPointer { o in
             sources.withUnsafeBufferPointer { s in
                 let sorted = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)

@@ -1,0 +1,43 @@
+/// Cache blocking by source: visits every row's edges one range of source ids at a time, so that the
+/// source rows a pass gathers (about `SourceBlocking.segmentBytes` of them) stay in the last-level cache.
+///
+/// Needs rows sorted by source: each row's edges into one range are then a contiguous run, visited in
+/// CSR order, so sums built this way add in the same order as a one-pass loop, whatever the threads.
+public enum SourceBlocking {
+    /// Bytes of source rows one pass covers. 4 MiB measured fastest on a 2-core EPYC with 32 MiB L3
+    /// (RevSAGE-28 on the arxiv-shaped graph: 1 MiB 16.1 s, 2 MiB 10.0 s, 4 MiB 7.7 s, 8 MiB 8.8 s, 16 MiB 10.0 s).
+    public static let segmentBytes = 4 << 20
+
+    /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
+    public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {
+        graph.rowsSorted && graph.nodeCount * rowBytes > 2 * segmentBytes
+    }
+
+    /// Calls `body(v, edges)` for every row v and each range of sources, in source-range order; within a
+    /// range, rows run in parallel on fixed blocks.
+    static func forEachRun(_ graph: CSRGraph, rowBytes: Int, _ body: (Int, Range<Int>) -> Void) {
+        let n = graph.nodeCount
+        let segmentRows = max(1024, segmentBytes / max(rowBytes, 1))
+        let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { cursor.deallocate() }
+        for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
+        let cs = UnsafeSendableBox(cursor)
+        withoutActuallyEscaping(body) { body in
+            let visit = UnsafeSendableBox(body)
+            var start = 0
+            while start < n {
+                let limit = UInt32(min(n, start + segmentRows))
+                KernelThreads.forEachBlock(rows: n) { rows in
+                    for v in rows {
+                        let first = cs.value[v], end = Int(graph.offsets[v + 1])
+                        var e = first
+                        while e < end && graph.sources[e] < limit { e += 1 }
+                        if e > first { visit.value(v, first..<e) }
+                        cs.value[v] = e
+                    }
+                }
+                start += segmentRows
+            }
+        }
+    }
+}
