@@ -64,11 +64,4 @@ public struct ByteWriter {
         bytes.append(contentsOf: utf8)
         bytes.append(contentsOf: repeatElement(0, count: width - utf8.count))
     }
-
-    /// Overwrites a little-endian integer at `offset` (for fields filled in after the fact).
-    public mutating func patch<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        withUnsafeBytes(of: value.littleEndian) { raw in
-            for (i, byte) in raw.enumerated() { bytes[offset + i] = byte }
-        }
-    }
 }

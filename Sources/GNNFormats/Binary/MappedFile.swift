@@ -58,13 +58,6 @@ public final class MappedFile: @unchecked Sendable {
         let start = range.lowerBound / page * page
         madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_DONTNEED)
     }
-
-    /// Advises the kernel that the byte range will be read sequentially soon (e.g. before verifying).
-    public func adviseSequential() {
-        if let base = bytes.baseAddress {
-            madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_SEQUENTIAL)
-        }
-    }
 }
 
 /// The C library's message for `code`, e.g. "No such file or directory".
