@@ -19,6 +19,11 @@ struct ReversibleModel: Sendable {
     init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
         self.architecture = architecture
         let hidden = architecture.hiddenChannels, groups = architecture.groups
+        // PyG's GroupAddRev splits any extra argument whose last dimension equals the hidden width, so with
+        // E == hidden each group would see only its slice of the edge features; that variant is not built.
+        guard architecture.edgeChannels == 0 || architecture.edgeChannels != hidden else {
+            throw GNNError("reversible models with edge_channels equal to hidden_channels (\(hidden)) are not supported: GroupAddRev would split the edge features between groups")
+        }
         lin1 = try Linear(weights, "lin1", in: architecture.inputChannels, out: hidden)
         let stored = architecture.family == .wtRevgnn ? 1 : architecture.layers
         blocks = try LayerStack(storedCount: stored, weights: weights) { layer in
