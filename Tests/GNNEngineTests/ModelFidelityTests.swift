@@ -95,27 +95,28 @@ final class ModelFidelityTests: XCTestCase {
 
     func testModelAndGraphMismatchIsRefused() throws {
         let graph = try GraphFile(path: EngineFixtures.graphPath)
-        // res_gen_edge reads edge features; pack the graph without them and it must refuse.
+        // res_gen_edge reads edge features: a graph without them must be refused.
         let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("res_gen_edge")))
         XCTAssertNoThrow(try ForwardPass.checkCompatible(model, graph))
-        var writer = GraphFileWriter(nodeCount: 2, edgeCount: 0)
-        writer.add(.rowOffsets, dtype: .uint64, shape: [3]) { try $0.write([0, 0, 0] as [UInt64]) }
-        writer.add(.sources, dtype: .uint32, shape: [0]) { _ in }
-        writer.add(.nodeFeatures, dtype: .float32, shape: [2, 6]) { try $0.write([Float](repeating: 1, count: 12)) }
-        let bare = EngineFixtures.scratch + "/bare.bin"
-        try writer.write(to: bare)
-        XCTAssertThrowsError(try ForwardPass.checkCompatible(model, GraphFile(path: bare))) { error in
+        XCTAssertThrowsError(try ForwardPass.checkCompatible(model, edgelessGraph(nodes: 2, features: 6))) { error in
             XCTAssertTrue("\(error)".contains("reads 3 edge features but the graph has none"), "\(error)")
         }
         let other = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("rev_sage")))
-        var wide = GraphFileWriter(nodeCount: 1, edgeCount: 0)
-        wide.add(.rowOffsets, dtype: .uint64, shape: [2]) { try $0.write([0, 0] as [UInt64]) }
-        wide.add(.sources, dtype: .uint32, shape: [0]) { _ in }
-        wide.add(.nodeFeatures, dtype: .float32, shape: [1, 7]) { try $0.write([Float](repeating: 1, count: 7)) }
-        let widePath = EngineFixtures.scratch + "/wide.bin"
-        try wide.write(to: widePath)
-        XCTAssertThrowsError(try ForwardPass.checkCompatible(other, GraphFile(path: widePath))) { error in
+        XCTAssertThrowsError(try ForwardPass.checkCompatible(other, edgelessGraph(nodes: 1, features: 7))) { error in
             XCTAssertTrue("\(error)".contains("reads 6 features per node but the graph has 7"), "\(error)")
         }
+    }
+
+    /// A graph of `nodes` isolated nodes with `features` features each, written to the scratch folder.
+    private func edgelessGraph(nodes: Int, features: Int) throws -> GraphFile {
+        var writer = GraphFileWriter(nodeCount: nodes, edgeCount: 0)
+        writer.add(.rowOffsets, dtype: .uint64, shape: [nodes + 1]) { try $0.write([UInt64](repeating: 0, count: nodes + 1)) }
+        writer.add(.sources, dtype: .uint32, shape: [0]) { _ in }
+        writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) {
+            try $0.write([Float](repeating: 1, count: nodes * features))
+        }
+        let path = EngineFixtures.scratch + "/edgeless-\(nodes)x\(features).bin"
+        try writer.write(to: path)
+        return try GraphFile(path: path)
     }
 }

@@ -44,25 +44,13 @@ final class GraphFileTests: XCTestCase {
     func testTruncationAtEveryOffsetIsACleanError() throws {
         let path = try TinyGraph.write()
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        let damaged = temporaryPath("cut.bin")
-        for length in 0..<bytes.count {
-            writeBytes(Array(bytes[0..<length]), to: damaged)
-            XCTAssertThrowsError(try GraphFile(path: damaged), "truncated at \(length)") { error in
-                XCTAssertTrue(error is GNNError, "truncated at \(length): \(error)")
-            }
-        }
+        assertEveryTruncationIsRejected(bytes, at: temporaryPath("cut.bin")) { try GraphFile(path: $0) }
     }
 
     func testEveryFlippedHeaderOrTableByteIsACleanError() throws {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try TinyGraph.write())))
-        let damaged = temporaryPath("flip.bin")
-        for offset in 0..<(128 + 4 * 80) {
-            var copy = bytes
-            copy[offset] ^= 0x5A
-            writeBytes(copy, to: damaged)
-            XCTAssertThrowsError(try GraphFile(path: damaged), "flip at \(offset)") { error in
-                XCTAssertTrue(error is GNNError, "flip at \(offset): \(error)")
-            }
+        assertEveryFlipIsRejected(bytes, offsets: 0..<(128 + 4 * 80), mask: 0x5A, at: temporaryPath("flip.bin")) {
+            try GraphFile(path: $0)
         }
     }
 

@@ -71,26 +71,14 @@ final class ModelFileTests: XCTestCase {
 
     func testTruncationAtEveryOffsetIsACleanError() throws {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
-        let damaged = temporaryPath("cut.gnnz")
-        for length in 0..<bytes.count {
-            writeBytes(Array(bytes[0..<length]), to: damaged)
-            XCTAssertThrowsError(try ModelFile(path: damaged), "truncated at \(length)") { error in
-                XCTAssertTrue(error is GNNError, "truncated at \(length): \(error)")
-            }
-        }
+        assertEveryTruncationIsRejected(bytes, at: temporaryPath("cut.gnnz")) { try ModelFile(path: $0) }
     }
 
     func testEveryFlippedHeaderMetadataOrTableByteIsACleanError() throws {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
         let tableEnd = Int(load(UInt64.self, at: 64, in: bytes) + load(UInt64.self, at: 72, in: bytes))
-        let damaged = temporaryPath("flip.gnnz")
-        for offset in 0..<tableEnd {
-            var copy = bytes
-            copy[offset] ^= 0x21
-            writeBytes(copy, to: damaged)
-            XCTAssertThrowsError(try ModelFile(path: damaged), "flip at \(offset)") { error in
-                XCTAssertTrue(error is GNNError, "flip at \(offset): \(error)")
-            }
+        assertEveryFlipIsRejected(bytes, offsets: 0..<tableEnd, mask: 0x21, at: temporaryPath("flip.gnnz")) {
+            try ModelFile(path: $0)
         }
     }
 
