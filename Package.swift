@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPrefetch"),
 
         // The pipeline: file formats → importers that build graph files.
         .target(
@@ -40,7 +41,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CPrefetch"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNModels",

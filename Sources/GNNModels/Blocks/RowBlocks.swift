@@ -40,8 +40,7 @@ enum RowBlocks {
                     (gathered + k * width + g * d).update(from: source.pointer + g * n * d + v * d, count: d)
                 }
             }
-            norm.applySerial(gathered, rows: rows.count, channels: width)
-            for i in 0..<rows.count * width { gathered[i] = max(gathered[i], 0) }
+            norm.applySerial(gathered, rows: rows.count, channels: width, relu: true)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(gathered, rows: rows.count, inDim: width, weight: w.baseAddress!,

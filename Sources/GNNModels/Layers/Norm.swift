@@ -29,25 +29,25 @@ enum Norm: Sendable {
         }
     }
 
-    /// Normalises `rows` × `channels` values in place, on all worker threads.
-    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int) {
-        apply(x, rows: rows, channels: channels, serial: false)
+    /// Normalises `rows` × `channels` values in place, on all worker threads; with `relu`, then max(·, 0).
+    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, relu: Bool = false) {
+        apply(x, rows: rows, channels: channels, relu: relu, serial: false)
     }
 
     /// Normalises on the calling thread only (inside a parallel region).
-    func applySerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int) {
-        apply(x, rows: rows, channels: channels, serial: true)
+    func applySerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, relu: Bool = false) {
+        apply(x, rows: rows, channels: channels, relu: relu, serial: true)
     }
 
-    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, serial: Bool) {
+    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, relu: Bool, serial: Bool) {
         switch self {
         case .layer(let weight, let bias):
             withOptionalPointer(weight) { w in
                 withOptionalPointer(bias) { b in
                     if serial {
-                        Normalization.layerNormSerial(x, rows: rows, channels: channels, weight: w, bias: b)
+                        Normalization.layerNormSerial(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu)
                     } else {
-                        Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b)
+                        Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu)
                     }
                 }
             }
@@ -55,14 +55,20 @@ enum Norm: Sendable {
             scale.withUnsafeBufferPointer { s in
                 shift.withUnsafeBufferPointer { h in
                     if serial {
-                        Normalization.affineSerial(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!)
+                        Normalization.affineSerial(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!, relu: relu)
                     } else {
-                        Normalization.affine(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!)
+                        Normalization.affine(x, rows: rows, channels: channels, scale: s.baseAddress!, shift: h.baseAddress!, relu: relu)
                     }
                 }
             }
         case .none:
-            break
+            if relu {
+                if serial {
+                    for i in 0..<rows * channels { x[i] = max(x[i], 0) }
+                } else {
+                    Normalization.relu(x, count: rows * channels)
+                }
+            }
         }
     }
 }
