@@ -83,6 +83,62 @@ public enum Normalization {
         return (mean, squares / Float(channels))
     }
 
+    /// Mean and biased standard deviation of all `count` values, as PyG's graph-mode `LayerNorm` (one
+    /// graph) takes them: `mean = x.mean()`, then the standard deviation of `x − mean` (both rounded to
+    /// float32 as torch returns them). The sums run in double over fixed blocks, added in block order, so
+    /// they are accurate for N·C terms and independent of the thread count.
+    public static func globalMoments(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, deviation: Float) {
+        let blockSize = 1 << 16
+        let blocks = (count + blockSize - 1) / blockSize
+        guard blocks > 0 else { return (0, 0) }
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
+        defer { partial.deallocate() }
+        let xs = UnsafeSendableBox(x), ps = UnsafeSendableBox(partial)
+        func blockSums(_ term: @escaping @Sendable (Float) -> Double) -> Double {
+            KernelThreads.forEachBlock(rows: count, blockRows: blockSize) { block in
+                var sum: Double = 0
+                for i in block { sum += term(xs.value[i]) }
+                ps.value[block.lowerBound / blockSize] = sum
+            }
+            var total: Double = 0
+            for b in 0..<blocks { total += partial[b] }
+            return total
+        }
+        let mean = Float(blockSums { Double($0) } / Double(count))
+        let variance = blockSums { value in
+            let centred = Double(value - mean)
+            return centred * centred
+        } / Double(count)
+        return (mean, Float(variance.squareRoot()))
+    }
+
+    /// PyG's graph-mode `LayerNorm` with given statistics: ((x − mean) / (deviation + eps)) · w + b per
+    /// channel (w, b only when both exist), then max(·, 0) with `relu`. On the calling thread only.
+    public static func graphLayerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                            mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
+                                            bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+        let divisor = deviation + eps
+        for r in 0..<rows {
+            let row = x + r * channels
+            for c in 0..<channels {
+                var value = (row[c] - mean) / divisor
+                if let weight, let bias { value = value * weight[c] + bias[c] }
+                row[c] = relu ? max(value, 0) : value
+            }
+        }
+    }
+
+    /// `graphLayerNormSerial` on all worker threads.
+    public static func graphLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                      mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
+                                      bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            graphLayerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
+                                 mean: mean, deviation: deviation, weight: ws.value, bias: bs.value, eps: eps, relu: relu)
+        }
+    }
+
     /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then max(y, 0) with `relu`.
     public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                               scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {

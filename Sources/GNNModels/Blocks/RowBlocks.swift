@@ -31,6 +31,7 @@ enum RowBlocks {
     static func normReluLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int, groupWidth d: Int,
                                          norm: Norm, _ lin: Linear, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
+        let norm = norm.fixingStatistics(of: state, count: n * width)
         let source = UncheckedPointer(state), target = UncheckedPointer(out)
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)

@@ -120,8 +120,11 @@ struct GENConvolution: GraphConvolution {
             let target = last ? out : workspace.buffer(i % 2 == 0 ? "gen.mlp.a" : "gen.mlp.b", count: rows * layer.linear.outChannels)
             layer.linear.apply(current, rows: rows, into: target)
             if !last {
-                layer.norm?.apply(target, rows: rows, channels: layer.linear.outChannels)
-                Normalization.relu(target, count: rows * layer.linear.outChannels)
+                if let norm = layer.norm {
+                    norm.apply(target, rows: rows, channels: layer.linear.outChannels, relu: true)
+                } else {
+                    Normalization.relu(target, count: rows * layer.linear.outChannels)
+                }
             }
             current = target
         }
