@@ -8,7 +8,8 @@ struct GENConvolution: GraphConvolution {
     let inChannels: Int
     let outChannels: Int
     let reduce: MessageAggregation.Reduce
-    let edgeEncoder: Linear?
+    /// `lin_edge` in the layout the aggregation kernel reads (`MessageAggregation.EdgeEncoder.pack`).
+    let edgeEncoder: (weight: [Float], bias: [Float]?)?
     let readsEdgeFeatures: Bool
     let messageScale: Float?
     let mlp: [(linear: Linear, norm: Norm?)]
@@ -33,7 +34,9 @@ struct GENConvolution: GraphConvolution {
         }
         let bias = spec.bias ?? false
         if edgeChannels > 0 && edgeChannels != channels {
-            edgeEncoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
+            let encoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
+            edgeEncoder = MessageAggregation.EdgeEncoder.pack(weight: encoder.weight, bias: encoder.bias,
+                                                            channels: channels, columns: edgeChannels)
         } else {
             edgeEncoder = nil
         }
