@@ -43,6 +43,9 @@ public enum AttentionAggregation {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
         let columns = edges?.features.columns ?? 0
+        // Plain values out of `edges` before the loops (no reference counting per edge).
+        let featureValues = UnsafeSendableBox(edges?.features.values)
+        let projections = UnsafeSendableBox(edges?.projections)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
@@ -83,18 +86,18 @@ public enum AttentionAggregation {
                         continue
                     }
                     kept += 1
-                    if let edges {
-                        edges.features.read(e, raw)
-                        for c in 0..<columns { loopFeatures[c] += raw[c] }
-                        project(raw, edges.projections, heads: heads, columns: columns, into: edgeScore)
+                    if let projections = projections.value {
+                        let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
+                        for c in 0..<columns { loopFeatures[c] += features[c] }
+                        project(features, projections, heads: heads, columns: columns, into: edgeScore)
                     }
                     score(u, v, into: scores + k * heads)
                 }
                 if selfLoops {
-                    if let edges {
+                    if let projections = projections.value {
                         // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
                         if kept > 0 { for c in 0..<columns { loopFeatures[c] /= Float(kept) } }
-                        project(loopFeatures, edges.projections, heads: heads, columns: columns, into: edgeScore)
+                        project(loopFeatures, projections, heads: heads, columns: columns, into: edgeScore)
                     }
                     score(v, v, into: scores + row.count * heads)
                 }

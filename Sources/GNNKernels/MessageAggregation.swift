@@ -50,20 +50,16 @@ public enum MessageAggregation {
             return (packed, bias.map { $0 + [Float](repeating: 0, count: padded - channels) })
         }
 
-        /// Writes edge e's embedding into `out` (paddedChannels floats), using `raw` (E floats) as scratch.
-        /// Each channel is bias + Σ_k w[c, k] · raw[k] summed in k order, as torch's scalar loop would.
+        /// Writes the embedding of one edge's `features` (E floats) into `out` (paddedChannels floats):
+        /// each channel is bias + Σ_k w[c, k] · features[k] summed in k order, as torch's scalar loop would,
+        /// with `weight` and `bias` packed by `pack`.
         @inline(__always)
-        func embed(_ e: Int, channels: Int, raw: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            guard let weight else {
-                features.read(e, out)
-                return
-            }
-            let columns = features.columns, padded = paddedWidth(channels)
-            features.read(e, raw)
+        static func embed(_ features: UnsafePointer<Float>, columns: Int, weight: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>?, padded: Int, into out: UnsafeMutablePointer<Float>) {
             var c = 0
             while c < padded {
                 var value = bias.map { RowVectors.load($0, c) } ?? .zero
-                for k in 0..<columns { value += RowVectors.load(weight + k * padded, c) * raw[k] }
+                for k in 0..<columns { value += RowVectors.load(weight + k * padded, c) * features[k] }
                 RowVectors.store(value, out, c)
                 c += RowVectors.width
             }
@@ -80,13 +76,17 @@ public enum MessageAggregation {
                            eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let paddedChannels = paddedWidth(channels)
+        // Plain values out of `edges` before the loops (no reference counting per edge).
+        let columns = edges?.features.columns ?? 0
+        let featureValues = UnsafeSendableBox(edges?.features.values)
+        let encoderWeight = UnsafeSendableBox(edges?.weight), encoderBias = UnsafeSendableBox(edges?.bias)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
             // Per-thread scratch: one message row per edge of the longest row (softmax reads a row's messages
             // twice), one embedding row (both padded to whole vectors, padding 0), raw edge features.
             let cached = longest * paddedChannels
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cached + paddedChannels + (edges?.features.columns ?? 0))
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cached + paddedChannels + columns)
             defer { scratch.deallocate() }
             let messages = scratch, embedding = scratch + cached, raw = embedding + paddedChannels
             scratch.initialize(repeating: 0, count: cached + paddedChannels)
@@ -96,9 +96,15 @@ public enum MessageAggregation {
             @inline(__always)
             func makeMessage(_ e: Int, into message: UnsafeMutablePointer<Float>) {
                 let source = xs.value + Int(graph.sources[e]) * channels
-                if let edges {
-                    edges.embed(e, channels: channels, raw: raw, into: embedding)
-                    for c in 0..<channels { message[c] = max(source[c] + embedding[c], 0) + eps }
+                if columns > 0 {
+                    let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
+                    var edgeTerm = features
+                    if let weight = encoderWeight.value {
+                        EdgeEncoder.embed(features, columns: columns, weight: weight, bias: encoderBias.value,
+                                          padded: paddedChannels, into: embedding)
+                        edgeTerm = UnsafePointer(embedding)
+                    }
+                    for c in 0..<channels { message[c] = max(source[c] + edgeTerm[c], 0) + eps }
                 } else {
                     for c in 0..<channels { message[c] = max(source[c], 0) + eps }
                 }
