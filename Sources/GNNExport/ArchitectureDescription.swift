@@ -93,7 +93,8 @@ public struct ExportOptions: Codable, Sendable, Equatable {
         self.classNames = classNames
     }
 
-    func validate(outputChannels: Int) throws {
+    /// Checks the options against a model with `outputChannels` outputs.
+    public func validate(outputChannels: Int) throws {
         if let classNames, classNames.count != outputChannels {
             throw GNNError("has \(classNames.count) class names for \(outputChannels) outputs",
                            fix: "give one name per output channel")

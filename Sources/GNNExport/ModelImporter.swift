@@ -30,7 +30,8 @@ public enum ModelImporter {
     /// What an export did.
     public struct Report: Sendable {
         public var summary: ModelFileWriter.Summary
-        /// Bytes of the imported tensors in their source types (what a safetensors file of them holds).
+        /// Bytes of all the state_dict's tensors in their source types, tied copies and counters included:
+        /// what a safetensors file of the same weights holds besides its JSON header.
         public var sourceBytes: Int
         /// Layer stacks stored once because their layers repeat layer 0 (stack name → layers).
         public var tiedStacks: [String: Int]
@@ -73,14 +74,12 @@ public enum ModelImporter {
                                                              producer: "gnn-export \(GNNVersion.current)",
                                                              sourceFramework: request.sourceFramework,
                                                              classNames: options.classNames))
-        var sourceBytes = 0
         var change = PrecisionChange()
         // File order, each alias after the tensor it repeats.
         let used = Set(audit.used)
         let stored = tensors.filter { used.contains($0.name) && tying.copies[$0.name] == nil }
         let aliases = tensors.filter { used.contains($0.name) && tying.copies[$0.name] != nil }
         for tensor in stored + aliases {
-            sourceBytes += tensor.sourceBytes
             guard tensor.isFloatingPoint else {
                 throw GNNError("tensor \"\(tensor.name)\" has type \(tensor.sourceType); only floating-point weights can be imported",
                                in: request.weights, fix: "convert it to float32 before saving")
@@ -98,7 +97,7 @@ public enum ModelImporter {
                 throw error.located(at: request.weights)
             }
         }
-        return Report(summary: try writer.write(to: request.output, overwrite: request.overwrite), sourceBytes: sourceBytes,
+        return Report(summary: try writer.write(to: request.output, overwrite: request.overwrite), sourceBytes: state.sourceBytes,
                       tiedStacks: tying.tiedStacks, change: change)
     }
 

@@ -75,7 +75,14 @@ struct GNNExportCommand: ParsableCommand {
 
     func run() throws {
         var description = try ArchitectureDescription(path: arch)
-        if let classNames { description.export.classNames = try ClassNames.read(classNames) }
+        if let classNames {
+            description.export.classNames = try ClassNames.read(classNames)
+            do {
+                try description.export.validate(outputChannels: description.architecture.outputChannels)
+            } catch let error as GNNError {
+                throw error.located(at: classNames)
+            }
+        }
         if let key { description.export.key = key }
         if tie { description.export.tie = true }
         var request = ModelImporter.Request(weights: weights, description: description, output: output)

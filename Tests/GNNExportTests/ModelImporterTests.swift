@@ -62,7 +62,7 @@ final class ModelImporterTests: XCTestCase {
         XCTAssertEqual(model.tensors.count, 10)
         XCTAssertEqual(model.metadata.parameterCount, 22)  // encoder 6, conv 6, norm 4, lin 6 (running statistics are buffers)
         XCTAssertEqual(report.summary.parameterCount, 22)
-        XCTAssertEqual(report.sourceBytes, 26 * 4)
+        XCTAssertEqual(report.sourceBytes, 26 * 4 + 8)
         XCTAssertEqual(report.change, PrecisionChange())
         XCTAssertEqual(model.metadata.architecture, Self.architecture)
         XCTAssertEqual(model.metadata.name, "tiny")
