@@ -175,6 +175,16 @@ final class ModelImporterTests: XCTestCase {
         assertGNNError("No such file") { try ArchitectureDescription(path: temporaryPath("missing.json")) }
     }
 
+    /// The shipped examples, one per family (formats/arch.md).
+    func testSampleDescriptionsAreValid() throws {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".arch.json") }
+        var families = Set<ModelArchitecture.Family>()
+        for file in files { families.insert(try ArchitectureDescription(path: samples + "/" + file).architecture.family) }
+        XCTAssertTrue(families.isSuperset(of: [.revgnn, .wtRevgnn, .resgnn, .wtResgnn]), "\(families)")
+    }
+
     func testClassNamesFile() throws {
         XCTAssertEqual(try ClassNames.read(F.write(Array("cat\r\ndog\n\n".utf8), name: "classes.txt")), ["cat", "dog"])
         assertGNNError("line 2 is empty") { try ClassNames.read(F.write(Array("cat\n\ndog\n".utf8), name: "classes.txt")) }
