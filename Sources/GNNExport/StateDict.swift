@@ -20,7 +20,9 @@ public struct StateDict {
         self.path = path
         let file = try MappedFile(path: path)
         let isZip = file.bytes.count >= 4 && file.bytes.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x0403_4B50)
-        let (all, otherEntries) = isZip ? try TorchCheckpoint(path: path).contents() : (try Self.safetensors(path), [])
+        let checkpoint = isZip ? try TorchCheckpoint(path: path) : nil
+        let all = try checkpoint?.tensors ?? Self.safetensors(path)
+        let otherEntries = checkpoint?.otherEntries ?? []
         guard let key else {
             if let other = otherEntries.first {
                 let nested = Set(all.compactMap { $0.name.split(separator: ".").first.map(String.init) }).sorted()

@@ -110,6 +110,13 @@ final class TorchCheckpointTests: XCTestCase {
         cycle.op(0x7D); cycle.put(0); cycle.string("a"); cycle.get(0); cycle.op(0x73); cycle.stop()  // d["a"] = d
         assertGNNError("nests dicts more than 32 deep") { try StateDict(path: try TorchFileFixture.write(pickle: cycle)) }
 
+        // 300,000 nested tuples: refused, and torn down without recursing once per level.
+        var nested = PickleProgram()
+        nested.int(1)
+        nested.bytes += [UInt8](repeating: 0x85, count: 300_000)  // TUPLE1
+        nested.stop()
+        assertGNNError("holds a tuple, not a state_dict") { try StateDict(path: try TorchFileFixture.write(pickle: nested)) }
+
         var list = PickleProgram()
         list.op(0x5D); list.stop()
         assertGNNError("holds a list, not a state_dict") { try StateDict(path: try TorchFileFixture.write(pickle: list)) }

@@ -14,11 +14,19 @@ struct PickleMachine {
     /// Stack heights at each open MARK.
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
+    /// Every container built, emptied flat at the end (see `PickleValue`).
+    private var containers: [any PickleContainer] = []
 
-    /// Runs the program in `bytes` to its STOP and returns the value it built.
-    static func run(_ bytes: UnsafeRawBufferPointer) throws -> PickleValue {
+    /// Runs the program in `bytes` to its STOP and hands the value it built to `body`, which must not keep
+    /// its containers: they are emptied when `body` returns.
+    static func read<Result>(_ bytes: UnsafeRawBufferPointer, _ body: (PickleValue) throws -> Result) throws -> Result {
         var machine = PickleMachine(bytes: bytes)
-        return try machine.run()
+        defer {
+            machine.stack.removeAll()
+            machine.memo.removeAll()
+            for container in machine.containers { container.removeAll() }
+        }
+        return try body(try machine.run())
     }
 
     private init(bytes: UnsafeRawBufferPointer) {
@@ -58,12 +66,12 @@ struct PickleMachine {
         case 0x47: stack.append(.float(Double(bitPattern: try read(UInt64.self).byteSwapped)))  // BINFLOAT, big-endian
         case 0x58: stack.append(.string(try readString(length: try read(UInt32.self))))  // BINUNICODE
         case 0x8C: stack.append(.string(try readString(length: UInt32(try readByte()))))  // SHORT_BINUNICODE
-        case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
-        case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
-        case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-        case 0x74: stack.append(.tuple(try popToMark()))  // TUPLE
+        case 0x7D: push(.dict(PickleDict()))  // EMPTY_DICT
+        case 0x5D: push(.list(PickleList()))  // EMPTY_LIST
+        case 0x29: push(.tuple(PickleTuple([])))  // EMPTY_TUPLE
+        case 0x74: push(.tuple(PickleTuple(try popToMark())))  // TUPLE
         case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
-            stack.append(.tuple(try pop(Int(opcode - 0x84))))
+            push(.tuple(PickleTuple(try pop(Int(opcode - 0x84)))))
         case 0x61:  // APPEND
             let item = try pop()
             try list(on: try top()).items.append(item)
@@ -99,7 +107,7 @@ struct PickleMachine {
             guard case .global(let global) = callable, case .tuple(let values) = arguments else {
                 throw GNNError("REDUCE applies \(callable.kind) to \(arguments.kind); only allow-listed globals are called")
             }
-            stack.append(try TorchReductions.apply(global, values))
+            push(try TorchReductions.apply(global, values.items))
         case 0x62:  // BUILD: sets an object's state; a state_dict's OrderedDict carries `_metadata` (versions) this way
             let state = try pop()
             guard case .dict = try top(), case .dict = state else {
@@ -122,7 +130,7 @@ struct PickleMachine {
 
     /// PyTorch's persistent id for a storage: `("storage", torch.XStorage, key, location, numel)`.
     private func persistentLoad(_ id: PickleValue) throws -> PickleValue {
-        guard case .tuple(let fields) = id, fields.count == 5, case .string("storage") = fields[0],
+        guard case .tuple(let tuple) = id, case let fields = tuple.items, fields.count == 5, case .string("storage") = fields[0],
               case .global(.storage(let type)) = fields[1], case .string(let key) = fields[2],
               case .string = fields[3], case .int(let count) = fields[4] else {
             throw GNNError("persistent id is not PyTorch's (\"storage\", type, key, location, numel)")
@@ -134,6 +142,17 @@ struct PickleMachine {
     }
 
     // MARK: Stack and memo
+
+    /// Pushes `value`, registering it if it is a container.
+    private mutating func push(_ value: PickleValue) {
+        switch value {
+        case .tuple(let tuple): containers.append(tuple)
+        case .list(let list): containers.append(list)
+        case .dict(let dict): containers.append(dict)
+        default: break
+        }
+        stack.append(value)
+    }
 
     private mutating func pop() throws -> PickleValue {
         guard stack.count > (marks.last ?? 0) else { throw GNNError("the stack is empty") }

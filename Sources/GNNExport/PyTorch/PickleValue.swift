@@ -9,8 +9,10 @@ indirect enum PickleValue {
     case int(Int64)
     case float(Double)
     case string(String)
-    case tuple([PickleValue])
-    /// Lists and dicts are shared by reference, as in Python (the memo may hand out the same one twice).
+    /// Containers are objects: shared by reference as in Python (the memo may hand out one twice), and
+    /// emptied one by one when the machine is done, so a hostile, deeply nested value is never torn down
+    /// recursively (which could exhaust the stack).
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// An allow-listed global, not yet applied.
@@ -37,13 +39,31 @@ indirect enum PickleValue {
     }
 }
 
+/// A container the machine empties when it is done with the whole value.
+protocol PickleContainer: AnyObject {
+    func removeAll()
+}
+
+/// A Python tuple.
+final class PickleTuple: PickleContainer {
+    private(set) var items: [PickleValue]
+
+    init(_ items: [PickleValue]) {
+        self.items = items
+    }
+
+    func removeAll() { items.removeAll() }
+}
+
 /// A Python list under construction or finished.
-final class PickleList {
+final class PickleList: PickleContainer {
     var items: [PickleValue] = []
+
+    func removeAll() { items.removeAll() }
 }
 
 /// A Python dict (or `OrderedDict`), keys in insertion order.
-final class PickleDict {
+final class PickleDict: PickleContainer {
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
     private var indexByKey: [String: Int] = [:]
@@ -63,6 +83,11 @@ final class PickleDict {
             keys.append(key)
             values.append(value)
         }
+    }
+
+    func removeAll() {
+        keys.removeAll()
+        values.removeAll()
     }
 
     /// The keys as text: strings as they are, ints in decimal.

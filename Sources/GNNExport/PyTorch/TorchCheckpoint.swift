@@ -11,7 +11,10 @@ final class TorchCheckpoint {
     private let members: ZipMembers
     /// The archive's folder, `NAME/`, which prefixes every member.
     private let folder: String
-    private let root: PickleValue
+    /// Every tensor of the saved object, nested dicts flattened with dots (`model_state_dict.lin1.weight`).
+    private(set) var tensors: [ImportedTensor] = []
+    /// Top-level entries that are neither tensors nor dicts (a checkpoint's `epoch`).
+    private(set) var otherEntries: [String] = []
     private var storages: [String: ExtractedBytes] = [:]
 
     /// The largest `data.pkl` read; a state_dict's pickle holds names and shapes only.
@@ -36,41 +39,32 @@ final class TorchCheckpoint {
                 }
             }
             let pickle = try members.extract(pickles[0], limit: Self.maxPickleLength)!
-            root = try PickleMachine.run(pickle.bytes)
+            try PickleMachine.read(pickle.bytes) { root in
+                guard case .dict(let top) = root else {
+                    throw GNNError("holds \(root.kind), not a state_dict", fix: "save model.state_dict() rather than the model or another object")
+                }
+                try flatten(top, prefix: "", depth: 0)
+            }
         } catch let error as GNNError {
             throw error.located(at: path)
         }
     }
 
-    /// Every tensor of the saved object, nested dicts flattened with dots (`model_state_dict.lin1.weight`),
-    /// and the names of top-level entries that are neither tensors nor dicts (a checkpoint's `epoch`).
-    func contents() throws -> (tensors: [ImportedTensor], otherEntries: [String]) {
-        guard case .dict(let top) = root else {
-            throw GNNError("holds \(root.kind), not a state_dict", in: path,
-                           fix: "save model.state_dict() rather than the model or another object")
-        }
-        var found: [ImportedTensor] = []
-        var others: [String] = []
-        try flatten(top, prefix: "", depth: 0, into: &found, others: &others)
-        return (found, others)
-    }
-
-    private func flatten(_ dict: PickleDict, prefix: String, depth: Int, into found: inout [ImportedTensor],
-                         others: inout [String]) throws {
+    private func flatten(_ dict: PickleDict, prefix: String, depth: Int) throws {
         guard depth < Self.maxDepth else {
-            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(prefix)\"", in: path, fix: "the file is damaged or hostile")
+            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(prefix.prefix(80))\"", fix: "the file is damaged or hostile")
         }
         for (name, value) in zip(dict.keyNames, dict.values) {
             let fullName = prefix + name
             switch value {
-            case .tensor(let tensor): found.append(try imported(fullName, tensor))
-            case .dict(let inner): try flatten(inner, prefix: fullName + ".", depth: depth + 1, into: &found, others: &others)
-            default: if depth == 0 { others.append(fullName) }
+            case .tensor(let tensor): tensors.append(imported(fullName, tensor))
+            case .dict(let inner): try flatten(inner, prefix: fullName + ".", depth: depth + 1)
+            default: if depth == 0 { otherEntries.append(fullName) }
             }
         }
     }
 
-    private func imported(_ name: String, _ tensor: TorchTensorReference) throws -> ImportedTensor {
+    private func imported(_ name: String, _ tensor: TorchTensorReference) -> ImportedTensor {
         let type = tensor.storage.type
         let count = tensor.shape.reduce(1, *)
         let view = "\(tensor.storage.key)@\(tensor.offset):\(tensor.shape)/\(tensor.strides)"

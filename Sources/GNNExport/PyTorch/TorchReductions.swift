@@ -31,7 +31,7 @@ enum TorchReductions {
               case .tuple(let strides) = arguments[3] else {
             throw GNNError("_rebuild_tensor_v2 needs (storage, offset, size, stride, requires_grad, hooks)")
         }
-        let shape = try integers(sizes, "size"), steps = try integers(strides, "stride")
+        let shape = try integers(sizes.items, "size"), steps = try integers(strides.items, "stride")
         guard shape.count == steps.count, shape.count <= maxRank, offset >= 0 else {
             throw GNNError("a tensor has size \(shape), stride \(steps) and offset \(offset); expected equal ranks up to \(maxRank) and offset ≥ 0")
         }
