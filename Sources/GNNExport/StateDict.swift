@@ -20,6 +20,12 @@ public struct StateDict {
         self.path = path
         let file = try MappedFile(path: path)
         let isZip = file.bytes.count >= 4 && file.bytes.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x0403_4B50)
+        // torch.save before PyTorch 1.6 wrote bare pickles, starting with PROTO 2 and a LONG1 magic number:
+        // as a safetensors header length these 8 bytes would exceed any allowed, so no safetensors file matches.
+        guard isZip || !file.bytes.starts(with: Self.legacyTorchMagic) else {
+            throw GNNError("is a torch.save file in the legacy format of PyTorch before 1.6, which is not read", in: path,
+                           fix: "load and save it again with a current PyTorch, or save it with safetensors")
+        }
         let checkpoint = isZip ? try TorchCheckpoint(path: path) : nil
         let all = try checkpoint?.tensors ?? Self.safetensors(path)
         let otherEntries = checkpoint?.otherEntries ?? []
@@ -42,6 +48,9 @@ public struct StateDict {
                            fix: "choose one of: \(tops.prefix(20).joined(separator: ", "))")
         }
     }
+
+    /// The first bytes of a pre-1.6 `torch.save` file.
+    static let legacyTorchMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46]
 
     /// Total bytes of the tensors in their source element types: what a safetensors file of them holds
     /// besides its small JSON header.

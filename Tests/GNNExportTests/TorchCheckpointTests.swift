@@ -120,6 +120,7 @@ final class TorchCheckpointTests: XCTestCase {
         var list = PickleProgram()
         list.op(0x5D); list.stop()
         assertGNNError("holds a list, not a state_dict") { try StateDict(path: try TorchFileFixture.write(pickle: list)) }
+        assertGNNError("legacy format of PyTorch before 1.6") { try StateDict(path: F.write(StateDict.legacyTorchMagic + [0xF9, 0x20], name: "old.pt")) }
         assertGNNError("is a zip with 0 NAME/data.pkl members") { try StateDict(path: try TorchFileFixture.write([("x.npy", [1])])) }
         assertGNNError("stores big-endian tensors") {
             try StateDict(path: try TorchFileFixture.write([("data.pkl", Self.stateDict().bytes), ("byteorder", Array("big".utf8))]))
