@@ -52,20 +52,8 @@ public enum ModelImporter {
         var tensors = try renamed(state.tensors.filter { !$0.name.hasSuffix("num_batches_tracked") }, options, path: state.path)
         let tying = try LayerTying(tensors)
         let weightTied = architecture.family == .wtRevgnn || architecture.family == .wtResgnn
-        if weightTied, let (stack, reason) = tying.untiedReasons.min(by: { $0.key < $1.key }) {
-            throw GNNError("the architecture is weight-tied (\(architecture.family.rawValue)) but the layers of \"\(stack)\" hold different weights: \(reason)",
-                           in: request.weights, fix: "export it with an untied family, or save the tied model's weights")
-        }
-        if options.tie == true && !weightTied {
-            if let (stack, reason) = tying.untiedReasons.min(by: { $0.key < $1.key }) {
-                throw GNNError("tying is required but the layers of \"\(stack)\" hold different weights: \(reason)", in: request.weights,
-                               fix: "drop --tie to store every layer")
-            }
-            if tying.tiedStacks.isEmpty {
-                throw GNNError("tying is required but no layers repeat: the state_dict has no stack of several layers", in: request.weights,
-                               fix: "drop --tie")
-            }
-        }
+        try check(tying, weightTied: weightTied, family: architecture.family, required: options.tie == true, path: request.weights)
+        // A weight-tied model reads layer 0 only; its copies would be unexpected.
         if weightTied { tensors.removeAll { tying.copies[$0.name] != nil } }
 
         let audit = try WeightAudit(architecture, offered: Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first })
@@ -99,6 +87,25 @@ public enum ModelImporter {
         }
         return Report(summary: try writer.write(to: request.output, overwrite: request.overwrite), sourceBytes: state.sourceBytes,
                       tiedStacks: tying.tiedStacks, change: change)
+    }
+
+    /// Refuses layers that differ where the architecture or `--tie` needs them tied.
+    private static func check(_ tying: LayerTying, weightTied: Bool, family: ModelArchitecture.Family, required: Bool,
+                              path: String) throws {
+        let firstDifference = tying.untiedReasons.min { $0.key < $1.key }
+        if weightTied, let (stack, reason) = firstDifference {
+            throw GNNError("the architecture is weight-tied (\(family.rawValue)) but the layers of \"\(stack)\" hold different weights: \(reason)",
+                           in: path, fix: "export it with an untied family, or save the tied model's weights")
+        }
+        guard required && !weightTied else { return }
+        if let (stack, reason) = firstDifference {
+            throw GNNError("tying is required but the layers of \"\(stack)\" hold different weights: \(reason)", in: path,
+                           fix: "drop --tie to store every layer")
+        }
+        if tying.tiedStacks.isEmpty {
+            throw GNNError("tying is required but no layers repeat: the state_dict has no stack of several layers", in: path,
+                           fix: "drop --tie")
+        }
     }
 
     /// Applies the key map, refusing two keys that map to one name.

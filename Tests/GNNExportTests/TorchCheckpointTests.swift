@@ -82,6 +82,17 @@ final class TorchCheckpointTests: XCTestCase {
             let state = try StateDict(path: try TorchFileFixture.write(pickle: p, storages: [Self.storages[0]]))
             assertGNNError(fragment) { try state.tensors[0].floats() }
         }
+        // One key named first as 7 floats (28 bytes, as stored), then as 100 doubles.
+        var retyped = PickleProgram()
+        retyped.orderedDict { p in
+            p.string("a"); p.tensor("FloatStorage", key: "0", count: 7, offset: 0, shape: [7], strides: [1])
+            p.string("b"); p.tensor("DoubleStorage", key: "0", count: 100, offset: 0, shape: [100], strides: [1])
+        }
+        retyped.stop()
+        let both = try StateDict(path: try TorchFileFixture.write(pickle: retyped, storages: [Self.storages[0]]))
+        XCTAssertEqual(try both.tensors[0].floats(), [0, 1, 2, 3, 4, 5, 6])
+        assertGNNError("storage 0 claims 100 × 8 bytes but member archive/data/0 holds 28") { try both.tensors[1].floats() }
+
         var missing = PickleProgram()
         missing.orderedDict { p in p.string("w"); p.tensor("FloatStorage", key: "9", count: 7, offset: 0, shape: [2], strides: [1]) }
         missing.stop()

@@ -124,19 +124,23 @@ final class TorchCheckpoint {
         return strides
     }
 
-    /// A storage's bytes, extracted once: the member must exist and hold exactly numel × element size.
+    /// A storage's bytes, extracted once: the member must exist and hold exactly numel × element size,
+    /// checked again on every use (a hostile pickle may name one key with different types and sizes).
     private func storageBytes(_ storage: TorchStorageReference) throws -> UnsafeRawBufferPointer {
-        if let cached = storages[storage.key] { return cached.bytes }
         let member = folder + "data/" + storage.key
         do {
             let expected = try Checked.multiply(UInt64(storage.count), UInt64(storage.type.elementSize), "storage \(storage.key) size")
-            guard let declared = members.declaredSize(member) else {
-                throw GNNError("lacks member \(member), which the pickle names as a storage", fix: "the file is truncated or damaged")
-            }
+            let declared = try storages[storage.key].map { UInt64($0.bytes.count) } ?? {
+                guard let size = members.declaredSize(member) else {
+                    throw GNNError("lacks member \(member), which the pickle names as a storage", fix: "the file is truncated or damaged")
+                }
+                return size
+            }()
             guard declared == expected else {
                 throw GNNError("storage \(storage.key) claims \(storage.count) × \(storage.type.elementSize) bytes but member \(member) holds \(declared)",
                                fix: "the file is damaged or hostile")
             }
+            if let cached = storages[storage.key] { return cached.bytes }
             let extracted = try members.extract(member, limit: expected)!
             storages[storage.key] = extracted
             return extracted.bytes
