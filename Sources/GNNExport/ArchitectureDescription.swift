@@ -75,7 +75,7 @@ public struct ArchitectureDescription: Sendable {
 /// Options of an export that are not part of the model: how to find and name the weights.
 public struct ExportOptions: Codable, Sendable, Equatable {
     /// State_dict key prefixes → the names the architecture uses (PyG's examples), longest prefix first:
-    /// `{"model.": "", "gnn.blocks.": "convs."}`.
+    /// `{"model.": "", "gnn.blocks.": "convs."}`. The empty prefix matches every key not matched otherwise.
     public var keyMap: [String: String]?
     /// The entry of a checkpoint dict that holds the state_dict (`model_state_dict`).
     public var key: String?
@@ -98,9 +98,6 @@ public struct ExportOptions: Codable, Sendable, Equatable {
         if let classNames, classNames.count != outputChannels {
             throw GNNError("has \(classNames.count) class names for \(outputChannels) outputs",
                            fix: "give one name per output channel")
-        }
-        if let keyMap, keyMap.keys.contains("") {
-            throw GNNError("key_map maps the empty prefix", fix: "to add a prefix to every key, map each top-level name")
         }
     }
 
