@@ -44,6 +44,26 @@ final class TorchCheckpointTests: XCTestCase {
         XCTAssertEqual(state.sourceBytes, 6 * 4 * 2 + 2 * 4 + 2 * 2)
     }
 
+    /// {"run": {"model": state_dict}, "epoch": 3}: the dotted path selects the nested state_dict.
+    func testNestedStateDictIsSelectedByItsDottedKey() throws {
+        var p = PickleProgram()
+        p.op(0x7D)
+        p.mark()
+        p.string("run"); p.op(0x7D); p.string("model")
+        p.orderedDict { p in p.string("w"); p.tensor("FloatStorage", key: "0", count: 7, offset: 0, shape: [7], strides: [1]) }
+        p.op(0x73)  // SETITEM run["model"] = state_dict
+        p.string("epoch"); p.int(3)
+        p.op(0x75)  // SETITEMS
+        p.stop()
+        let path = try TorchFileFixture.write(pickle: p, storages: [Self.storages[0]])
+        assertGNNError("holds \"epoch\", which is not a tensor, beside the weights: a checkpoint rather than a state_dict") {
+            try StateDict(path: path)
+        }
+        let state = try StateDict(path: path, key: "run.model")
+        XCTAssertEqual(state.tensors.map(\.name), ["w"])
+        XCTAssertEqual(try state.tensors[0].floats(), [0, 1, 2, 3, 4, 5, 6])
+    }
+
     func testRefusesGlobalsOutsideTheAllowList() throws {
         var system = PickleProgram()
         system.global("os", "system"); system.tuple { $0.string("touch /tmp/pwned") }; system.reduce(); system.stop()
