@@ -5,7 +5,7 @@
     ~/pyg/bin/python bench/engine/summarize.py csv DIR...     # config,layers,tool,seconds,peak_rss_bytes rows
 
 Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
-and unless PyG was skipped pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
+and unless PyG was skipped (then pyg.skipped says why) pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
 of CPU other work used in the second before each run (timings are unreliable when it is high).
 Output difference: max over nodes of ‖a_i − b_i‖/‖b_i‖ (a = gnn-serve, b = PyG) and global ‖a − b‖/‖b‖.
 """
@@ -23,6 +23,8 @@ def load(d: pathlib.Path) -> dict:
     stats = (d / "serve.stats").read_text()
     r["serve_wall"], r["serve_rss"] = float(wall), int(kib) * 1024
     r["serve_fwd"] = float(re.search(r"forward ([\d.]+) s", stats).group(1))
+    if (d / "pyg.skipped").exists():
+        r["pyg_skipped"] = (d / "pyg.skipped").read_text().split("(", 1)[-1].rstrip(")\n")
     for tool in ("pyg", "serve"):
         if (d / f"{tool}.busy").exists():
             r[f"{tool}_busy"] = int((d / f"{tool}.busy").read_text())
@@ -50,7 +52,8 @@ def table(results: list) -> None:
     for r in results:
         serve = f"{r['serve_fwd']:.3f} (proc {r['serve_wall']:.2f})"
         if "pyg_fwd" not in r:
-            print(f"| {r['name']} | skipped | {serve} | – | skipped | {gib(r['serve_rss'])} | – | – |")
+            why = f" ({r['pyg_skipped']})" if "pyg_skipped" in r else ""
+            print(f"| {r['name']} | skipped{why} | {serve} | – | – | {gib(r['serve_rss'])} | – | – |")
             continue
         print(f"| {r['name']} | {r['pyg_fwd']:.3f} | {serve} | {r['pyg_fwd'] / r['serve_fwd']:.2f}× "
               f"| {gib(r['pyg_rss'])} | {gib(r['serve_rss'])} | {r['pyg_rss'] / r['serve_rss']:.1f}× | {r['diff']} |")
