@@ -89,5 +89,6 @@ if [ $depth = 1 ]; then
   mkdir -p "$here/results"
   { echo "config,layers,tool,seconds,peak_rss_bytes"; "$py" "$here/summarize.py" csv "${dirs[@]}"; } >"$here/results/depth.csv"
   "$py" "$here/plot_depth.py" "$here/results/depth.csv" "$here/results/depth.svg"
+  "$py" "$here/summarize.py" depth "$here/results/depth.csv"
 fi
 "$py" "$here/summarize.py" table "${dirs[@]}"

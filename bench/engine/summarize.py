@@ -3,6 +3,7 @@
 
     ~/pyg/bin/python bench/engine/summarize.py table DIR...   # one markdown table, a row per config
     ~/pyg/bin/python bench/engine/summarize.py csv DIR...     # config,layers,tool,seconds,peak_rss_bytes rows
+    ~/pyg/bin/python bench/engine/summarize.py depth CSV      # memory vs depth table from those rows
 
 Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
 and unless PyG was skipped (then pyg.skipped says why) pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
@@ -75,5 +76,26 @@ def csv(results: list) -> None:
             print(f"{r['name']},{r['layers']},PyG,{r['pyg_fwd']},{r['pyg_rss']}")
 
 
+def depth(path: str) -> None:
+    """Peak RSS per model and tool at each depth, and the deepest over the shallowest (target: within 5 %)."""
+    import csv as csvmodule
+    rss, secs = {}, {}
+    for row in csvmodule.DictReader(open(path)):
+        key = (row["config"].rsplit("-", 1)[0], row["tool"])
+        rss.setdefault(key, {})[int(row["layers"])] = int(row["peak_rss_bytes"])
+        secs.setdefault(key, {})[int(row["layers"])] = float(row["seconds"])
+    layers = sorted({n for by_depth in rss.values() for n in by_depth})
+    print("| model | tool | " + " | ".join(f"L={n}: s, peak RSS" for n in layers) + " | deepest / shallowest RSS |")
+    print("|---|---|" + "---:|" * (len(layers) + 1))
+    for (model, tool), by_depth in sorted(rss.items()):
+        cells = [f"{secs[(model, tool)][n]:.2f} s, {gib(by_depth[n])}" if n in by_depth else "skipped" for n in layers]
+        known = sorted(by_depth)
+        growth = f"{by_depth[known[-1]] / by_depth[known[0]]:.3f} (L={known[-1]} / L={known[0]})" if len(known) > 1 else "–"
+        print(f"| {model} | {tool} | " + " | ".join(cells) + f" | {growth} |")
+
+
 if __name__ == "__main__":
-    {"table": table, "csv": csv}[sys.argv[1]]([load(pathlib.Path(d)) for d in sys.argv[2:]])
+    if sys.argv[1] == "depth":
+        depth(sys.argv[2])
+    else:
+        {"table": table, "csv": csv}[sys.argv[1]]([load(pathlib.Path(d)) for d in sys.argv[2:]])
