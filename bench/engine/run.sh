@@ -6,7 +6,8 @@
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
 # --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
-# --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg}.
+# --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
+#   a scaled study writes them beside its work files instead).
 # --products runs RevSAGE-28-160 on the products-like graph, gnn-serve only (PyG would need hundreds of GiB).
 # --serve-only skips PyG everywhere. Work files go to ${BENCH_DIR:-/tmp/gnn-bench}/engine; PyG is also skipped
 # where configs.py estimates its peak RSS above ${PYG_MAX_GIB:-20} GiB. Python: ${PYTHON:-~/pyg/bin/python}.
@@ -86,9 +87,11 @@ for name in "${configs[@]}"; do
 done
 
 if [ $depth = 1 ]; then
-  mkdir -p "$here/results"
-  { echo "config,layers,tool,seconds,peak_rss_bytes"; "$py" "$here/summarize.py" csv "${dirs[@]}"; } >"$here/results/depth.csv"
-  "$py" "$here/plot_depth.py" "$here/results/depth.csv" "$here/results/depth.svg"
-  "$py" "$here/summarize.py" depth "$here/results/depth.csv"
+  # Only a full-size study replaces the committed results; a scaled one stays with the work files.
+  out=$here/results; [ "$scale" = 1 ] || out=$dir/s$scale
+  mkdir -p "$out"
+  { echo "config,layers,tool,seconds,peak_rss_bytes"; "$py" "$here/summarize.py" csv "${dirs[@]}"; } >"$out/depth.csv"
+  "$py" "$here/plot_depth.py" "$out/depth.csv" "$out/depth.svg"
+  "$py" "$here/summarize.py" depth "$out/depth.csv"
 fi
 "$py" "$here/summarize.py" table "${dirs[@]}"
