@@ -17,6 +17,9 @@ public struct KernelMeasurement: Sendable {
     public let seconds: Double
     /// Bytes the kernel must move at least: every array it reads or writes, once.
     public let bytes: Double
+    /// Bytes if every edge fetched its source row from memory (no reuse through the cache); equals
+    /// `bytes` for kernels without gathers. Between the two lies what the traversal order decides.
+    public let gatheredBytes: Double
     public let flops: Double
     public let limit: Limit
     /// The machine's rate for `limit`: bytes/s (memory) or flop/s (sgemm).
@@ -58,14 +61,17 @@ public enum KernelRoofline {
         let adjacency = Double(8 * (n + 1) + 4 * m)
         let rows = Double(4 * n * c)
         var results: [KernelMeasurement] = []
-        func time(_ name: String, bytes: Double, flops: Double, limit: KernelMeasurement.Limit = .memory,
-                  reference: Double = bandwidth, _ body: () -> Void) {
+        func time(_ name: String, bytes: Double, gathered: Double = 0, flops: Double,
+                  limit: KernelMeasurement.Limit = .memory, reference: Double = bandwidth, _ body: () -> Void) {
             body()  // warm-up: page faults, lazy allocations
             results.append(KernelMeasurement(kernel: name, seconds: Stopwatch.best(of: runs, body), bytes: bytes,
-                                             flops: flops, limit: limit, reference: reference))
+                                             gatheredBytes: bytes + gathered, flops: flops, limit: limit,
+                                             reference: reference))
         }
+        // What the gathers add when no source row is reused from the cache: one more row per edge.
+        let gatheredRows = Double(4 * m * c) - rows
 
-        time("mean aggregation (SAGE)", bytes: adjacency + 2 * rows, flops: Double(m * c)) {
+        time("mean aggregation (SAGE)", bytes: adjacency + 2 * rows, gathered: gatheredRows, flops: Double(m * c)) {
             SumAggregation.run(csr, x: x, channels: c, mean: true, into: out)
         }
 
@@ -80,7 +86,7 @@ public enum KernelRoofline {
         // Per edge and channel: the message (add, relu, +eps) and the online softmax (max, exp, two
         // multiply-adds), eight operations counting exp as one; plus the edge encoder's 2·E per channel.
         let genName = "softmax aggregation (GEN" + (edgeColumns > 0 ? ", \(edgeColumns) edge features)" : ")")
-        time(genName, bytes: adjacency + 2 * rows + Double(4 * m * edgeColumns),
+        time(genName, bytes: adjacency + 2 * rows + Double(4 * m * edgeColumns), gathered: gatheredRows,
              flops: Double(m * c) * Double(8 + 2 * edgeColumns)) {
             MessageAggregation.run(csr, x: x, channels: c, edges: encoder, reduce: .softmax(t: 1), into: out)
         }
@@ -88,6 +94,7 @@ public enum KernelRoofline {
         // Per edge and head: score, leaky ReLU, exp, sum (≈ 6); per edge and channel a multiply-add.
         time("attention aggregation (GAT, \(heads) heads)",
              bytes: adjacency + 2 * rows + Double(4 * 2 * n * heads) + Double(2 * 4 * (m + n) * heads),
+             gathered: gatheredRows,
              flops: Double((m + n) * heads * 6 + 2 * (m + n) * c)) {
             AttentionAggregation.run(csr, x: x, heads: heads, channels: c / heads, alphaSource: alphas,
                                      alphaTarget: alphas + n * heads, edges: nil, selfLoops: true,
