@@ -75,7 +75,6 @@ public enum SyntheticGraphWriter {
         writer.add(.metadata, dtype: .uint8, shape: [meta.count]) { try $0.write(meta) }
 
         let bytes = try writer.write(to: path)
-        progress?.report("done", 1)
         return Summary(nodes: n, edges: m, fileBytes: bytes)
     }
 
@@ -105,7 +104,7 @@ public enum SyntheticGraphWriter {
     /// Cuts the destinations into chunks of at most `chunkEdges` edges (or one node), has `fill` compute
     /// each chunk's `width` values per edge in parallel (it gets a node range, the chunk's first edge and
     /// the chunk buffer), and hands the filled chunk to `write`.
-    static func forEachEdgeChunk<Value: BitwiseCopyable & Numeric>(
+    static func forEachEdgeChunk<Value: BitwiseCopyable>(
         _ offsets: [UInt64], width: Int = 1, stage: String, progress: (any ProgressSink)?,
         fill: @escaping (Range<Int>, Int, UnsafeMutableBufferPointer<Value>) -> Void,
         write: (UnsafeMutableBufferPointer<Value>) throws -> Void
