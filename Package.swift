@@ -73,7 +73,7 @@ let package = Package(
         // The benchmark harness (bench/): synthetic graphs and the roofline, and their front end.
         .target(
             name: "GNNBench",
-            dependencies: ["GNNFormats", "GNNKernels", "COpenBLAS"],
+            dependencies: ["GNNFormats", "GNNKernels", "GNNModels", "COpenBLAS"],
             path: "bench/GNNBench",
             swiftSettings: cpuFlags),
         .executableTarget(

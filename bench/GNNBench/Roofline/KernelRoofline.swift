@@ -1,5 +1,6 @@
 import GNNFormats
 import GNNKernels
+import GNNModels
 
 /// One engine kernel timed on a graph: what it must move and compute, and how close it came to the
 /// machine's limit for it.
@@ -80,7 +81,7 @@ public enum KernelRoofline {
         defer { encoderWeight.deallocate() }
         let encoder = file.edgeFeatures.map { matrix in
             MessageAggregation.EdgeEncoder(
-                features: EdgeFeatureRows(columns: matrix.columns) { e, row in matrix.copyRows(e..<e + 1, into: row) },
+                features: EdgeFeatureRows(matrix),
                 weight: matrix.columns == c ? nil : UnsafePointer(encoderWeight), bias: UnsafePointer(bias))
         }
         // Per edge and channel: the message (add, relu, +eps) and the online softmax (max, exp, two
