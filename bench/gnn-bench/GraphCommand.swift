@@ -31,6 +31,9 @@ struct GraphCommand: ParsableCommand {
     @Option(help: "Multiplies the node and edge counts (e.g. 0.02 for a quick run).")
     var scale: Double = 1
 
+    @Option(help: "Multiplies the mean degree only (e.g. 2: arxiv's nodes with about 4.7M directed edges).")
+    var degreeFactor: Double = 1
+
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = 0
 
@@ -47,7 +50,8 @@ struct GraphCommand: ParsableCommand {
     }
 
     func run() throws {
-        let graph = try SyntheticGraph(shape: SyntheticGraphShape.named(shape)!, scale: scale, seed: seed)
+        let graph = try SyntheticGraph(shape: SyntheticGraphShape.named(shape)!, scale: scale, seed: seed,
+                                       degreeFactor: degreeFactor)
         let progress = TerminalProgress.make(quiet: quiet)
         let summary = try SyntheticGraphWriter.write(graph, to: output, progress: progress)
         progress?.finish()

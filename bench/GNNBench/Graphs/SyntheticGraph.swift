@@ -30,12 +30,21 @@ public struct SyntheticGraph: Sendable {
     /// of variation, heavy-tailed like citation and co-purchase graphs without their extreme hubs.
     static let degreeSigma = 1.0
 
+    /// Multiplies the shape's mean degree.
+    let degreeFactor: Double
+
     /// Draws the communities and their tables. Throws when the scaled graph is too large for 32-bit node
     /// ids or the scale is not positive.
-    public init(shape: SyntheticGraphShape, scale: Double, seed: UInt64) throws {
+    /// `degreeFactor` multiplies the mean degree only (e.g. 2 for an arxiv-sized graph with twice its edges).
+    public init(shape: SyntheticGraphShape, scale: Double, seed: UInt64, degreeFactor: Double = 1) throws {
         guard scale > 0, scale.isFinite else {
             throw GNNError("scale \(scale) is not a positive number", in: "--scale", fix: "pass e.g. --scale 0.05 or 1")
         }
+        guard degreeFactor > 0, degreeFactor.isFinite else {
+            throw GNNError("degree factor \(degreeFactor) is not a positive number", in: "--degree-factor",
+                           fix: "pass e.g. --degree-factor 2")
+        }
+        self.degreeFactor = degreeFactor
         let nodes = Double(shape.nodes) * scale
         guard nodes < Double(UInt32.max) else {
             throw GNNError("scale \(scale) gives \(Int(nodes)) nodes, more than 32-bit node ids hold", in: "--scale",
@@ -81,7 +90,7 @@ public struct SyntheticGraph: Sendable {
     func targetDegree(_ v: Int) -> Int {
         var random = CounterRandom(seed: seed, .degree, UInt64(v))
         let sigma = SyntheticGraph.degreeSigma
-        let draw = shape.meanDegree * exp(sigma * random.normal() - sigma * sigma / 2)
+        let draw = shape.meanDegree * degreeFactor * exp(sigma * random.normal() - sigma * sigma / 2)
         return min(max(1, Int(draw.rounded())), nodeCount - 1)
     }
 
