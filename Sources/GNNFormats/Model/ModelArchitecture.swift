@@ -58,10 +58,13 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     public var conv: ConvSpec
     /// Fixed-point solver settings, for DEQ models.
     public var solver: SolverSpec?
+    /// DEQ models: whether the head is norm → ReLU → linear (tensors `head_norm.*`) rather than a linear
+    /// alone. Absent means false.
+    public var headNorm: Bool?
 
     public init(family: Family, layers: Int, groups: Int, inputChannels: Int, hiddenChannels: Int,
                 outputChannels: Int, edgeChannels: Int = 0, task: Task, norm: Norm, activation: String = "relu",
-                conv: ConvSpec, solver: SolverSpec? = nil) {
+                conv: ConvSpec, solver: SolverSpec? = nil, headNorm: Bool? = nil) {
         self.family = family
         self.layers = layers
         self.groups = groups
@@ -74,6 +77,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         self.activation = activation
         self.conv = conv
         self.solver = solver
+        self.headNorm = headNorm
     }
 
     /// Checks the numbers are usable before any tensor is read.
@@ -166,10 +170,43 @@ public struct ConvSpec: Codable, Sendable, Equatable {
 public struct SolverSpec: Codable, Sendable, Equatable {
     public enum Method: String, Codable, Sendable, CaseIterable {
         case picard, anderson, broyden
+
+        /// Copies of the N × D state this method keeps with history `memory` (besides what f needs):
+        /// Picard O(N·D) — the iterate, its image and the best image; Anderson O(m·N·D) — m images, m
+        /// residuals, the iterate and the best image; Broyden O(m·N·D) — m pairs of rank-one factors, the
+        /// iterate, its image, residual, step and the best image.
+        public func stateCopies(memory: Int) -> Int {
+            switch self {
+            case .picard: 3
+            case .anderson: 2 * memory + 2
+            case .broyden: 2 * memory + 5
+            }
+        }
+    }
+
+    /// Values for keys a file leaves out.
+    public static let defaultMemory = 5
+    public static let defaultDamping: Float = 1
+    public static let defaultRegularization: Float = 1e-4
+
+    /// Which residual the tolerance bounds.
+    public enum StopMode: String, Codable, Sendable, CaseIterable {
+        /// ‖f(z) − z‖ / (‖f(z)‖ + ε).
+        case relative
+        /// ‖f(z) − z‖.
+        case absolute
+    }
+
+    /// Where the solve starts.
+    public enum InitialState: String, Codable, Sendable, CaseIterable {
+        /// Z = 0.
+        case zeros
+        /// Z = X, the encoded node features.
+        case input
     }
 
     public var method: Method
-    /// Stop when the relative residual ‖f(z) − z‖ / (‖f(z)‖ + ε) is at most this.
+    /// Stop when the residual (`stopMode`) is at most this.
     public var tolerance: Float
     public var maxIterations: Int
     /// Anderson and Broyden: history length m.
@@ -178,14 +215,21 @@ public struct SolverSpec: Codable, Sendable, Equatable {
     public var damping: Float?
     /// Anderson: Tikhonov regularisation λ.
     public var regularization: Float?
+    /// Which residual `tolerance` bounds (absent: relative).
+    public var stopMode: StopMode?
+    /// The starting point of the solve (absent: zeros).
+    public var initialState: InitialState?
 
     public init(method: Method, tolerance: Float, maxIterations: Int, memory: Int? = nil,
-                damping: Float? = nil, regularization: Float? = nil) {
+                damping: Float? = nil, regularization: Float? = nil, stopMode: StopMode? = nil,
+                initialState: InitialState? = nil) {
         self.method = method
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.memory = memory
         self.damping = damping
         self.regularization = regularization
+        self.stopMode = stopMode
+        self.initialState = initialState
     }
 }
