@@ -170,18 +170,6 @@ public struct ConvSpec: Codable, Sendable, Equatable {
 public struct SolverSpec: Codable, Sendable, Equatable {
     public enum Method: String, Codable, Sendable, CaseIterable {
         case picard, anderson, broyden
-
-        /// Copies of the N × D state this method keeps with history `memory` (besides what f needs):
-        /// Picard O(N·D) — the iterate, its image and the best image; Anderson O(m·N·D) — m images, m
-        /// residuals, the iterate and the best image; Broyden O(m·N·D) — m pairs of rank-one factors, the
-        /// iterate, its image, residual, step and the best image.
-        public func stateCopies(memory: Int) -> Int {
-            switch self {
-            case .picard: 3
-            case .anderson: 2 * memory + 2
-            case .broyden: 2 * memory + 5
-            }
-        }
     }
 
     /// Values for keys a file leaves out.

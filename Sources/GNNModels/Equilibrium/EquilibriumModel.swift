@@ -43,7 +43,21 @@ struct EquilibriumModel: Sendable {
     /// Solves for Z* with `settings` and writes the head's outputs for every node into `out`.
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, settings: SolverSettings,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws -> SolverReport {
-        let n = graph.nodeCount, hidden = architecture.hiddenChannels, count = n * hidden
+        let (state, report) = try solve(input, graph: graph, workspace: workspace, settings: settings, progress: progress)
+        let n = graph.nodeCount
+        if let headNorm {
+            RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: architecture.hiddenChannels,
+                                               norm: headNorm, head, into: out)
+        } else {
+            head.apply(state, rows: n, into: out)
+        }
+        return report
+    }
+
+    /// Encodes the features and solves for Z* (N × D, in the workspace's state buffer).
+    func solve(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, settings: SolverSettings,
+               progress: (Int) -> Void) throws -> (state: UnsafeMutablePointer<Float>, report: SolverReport) {
+        let count = graph.nodeCount * architecture.hiddenChannels
         let encoded = workspace.buffer("deq.input", count: count)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
@@ -56,12 +70,7 @@ struct EquilibriumModel: Sendable {
             evaluate(z, input: encoded, graph: graph, workspace: workspace, into: image)
         }
         let report = try settings.solver.solve(problem, state: state, workspace: workspace, progress: progress)
-        if let headNorm {
-            RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: headNorm, head, into: out)
-        } else {
-            head.apply(state, rows: n, into: out)
-        }
-        return report
+        return (state, report)
     }
 
     /// f(Z) for all nodes, into `out` (which must not overlap `z`).

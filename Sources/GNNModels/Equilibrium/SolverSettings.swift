@@ -32,26 +32,32 @@ public struct SolverSettings: Sendable, Equatable {
         stopMode = spec.stopMode ?? .relative
         initialState = spec.initialState ?? .zeros
         if let problem = Self.rangeProblem(tolerance: tolerance, maxIterations: maxIterations, memory: memory,
-                                           damping: damping, regularization: regularization) {
+                                           damping: damping, regularization: regularization, naming: .file) {
             throw GNNError("solver setting \(problem)", fix: "correct the model's solver settings or override them (--solver, --tol, --max-iter, --memory, --damping)")
         }
     }
 
-    /// The first value outside its range, named as the file's key, or nil when all are usable. The same
-    /// check serves file values and command-line overrides.
+    /// How `rangeProblem` names a value: as the file's key or as `predict`'s option.
+    public enum Naming: Sendable {
+        case file, commandLine
+    }
+
+    /// The first value outside its range, or nil when all are usable. The same check serves file values
+    /// and command-line overrides.
     public static func rangeProblem(tolerance: Float?, maxIterations: Int?, memory: Int?, damping: Float?,
-                                    regularization: Float?) -> String? {
+                                    regularization: Float?, naming: Naming) -> String? {
+        let cli = naming == .commandLine
         if let tolerance, !(tolerance.isFinite && tolerance > 0) {
-            return "tolerance is \(tolerance); it must be a positive number"
+            return "\(cli ? "--tol" : "tolerance") is \(tolerance); it must be a positive number"
         }
         if let maxIterations, !(1...iterationLimit).contains(maxIterations) {
-            return "max_iterations is \(maxIterations); it must be 1 to \(iterationLimit)"
+            return "\(cli ? "--max-iter" : "max_iterations") is \(maxIterations); it must be 1 to \(iterationLimit)"
         }
         if let memory, !(1...memoryLimit).contains(memory) {
-            return "memory is \(memory); it must be 1 to \(memoryLimit)"
+            return "\(cli ? "--memory" : "memory") is \(memory); it must be 1 to \(memoryLimit)"
         }
         if let damping, !(damping > 0 && damping <= 1) {
-            return "damping is \(damping); it must be in (0, 1]"
+            return "\(cli ? "--damping" : "damping") is \(damping); it must be in (0, 1]"
         }
         if let regularization, !(regularization.isFinite && regularization >= 0) {
             return "regularization is \(regularization); it must be a number ≥ 0"
@@ -59,6 +65,6 @@ public struct SolverSettings: Sendable, Equatable {
         return nil
     }
 
-    /// Copies of the N × D state the solver keeps besides what f needs (`SolverSpec.Method.stateCopies`).
-    public var stateCopies: Int { method.stateCopies(memory: memory) }
+    /// Copies of the N × D state the solver keeps (`EquilibriumMemory.solverCopies`).
+    public var stateCopies: Int { EquilibriumMemory.solverCopies(method, memory: memory) }
 }
