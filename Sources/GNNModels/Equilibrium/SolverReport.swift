@@ -1,3 +1,4 @@
+import Foundation
 import GNNFormats
 
 /// What a fixed-point solve did: `--stats` prints it, `--strict` fails on `converged == false`.
@@ -19,6 +20,26 @@ public struct SolverReport: Sendable, Equatable {
 
     /// The residual the tolerance applies to.
     public var finalResidual: Float { stopMode == .relative ? relativeResidual : absoluteResidual }
+
+    /// One line for `--stats`: method, iterations, final residual against the tolerance.
+    public var summary: String {
+        "solver \(method.rawValue): \(evaluations) iterations (evaluations of f), \(stopMode.rawValue) residual "
+            + Self.scientific(finalResidual) + (converged ? " ≤ " : " > ") + "tolerance " + Self.scientific(tolerance)
+            + " at iteration \(bestIteration)" + (converged ? "" : ", not converged")
+    }
+
+    /// One line for `--stats`: the residual of every iteration.
+    public var history: String {
+        "residuals " + residuals.map(Self.scientific).joined(separator: " ")
+    }
+
+    /// One line for a solve that stopped above its tolerance, with what to do about it.
+    public var shortfall: String {
+        "the \(method.rawValue) solve stopped after \(evaluations) iterations at \(stopMode.rawValue) residual "
+            + Self.scientific(finalResidual) + ", above the tolerance " + Self.scientific(tolerance)
+    }
+
+    private static func scientific(_ value: Float) -> String { String(format: "%.2e", Double(value)) }
 }
 
 /// The bookkeeping every solver shares: the residual history, the stopping test, and a copy of the image

@@ -33,7 +33,7 @@ public struct SolverSettings: Sendable, Equatable {
         initialState = spec.initialState ?? .zeros
         if let problem = Self.rangeProblem(tolerance: tolerance, maxIterations: maxIterations, memory: memory,
                                            damping: damping, regularization: regularization, naming: .file) {
-            throw GNNError("solver setting \(problem)", fix: "correct the model's solver settings or override them (--solver, --tol, --max-iter, --memory, --damping)")
+            throw GNNError("solver setting \(problem)", fix: "correct the solver object of the architecture and export the model again")
         }
     }
 
