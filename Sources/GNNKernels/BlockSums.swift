@@ -44,6 +44,30 @@ public enum BlockSums {
         return total
     }
 
+    /// (Σ (a[i] − b[i])², Σ a[i]²) over `range`, eight lanes at a time in a fixed order: a residual's two
+    /// norms, with a = f(z) and b = z.
+    @inline(__always)
+    public static func differenceAndNorm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                         _ range: Range<Int>) -> (difference: Float, norm: Float) {
+        var differences = SIMD8<Float>(repeating: 0), norms = SIMD8<Float>(repeating: 0)
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d = x - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            differences += d * d
+            norms += x * x
+            i += 8
+        }
+        var difference = differences.sum(), norm = norms.sum()
+        while i < range.upperBound {
+            let d = a[i] - b[i]
+            difference += d * d
+            norm += a[i] * a[i]
+            i += 1
+        }
+        return (difference, norm)
+    }
+
     /// `dot(a, b)` over the whole of `0..<count`.
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         let pa = UnsafeSendableBox(a), pb = UnsafeSendableBox(b)

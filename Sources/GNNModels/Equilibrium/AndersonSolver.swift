@@ -20,7 +20,7 @@ struct AndersonSolver: FixedPointSolver {
     func solve(_ problem: FixedPointProblem, state x: UnsafeMutablePointer<Float>, workspace: Workspace,
                progress: (Int) -> Void) throws -> SolverReport {
         let count = problem.count, m = settings.memory
-        let history = try workspace.states("anderson", copies: 2 * m + 1, count: count)
+        let history = try workspace.states("anderson", copies: settings.stateCopies - 1, count: count)
         let images = history, residuals = history + m * count, best = history + 2 * m * count
         var trace = ResidualTrace(settings: settings, best: best, initial: x, count: count)
         var gram = [Float](repeating: 0, count: m * m)
@@ -32,10 +32,11 @@ struct AndersonSolver: FixedPointSolver {
                 let alpha = mixingWeights(gram: gram, used: used, newest: (step - 1) % m, m: m)
                 // x = Σ α_j (F_j − (1 − τ) G_j) = τ Σ α_j F_j + (1 − τ) Σ α_j x_j, since x_j = F_j − G_j.
                 KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
-                    for i in range {
-                        var value: Float = 0
-                        for j in 0..<used { value += alpha[j] * (images[j * count + i] - (1 - tau) * residuals[j * count + i]) }
-                        x[i] = value
+                    for i in range { x[i] = 0 }
+                    for j in 0..<used {
+                        let image = images + j * count, residual = residuals + j * count
+                        let a = alpha[j], b = alpha[j] * (1 - tau)
+                        for i in range { x[i] += a * image[i] - b * residual[i] }
                     }
                 }
             }
@@ -45,12 +46,8 @@ struct AndersonSolver: FixedPointSolver {
             // G_slot = F_slot − x, its squared norm, ‖F_slot‖² and its products with the other residuals.
             let others = min(step + 1, m)
             let sums = BlockSums.compute(count: count, width: others + 1) { range, partial in
-                var imageNorm: Float = 0
-                for i in range {
-                    residual[i] = image[i] - x[i]
-                    imageNorm += image[i] * image[i]
-                }
-                partial[others] += imageNorm
+                for i in range { residual[i] = image[i] - x[i] }
+                partial[others] += BlockSums.dot(image, image, range)
                 for j in 0..<others { partial[j] += BlockSums.dot(residual, residuals + j * count, range) }
             }
             for j in 0..<others {

@@ -17,7 +17,7 @@ struct BroydenSolver: FixedPointSolver {
     func solve(_ problem: FixedPointProblem, state x: UnsafeMutablePointer<Float>, workspace: Workspace,
                progress: (Int) -> Void) throws -> SolverReport {
         let count = problem.count, m = settings.memory
-        let buffers = try workspace.states("broyden", copies: 2 * m + 4, count: count)
+        let buffers = try workspace.states("broyden", copies: settings.stateCopies - 1, count: count)
         let u = buffers, v = buffers + m * count
         let g = buffers + 2 * m * count, image = g + count, step = image + count, best = step + count
         var trace = ResidualTrace(settings: settings, best: best, initial: x, count: count)
@@ -66,18 +66,34 @@ struct BroydenSolver: FixedPointSolver {
             }
             let newV = v + slot * count, newU = u + slot * count
             let denominator = BlockSums.compute(count: count, width: 1) { range, partial in
-                for i in range {
-                    var value = -step[i]
-                    for l in 0..<used { value += products[l] * v[l * count + i] }
-                    newV[i] = value.isFinite ? value : 0
+                // The slot's own old term first, in place, since the new v overwrites it when the ring is full
+                // (a slot not yet used holds no term, and its memory is not initialised).
+                if slot < used {
+                    let c = products[slot]
+                    for i in range { newV[i] = -step[i] + c * newV[i] }
+                } else {
+                    for i in range { newV[i] = -step[i] }
                 }
+                for l in 0..<used where l != slot {
+                    let c = products[l], vl = v + l * count
+                    for i in range { newV[i] += c * vl[i] }
+                }
+                for i in range where !newV[i].isFinite { newV[i] = 0 }
                 partial[0] += BlockSums.dot(newV, dg, range)
             }[0]
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
+                if slot < used {
+                    let e = products[used + slot]
+                    for i in range { newU[i] = step[i] + dg[i] - e * newU[i] }
+                } else {
+                    for i in range { newU[i] = step[i] + dg[i] }
+                }
+                for l in 0..<used where l != slot {
+                    let e = products[used + l], ul = u + l * count
+                    for i in range { newU[i] -= e * ul[i] }
+                }
                 for i in range {
-                    var value = step[i] + dg[i]
-                    for l in 0..<used { value -= products[used + l] * u[l * count + i] }
-                    value /= denominator
+                    let value = newU[i] / denominator
                     newU[i] = value.isFinite ? value : 0
                 }
             }
@@ -87,10 +103,10 @@ struct BroydenSolver: FixedPointSolver {
                 for l in 0..<terms { partial[l] += BlockSums.dot(v + l * count, g, range) }
             }
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
-                for i in range {
-                    var value = g[i]
-                    for l in 0..<terms { value -= weights[l] * u[l * count + i] }
-                    step[i] = value
+                for i in range { step[i] = g[i] }
+                for l in 0..<terms {
+                    let w = weights[l], ul = u + l * count
+                    for i in range { step[i] -= w * ul[i] }
                 }
             }
         }

@@ -29,7 +29,8 @@ extension SolverSettings {
 }
 
 extension Workspace {
-    /// `copies` consecutive state vectors of `count` floats, or an error when their size overflows.
+    /// `copies` consecutive state vectors of `count` floats, or an error when their size overflows. A solver
+    /// asks for `settings.stateCopies − 1`: the state it is handed is the last of its copies.
     func states(_ purpose: String, copies: Int, count: Int) throws -> UnsafeMutablePointer<Float> {
         let (total, overflow) = copies.multipliedReportingOverflow(by: count)
         guard !overflow else {
@@ -50,14 +51,9 @@ func copy(_ source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
 /// Squared norms ‖image − z‖² and ‖image‖², the two numbers a residual needs.
 func residualSums(image: UnsafePointer<Float>, z: UnsafePointer<Float>, count: Int) -> (difference: Float, image: Float) {
     let sums = BlockSums.compute(count: count, width: 2) { range, partial in
-        var difference: Float = 0, norm: Float = 0
-        for i in range {
-            let d = image[i] - z[i]
-            difference += d * d
-            norm += image[i] * image[i]
-        }
-        partial[0] += difference
-        partial[1] += norm
+        let block = BlockSums.differenceAndNorm(image, z, range)
+        partial[0] += block.difference
+        partial[1] += block.norm
     }
     return (sums[0], sums[1])
 }

@@ -10,7 +10,7 @@ struct PicardSolver: FixedPointSolver {
     func solve(_ problem: FixedPointProblem, state: UnsafeMutablePointer<Float>, workspace: Workspace,
                progress: (Int) -> Void) throws -> SolverReport {
         let count = problem.count
-        let buffers = try workspace.states("picard", copies: 2, count: count)
+        let buffers = try workspace.states("picard", copies: settings.stateCopies - 1, count: count)
         let image = buffers, best = buffers + count
         var trace = ResidualTrace(settings: settings, best: best, initial: state, count: count)
         let tau = settings.damping
