@@ -1,4 +1,5 @@
 import Foundation
+import GNNExport
 import GNNFormats
 import GNNKernels
 @testable import GNNModels
@@ -152,6 +153,30 @@ final class EquilibriumTests: XCTestCase {
         XCTAssertEqual(SolverSettings.rangeProblem(tolerance: nil, maxIterations: nil, memory: 300, damping: nil,
                                                    regularization: nil, naming: .commandLine),
                        "--memory is 300; it must be 1 to 256")
+    }
+
+    func testAbsoluteStopModeBoundsTheAbsoluteResidual() throws {
+        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let (_, body) = try model("deq/deq_gcn")
+        var absolute = settings(body, .anderson)
+        absolute.stopMode = .absolute
+        absolute.tolerance = 1e-4
+        let (_, report) = try solve(body, graph, absolute)
+        XCTAssertTrue(report.converged)
+        XCTAssertLessThanOrEqual(report.absoluteResidual, 1e-4)
+        XCTAssertEqual(report.finalResidual, report.absoluteResidual)
+        // ‖f(0)‖ over 60 nodes of 16 layer-normed channels is far above 1: the first absolute residual says so.
+        XCTAssertGreaterThan(report.residuals[0], 1)
+    }
+
+    func testUnknownSolverStringsAreRefusedByName() throws {
+        let json = try String(contentsOfFile: "\(EngineFixtures.root)/deq/deq_gcn/arch.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"method\": \"anderson\"", with: "\"method\": \"anderson\", \"stop_mode\": \"sideways\"")
+        let path = EngineFixtures.scratch + "/sideways.arch.json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ModelImporter.architecture(fromJSON: path)) { error in
+            XCTAssertTrue("\(error)".contains("solver.stop_mode"), "\(error)")
+        }
     }
 
     /// `nodes` nodes in a ring (each receives from its two neighbours), with features from a fixed sequence.
