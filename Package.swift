@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPrefetch"),
 
         // The pipeline: file formats → importers that build graph files.
         .target(
@@ -40,7 +41,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CPrefetch"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNModels",
@@ -50,7 +51,7 @@ let package = Package(
             name: "GNNImport",
             dependencies: ["GNNFormats", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: cpuFlags),
-        .target(name: "GNNExport", dependencies: ["GNNFormats"], swiftSettings: cpuFlags),
+        .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNImport", "GNNModels"], swiftSettings: cpuFlags),
 
         // Thin command-line front ends and what they share.
         .target(
@@ -69,7 +70,8 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport",
+                                                          .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GNNEngineTests", dependencies: ["GNNModels", "GNNKernels", "GNNImport", "GNNExport", "GNNFormats", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "GNNFormats"], exclude: ["Fixtures"]),

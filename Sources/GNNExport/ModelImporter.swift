@@ -1,77 +1,142 @@
 import Foundation
 import GNNFormats
+import GNNModels
 
-/// Turns PyTorch Geometric weights saved as safetensors, plus an architecture document, into a model file.
+/// Turns a PyTorch Geometric `state_dict` (`.safetensors` or `.pt`) and an architecture description into
+/// a model file.
 ///
-/// Tensor names are kept as they are (the `state_dict` keys of `scripts/fixtures/reference_models.py`).
-/// Whether the tensors are the ones the architecture needs is checked by the engine, not here.
+/// Steps: read the tensors (`StateDict`), drop BatchNorm's `num_batches_tracked` counters, rename keys by
+/// the description's `key_map`, find tied layers (`LayerTying`), check the names and shapes against the
+/// model the architecture builds (`WeightAudit`, listing every problem at once), then store what the model
+/// reads, tied copies once.
 public enum ModelImporter {
-    /// Copies every floating-point tensor of `weights` into a new model file at `output`, stored as `dtype`
-    /// (f32, f16 or bf16). BatchNorm `running_mean`/`running_var` are marked as buffers; `num_batches_tracked`
-    /// counters (unused at inference) are skipped; any other non-float tensor is refused.
+    /// What to export and how.
+    public struct Request {
+        public var weights: String
+        public var description: ArchitectureDescription
+        public var output: String
+        public var dtype: DType = .float32
+        public var name: String?
+        public var overwrite = false
+        public var sourceFramework: String? = "PyTorch Geometric"
+
+        public init(weights: String, description: ArchitectureDescription, output: String) {
+            self.weights = weights
+            self.description = description
+            self.output = output
+        }
+    }
+
+    /// What an export did.
+    public struct Report: Sendable {
+        public var summary: ModelFileWriter.Summary
+        /// Bytes of all the state_dict's tensors in their source types, tied copies and counters included:
+        /// what a safetensors file of the same weights holds besides its JSON header.
+        public var sourceBytes: Int
+        /// Layer stacks stored once because their layers repeat layer 0 (stack name → layers).
+        public var tiedStacks: [String: Int]
+        /// The largest change a value underwent when stored as f16 or bf16 (zero for f32).
+        public var change: PrecisionChange
+    }
+
+    /// Exports `request.weights`; nothing is written unless every check passes.
     @discardableResult
-    public static func importSafetensors(weights: String, architecture: ModelArchitecture, name: String?,
-                                         storeAs dtype: DType, to output: String, overwrite: Bool,
-                                         sourceFramework: String?) throws -> ModelFileWriter.Summary {
-        guard dtype.isFloatingPoint else {
-            throw GNNError("cannot store weights as \(dtype)", fix: "choose f32, f16 or bf16")
+    public static func export(_ request: Request) throws -> Report {
+        guard request.dtype.isFloatingPoint else {
+            throw GNNError("cannot store weights as \(request.dtype)", fix: "choose f32, f16 or bf16")
         }
+        let architecture = request.description.architecture, options = request.description.export
         try architecture.validate()
-        let file = try SafetensorsFile(path: weights)
-        var writer = ModelFileWriter(metadata: ModelMetadata(architecture: architecture, name: name,
-                                                             producer: "gnn-serve \(GNNVersion.current)",
-                                                             sourceFramework: sourceFramework))
-        for tensor in file.tensors {
-            if tensor.name.hasSuffix("num_batches_tracked") { continue }
-            guard tensor.dtype.isFloatingPoint else {
-                throw GNNError("tensor \"\(tensor.name)\" has dtype \(tensor.dtype); only floating-point weights and running statistics can be imported",
-                               in: weights, fix: "remove it from the state_dict before saving")
+        try options.validate(outputChannels: architecture.outputChannels)
+        let state = try StateDict(path: request.weights, key: options.key)
+        var tensors = try renamed(state.tensors.filter { !$0.name.hasSuffix("num_batches_tracked") }, options, path: state.path)
+        let tying = try LayerTying(tensors)
+        let weightTied = architecture.family == .wtRevgnn || architecture.family == .wtResgnn
+        try check(tying, weightTied: weightTied, family: architecture.family, required: options.tie == true, path: request.weights)
+        // A weight-tied model reads layer 0 only; its copies would be unexpected.
+        if weightTied { tensors.removeAll { tying.copies[$0.name] != nil } }
+
+        let audit = try WeightAudit(architecture, offered: Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first })
+        guard audit.isClean else { throw mismatch(audit, tensors, architecture, path: request.weights) }
+        var writer = ModelFileWriter(metadata: ModelMetadata(architecture: architecture, name: request.name,
+                                                             producer: "gnn-export \(GNNVersion.current)",
+                                                             sourceFramework: request.sourceFramework,
+                                                             classNames: options.classNames))
+        var change = PrecisionChange()
+        // File order, each alias after the tensor it repeats.
+        let used = Set(audit.used)
+        let stored = tensors.filter { used.contains($0.name) && tying.copies[$0.name] == nil }
+        let aliases = tensors.filter { used.contains($0.name) && tying.copies[$0.name] != nil }
+        for tensor in stored + aliases {
+            guard tensor.isFloatingPoint else {
+                throw GNNError("tensor \"\(tensor.name)\" has type \(tensor.sourceType); only floating-point weights can be imported",
+                               in: request.weights, fix: "convert it to float32 before saving")
             }
-            let isBuffer = tensor.name.hasSuffix("running_mean") || tensor.name.hasSuffix("running_var")
             do {
-                try writer.add(tensor.name, shape: tensor.shape, values: try file.floats(tensor.name), dtype: dtype, isBuffer: isBuffer)
+                if let original = tying.copies[tensor.name] {
+                    try writer.addAlias(tensor.name, of: original)
+                    continue
+                }
+                let values = try tensor.floats()
+                change.note(values, storedAs: request.dtype)
+                let isBuffer = tensor.name.hasSuffix("running_mean") || tensor.name.hasSuffix("running_var")
+                try writer.add(tensor.name, shape: tensor.shape, values: values, dtype: request.dtype, isBuffer: isBuffer)
             } catch let error as GNNError {
-                throw error.located(at: weights)
+                throw error.located(at: request.weights)
             }
         }
-        return try writer.write(to: output, overwrite: overwrite)
+        return Report(summary: try writer.write(to: request.output, overwrite: request.overwrite), sourceBytes: state.sourceBytes,
+                      tiedStacks: tying.tiedStacks, change: change)
     }
 
-    /// Reads an architecture document (JSON with snake_case keys, as stored in model files) and validates it.
-    public static func architecture(fromJSON path: String) throws -> ModelArchitecture {
-        do {
-            let file = try MappedFile(path: path)
-            let data = file.withBytes { Data($0) }
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            let architecture: ModelArchitecture
-            do {
-                architecture = try decoder.decode(ModelArchitecture.self, from: data)
-            } catch let DecodingError.keyNotFound(key, context) {
-                throw GNNError("architecture lacks \(fieldPath(context.codingPath + [key]))", fix: "add the field")
-            } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-                throw GNNError("architecture field \(fieldPath(context.codingPath)) has the wrong type")
-            } catch let DecodingError.dataCorrupted(context) {
-                throw GNNError("architecture is not valid: \(oneLine(context.debugDescription)) at \(fieldPath(context.codingPath))")
-            }
-            try architecture.validate()
-            return architecture
-        } catch let error as GNNError {
-            throw error.located(at: path)
+    /// Refuses layers that differ where the architecture or `--tie` needs them tied.
+    private static func check(_ tying: LayerTying, weightTied: Bool, family: ModelArchitecture.Family, required: Bool,
+                              path: String) throws {
+        let firstDifference = tying.untiedReasons.min { $0.key < $1.key }
+        if weightTied, let (stack, reason) = firstDifference {
+            throw GNNError("the architecture is weight-tied (\(family.rawValue)) but the layers of \"\(stack)\" hold different weights: \(reason)",
+                           in: path, fix: "export it with an untied family, or save the tied model's weights")
+        }
+        guard required && !weightTied else { return }
+        if let (stack, reason) = firstDifference {
+            throw GNNError("tying is required but the layers of \"\(stack)\" hold different weights: \(reason)", in: path,
+                           fix: "drop --tie to store every layer")
+        }
+        if tying.tiedStacks.isEmpty {
+            throw GNNError("tying is required but no layers repeat: the state_dict has no stack of several layers", in: path,
+                           fix: "drop --tie")
         }
     }
 
-    /// `conv.negativeSlope` → `conv.negative_slope`, naming fields as the JSON spells them.
-    private static func fieldPath(_ keys: [any CodingKey]) -> String {
-        guard !keys.isEmpty else { return "(root)" }
-        return keys.map { key in
-            key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { result, character in
-                if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+    /// Applies the key map, refusing two keys that map to one name.
+    private static func renamed(_ tensors: [ImportedTensor], _ options: ExportOptions, path: String) throws -> [ImportedTensor] {
+        var seen: [String: String] = [:]
+        return try tensors.map { tensor in
+            let name = options.mapped(tensor.name)
+            if let other = seen.updateValue(tensor.name, forKey: name) {
+                throw GNNError("keys \"\(other)\" and \"\(tensor.name)\" both map to \"\(name)\"", in: path, fix: "check key_map")
             }
-        }.joined(separator: ".")
+            return name == tensor.name ? tensor : tensor.renamed(name)
+        }
     }
 
-    private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    /// One line listing every missing, wrongly shaped and unexpected tensor.
+    private static func mismatch(_ audit: WeightAudit, _ tensors: [ImportedTensor], _ architecture: ModelArchitecture,
+                                 path: String) -> GNNError {
+        let shapes = Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first }
+        var parts: [String] = []
+        if !audit.missing.isEmpty {
+            parts.append("\(audit.missing.count) missing: " + audit.missing.map { "\($0.name) \($0.expected)" }.joined(separator: ", "))
+        }
+        if !audit.wrongShape.isEmpty {
+            parts.append("\(audit.wrongShape.count) with the wrong shape: "
+                         + audit.wrongShape.map { "\($0.name) expected \($0.expected) found \($0.found)" }.joined(separator: ", "))
+        }
+        if !audit.unexpected.isEmpty {
+            parts.append("\(audit.unexpected.count) unexpected: " + audit.unexpected.map { "\($0) \(shapes[$0]!)" }.joined(separator: ", "))
+        }
+        return GNNError("weights do not match the architecture (\(architecture.family.rawValue), \(architecture.layers) layers, \(architecture.conv.kind.rawValue)): "
+                        + parts.joined(separator: "; "), in: path,
+                        fix: "check the architecture's numbers and options, or rename keys with \"key_map\" (formats/arch.md)")
     }
 }

@@ -25,9 +25,10 @@ public enum AttentionAggregation {
     /// - x: N × heads·channels (the conv's projected features), alphaSource/alphaTarget: N × heads.
     /// - out: N × heads·channels.
     ///
-    /// Each row is done in three passes: scores and their per-head maximum (kept in a per-thread buffer of
-    /// degree × heads floats), the exponentials and their sums, then the weighted sum of source rows
-    /// eight channels at a time.
+    /// Each row is done in three passes over its entries (its edges in CSR order, then the added loop):
+    /// scores and their per-head maximum (in a per-thread buffer of degree × heads floats; an existing self
+    /// loop that the added one replaces scores −∞), the exponentials and their sums, then the weighted sum
+    /// of source rows eight channels at a time.
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                            alphaSource: UnsafePointer<Float>, alphaTarget: UnsafePointer<Float>,
                            edges: EdgeScores?, selfLoops: Bool, negativeSlope: Float,
@@ -42,97 +43,98 @@ public enum AttentionAggregation {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
         let columns = edges?.features.columns ?? 0
+        // Plain values out of `edges` before the loops (no reference counting per edge).
+        let featureValues = UnsafeSendableBox(edges?.features.values)
+        let projections = UnsafeSendableBox(edges?.projections)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
-            let entries = longest + 1
             // Rounded up to whole vectors so the exponentials can run eight at a time past the end.
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: (entries * heads + 7) / 8 * 8)
-            let neighbours = UnsafeMutablePointer<Int>.allocate(capacity: entries)
-            let edgeOf = UnsafeMutablePointer<Int>.allocate(capacity: entries)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * heads + 2 * columns + 1)
-            defer { scores.deallocate(); neighbours.deallocate(); edgeOf.deallocate(); scratch.deallocate() }
-            let best = scratch, denominator = scratch + heads
-            let raw = scratch + 2 * heads, loopFeatures = raw + columns
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: ((longest + 1) * heads + 7) / 8 * 8)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * heads + 2 * columns + 1)
+            defer { scores.deallocate(); scratch.deallocate() }
+            let best = scratch, denominator = scratch + heads, edgeScore = scratch + 2 * heads
+            let raw = scratch + 3 * heads, loopFeatures = raw + columns
+            edgeScore.initialize(repeating: 0, count: heads)
+
+            /// score[h] = leakyReLU(a_src[u, h] + a_dst[v, h] + a_edge[h]), and the running maximum.
+            @inline(__always)
+            func score(_ u: Int, _ v: Int, into score: UnsafeMutablePointer<Float>) {
+                let source = srcs.value + u * heads, target = dsts.value + v * heads
+                for h in 0..<heads {
+                    var value = source[h] + target[h] + edgeScore[h]
+                    if value < 0 { value *= negativeSlope }
+                    score[h] = value
+                    best[h] = max(best[h], value)
+                }
+            }
 
             for v in rows {
-                // Pass 1: the neighbours (with one self loop), their scores, the maximum per head.
-                var count = 0
-                if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
-                for e in graph.row(v) {
-                    let u = Int(graph.sources[e])
-                    if selfLoops && u == v {
-                        if blocked { for h in 0..<heads { weights.value![e * heads + h] = 0 } }
-                        continue
-                    }
-                    neighbours[count] = u
-                    edgeOf[count] = e
-                    let score = scores + count * heads
-                    if let edges {
-                        edges.features.read(e, raw)
-                        for k in 0..<columns { loopFeatures[k] += raw[k] }
-                        project(raw, edges.projections, heads: heads, columns: columns, into: score)
-                    } else {
-                        score.initialize(repeating: 0, count: heads)
-                    }
-                    count += 1
-                }
-                if selfLoops {
-                    neighbours[count] = v
-                    edgeOf[count] = -1
-                    let score = scores + count * heads
-                    if let edges {
-                        // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
-                        if count > 0 { for k in 0..<columns { loopFeatures[k] /= Float(count) } }
-                        project(loopFeatures, edges.projections, heads: heads, columns: columns, into: score)
-                    } else {
-                        score.initialize(repeating: 0, count: heads)
-                    }
-                    count += 1
-                }
+                let row = graph.row(v), first = row.lowerBound
+                let entries = row.count + (selfLoops ? 1 : 0)
                 let target = os.value + v * width
                 target.initialize(repeating: 0, count: width)
-                guard count > 0 else { continue }
+                guard entries > 0 else { continue }
+                // Pass 1: scores and the maximum per head.
                 best.initialize(repeating: -.infinity, count: heads)
-                for k in 0..<count {
-                    let u = neighbours[k], score = scores + k * heads
-                    for h in 0..<heads {
-                        var value = srcs.value[u * heads + h] + dsts.value[v * heads + h] + score[h]
-                        if value < 0 { value *= negativeSlope }
-                        score[h] = value
-                        best[h] = max(best[h], value)
+                var kept = 0
+                if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
+                for k in 0..<row.count {
+                    let e = first + k, u = Int(graph.sources[e])
+                    if selfLoops && u == v {
+                        (scores + k * heads).initialize(repeating: -.infinity, count: heads)
+                        continue
                     }
+                    kept += 1
+                    if let projections = projections.value {
+                        let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
+                        for c in 0..<columns { loopFeatures[c] += features[c] }
+                        project(features, projections, heads: heads, columns: columns, into: edgeScore)
+                    }
+                    score(u, v, into: scores + k * heads)
+                }
+                if selfLoops {
+                    if let projections = projections.value {
+                        // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
+                        if kept > 0 { for c in 0..<columns { loopFeatures[c] /= Float(kept) } }
+                        project(loopFeatures, projections, heads: heads, columns: columns, into: edgeScore)
+                    }
+                    score(v, v, into: scores + row.count * heads)
                 }
                 // Pass 2: weights (a vector exp over the whole buffer) and their sums.
-                for k in 0..<count {
+                for k in 0..<entries {
                     for h in 0..<heads { scores[k * heads + h] -= best[h] }
                 }
                 var i = 0
-                while i < count * heads {
+                while i < entries * heads {
                     RowVectors.store(VectorMath.exp(RowVectors.load(scores, i)), scores, i)
                     i += RowVectors.width
                 }
                 denominator.initialize(repeating: 0, count: heads)
-                for k in 0..<count {
+                for k in 0..<entries {
                     for h in 0..<heads { denominator[h] += scores[k * heads + h] }
                 }
+                for h in 0..<heads { denominator[h] += 1e-16 }
                 if blocked {
-                    // Normalised weights per edge; an added loop's go after the M edges, per node.
+                    // Normalised weights per edge (the weighted sums skip replaced loops); an added loop's go
+                    // after the M edges, per node.
                     let stored = weights.value!
-                    for k in 0..<count {
-                        let base = edgeOf[k] >= 0 ? edgeOf[k] * heads : (graph.edgeCount + v) * heads
-                        for h in 0..<heads { stored[base + h] = scores[k * heads + h] / (denominator[h] + 1e-16) }
+                    for k in 0..<entries {
+                        let base = k < row.count ? (first + k) * heads : (graph.edgeCount + v) * heads
+                        for h in 0..<heads { stored[base + h] = scores[k * heads + h] / denominator[h] }
                     }
                     continue
                 }
                 // Pass 3: the weighted sum of neighbour rows, normalised.
                 for h in 0..<heads {
                     let accumulator = target + h * channels
-                    for k in 0..<count {
-                        accumulate(xs.value + neighbours[k] * width + h * channels, weight: scores[k * heads + h],
+                    for k in 0..<entries {
+                        let u = k < row.count ? Int(graph.sources[first + k]) : v
+                        if selfLoops && u == v && k < row.count { continue }
+                        accumulate(xs.value + u * width + h * channels, weight: scores[k * heads + h],
                                    channels: channels, into: accumulator)
                     }
-                    let scale = 1 / (denominator[h] + 1e-16)
+                    let scale = 1 / denominator[h]
                     for c in 0..<channels { accumulator[c] *= scale }
                 }
             }
@@ -149,15 +151,11 @@ public enum AttentionAggregation {
                                             into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount, width = heads * channels
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights)
-        SourceBlocking.forEachRun(graph, rowBytes: width * 4) { v, edges in
-            let target = os.value + v * width
-            for e in edges {
-                let u = Int(graph.sources[e])
-                if selfLoops && u == v { continue }
-                for h in 0..<heads {
-                    accumulate(xs.value + u * width + h * channels, weight: ws.value[e * heads + h],
-                               channels: channels, into: target + h * channels)
-                }
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4) { v, edges in
+            for h in 0..<heads {
+                RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
+                                    sources: graph.sources, edges: edges, skipping: selfLoops ? v : -1,
+                                    weights: ws.value + h, weightStride: heads, into: os.value + v * width + h * channels)
             }
         }
         guard selfLoops else { return }

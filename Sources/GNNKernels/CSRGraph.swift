@@ -27,13 +27,35 @@ public struct CSRGraph: @unchecked Sendable {
 }
 
 /// Per-edge features, read one edge at a time in CSR order (never expanded to an M × channels buffer).
+///
+/// f32 features are read in place; other storage types are converted an edge at a time by `convert`.
+/// Kernels take `values` out before their loops, so that the common f32 case touches no reference count.
 public struct EdgeFeatureRows: @unchecked Sendable {
     public let columns: Int
-    /// Writes edge `e`'s features as f32 into `out`.
-    public let read: @Sendable (_ e: Int, _ out: UnsafeMutablePointer<Float>) -> Void
+    /// The features as f32 where they are stored (edge e's start at e · columns), or nil.
+    public let values: UnsafePointer<Float>?
+    /// Writes edge e's features as f32 into `out`, when `values` is nil.
+    public let convert: (@Sendable (_ e: Int, _ out: UnsafeMutablePointer<Float>) -> Void)?
 
-    public init(columns: Int, read: @escaping @Sendable (Int, UnsafeMutablePointer<Float>) -> Void) {
+    /// Features stored as f32, read in place.
+    public init(columns: Int, values: UnsafePointer<Float>) {
         self.columns = columns
-        self.read = read
+        self.values = values
+        self.convert = nil
+    }
+
+    /// Features in another storage type, converted by `convert`.
+    public init(columns: Int, convert: @escaping @Sendable (Int, UnsafeMutablePointer<Float>) -> Void) {
+        self.columns = columns
+        self.values = nil
+        self.convert = convert
+    }
+
+    /// Edge e's features: in place, or converted into `scratch` (`columns` floats).
+    @inline(__always)
+    public func read(_ e: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if let values { return values + e * columns }
+        convert!(e, scratch)
+        return UnsafePointer(scratch)
     }
 }

@@ -28,8 +28,9 @@ public enum MessageAggregation {
     /// Edge features and the linear map that turns them into channel-sized embeddings.
     public struct EdgeEncoder: @unchecked Sendable {
         public let features: EdgeFeatureRows
-        /// channels × E weight, or nil when the features already have `channels` columns.
+        /// The map packed by `pack`: E × paddedChannels, or nil when the features already have `channels` columns.
         public let weight: UnsafePointer<Float>?
+        /// paddedChannels values (packed by `pack`), or nil.
         public let bias: UnsafePointer<Float>?
 
         public init(features: EdgeFeatureRows, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?) {
@@ -38,43 +39,72 @@ public enum MessageAggregation {
             self.bias = bias
         }
 
-        /// Writes edge e's embedding into `out`, using `raw` (E floats) as scratch.
-        @inline(__always)
-        func embed(_ e: Int, channels: Int, raw: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            guard let weight else {
-                features.read(e, out)
-                return
-            }
-            let columns = features.columns
-            features.read(e, raw)
+        /// torch's `Linear` weight (channels × columns) transposed to columns × paddedChannels, and its bias
+        /// padded, with zeros in the padding: the layout `embed` reads a vector of channels at a time from.
+        public static func pack(weight: [Float], bias: [Float]?, channels: Int, columns: Int) -> (weight: [Float], bias: [Float]?) {
+            let padded = paddedWidth(channels)
+            var packed = [Float](repeating: 0, count: columns * padded)
             for c in 0..<channels {
-                let w = weight + c * columns
-                var value: Float = bias?[c] ?? 0
-                for k in 0..<columns { value += w[k] * raw[k] }
-                out[c] = value
+                for k in 0..<columns { packed[k * padded + c] = weight[c * columns + k] }
+            }
+            return (packed, bias.map { $0 + [Float](repeating: 0, count: padded - channels) })
+        }
+
+        /// Writes the embedding of one edge's `features` (E floats) into `out` (paddedChannels floats):
+        /// each channel is bias + Σ_k w[c, k] · features[k] summed in k order, as torch's scalar loop would,
+        /// with `weight` and `bias` packed by `pack`.
+        @inline(__always)
+        static func embed(_ features: UnsafePointer<Float>, columns: Int, weight: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>?, padded: Int, into out: UnsafeMutablePointer<Float>) {
+            var c = 0
+            while c < padded {
+                var value = bias.map { RowVectors.load($0, c) } ?? .zero
+                for k in 0..<columns { value += RowVectors.load(weight + k * padded, c) * features[k] }
+                RowVectors.store(value, out, c)
+                c += RowVectors.width
             }
         }
+    }
+
+    /// `channels` rounded up to whole vectors.
+    @inline(__always)
+    static func paddedWidth(_ channels: Int) -> Int {
+        (channels + RowVectors.width - 1) / RowVectors.width * RowVectors.width
     }
 
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
                            eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
-        let width = RowVectors.width
-        let paddedChannels = (channels + width - 1) / width * width
+        let paddedChannels = paddedWidth(channels)
+        // Plain values out of `edges` before the loops (no reference counting per edge).
+        let columns = edges?.features.columns ?? 0
+        let featureValues = UnsafeSendableBox(edges?.features.values)
+        let encoderWeight = UnsafeSendableBox(edges?.weight), encoderBias = UnsafeSendableBox(edges?.bias)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
-            // Per-thread scratch: one message row, one embedding row (both padded to whole vectors), raw edge features.
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * paddedChannels + (edges?.features.columns ?? 0))
+            var longest = 0
+            for v in rows { longest = max(longest, graph.row(v).count) }
+            // Per-thread scratch: one message row per edge of the longest row (softmax reads a row's messages
+            // twice), one embedding row (both padded to whole vectors, padding 0), raw edge features.
+            let cached = longest * paddedChannels
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cached + paddedChannels + columns)
             defer { scratch.deallocate() }
-            let message = scratch, embedding = scratch + paddedChannels, raw = scratch + 2 * paddedChannels
-            scratch.initialize(repeating: 0, count: 2 * paddedChannels)
+            let messages = scratch, embedding = scratch + cached, raw = embedding + paddedChannels
+            scratch.initialize(repeating: 0, count: cached + paddedChannels)
+            let message = messages
 
-            /// Fills `message` with edge e's message (padding lanes hold eps and are never stored).
+            /// Fills `message` with edge e's message (padding lanes are never written, and never stored).
             @inline(__always)
-            func makeMessage(_ e: Int) {
+            func makeMessage(_ e: Int, into message: UnsafeMutablePointer<Float>) {
                 let source = xs.value + Int(graph.sources[e]) * channels
-                if let edges {
-                    edges.embed(e, channels: channels, raw: raw, into: embedding)
-                    for c in 0..<channels { message[c] = max(source[c] + embedding[c], 0) + eps }
+                if columns > 0 {
+                    let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
+                    var edgeTerm = features
+                    if let weight = encoderWeight.value {
+                        EdgeEncoder.embed(features, columns: columns, weight: weight, bias: encoderBias.value,
+                                          padded: paddedChannels, into: embedding)
+                        edgeTerm = UnsafePointer(embedding)
+                    }
+                    for c in 0..<channels { message[c] = max(source[c] + edgeTerm[c], 0) + eps }
                 } else {
                     for c in 0..<channels { message[c] = max(source[c], 0) + eps }
                 }
@@ -91,12 +121,13 @@ public enum MessageAggregation {
                 }
                 switch reduce {
                 case .softmax(let t):
-                    softmaxRow(row, channels: paddedChannels, t: t, message: message, makeMessage: makeMessage,
+                    for (i, e) in row.enumerated() { makeMessage(e, into: messages + i * paddedChannels) }
+                    softmaxRow(count: row.count, channels: paddedChannels, t: t, messages: messages,
                                into: target, stored: channels)
                 case .powerMean(let p, let applyPower):
                     target.initialize(repeating: 0, count: channels)
                     for e in row {
-                        makeMessage(e)
+                        makeMessage(e, into: message)
                         for c in 0..<channels { target[c] += applyPower ? pow(min(max(message[c], 1e-4), 100), p) : message[c] }
                     }
                     let count = Float(row.count)
@@ -107,13 +138,13 @@ public enum MessageAggregation {
                 case .max:
                     target.initialize(repeating: -.infinity, count: channels)
                     for e in row {
-                        makeMessage(e)
+                        makeMessage(e, into: message)
                         for c in 0..<channels { target[c] = Swift.max(target[c], message[c]) }
                     }
                 case .mean, .sum:
                     target.initialize(repeating: 0, count: channels)
                     for e in row {
-                        makeMessage(e)
+                        makeMessage(e, into: message)
                         for c in 0..<channels { target[c] += message[c] }
                     }
                     if reduce == .mean {
@@ -125,12 +156,12 @@ public enum MessageAggregation {
         }
     }
 
-    /// Softmax aggregation of one row in two passes over its edges: the per-channel maximum of t·m first,
-    /// then Σ m·e^{t·m − max} and Σ e^{t·m − max}, eight channels at a time with a vector exp. The second
-    /// pass re-reads source rows the first just brought into cache, and no branch depends on the data.
+    /// Softmax aggregation of one row's `count` messages (rows of `padded` floats) in two passes: the
+    /// per-channel maximum of t·m first, then Σ m·e^{t·m − max} and Σ e^{t·m − max}, eight channels at a
+    /// time with a vector exp. No branch depends on the data.
     @inline(__always)
-    private static func softmaxRow(_ row: Range<Int>, channels padded: Int, t: Float, message: UnsafeMutablePointer<Float>,
-                                   makeMessage: (Int) -> Void, into target: UnsafeMutablePointer<Float>, stored: Int) {
+    private static func softmaxRow(count: Int, channels padded: Int, t: Float, messages: UnsafeMutablePointer<Float>,
+                                   into target: UnsafeMutablePointer<Float>, stored: Int) {
         let width = RowVectors.width
         let vectors = padded / width
         withUnsafeTemporaryAllocation(of: RowVectors.Vector.self, capacity: 3 * vectors) { state in
@@ -140,12 +171,12 @@ public enum MessageAggregation {
                 denominator[k] = .zero
                 numerator[k] = .zero
             }
-            for e in row {
-                makeMessage(e)
+            for i in 0..<count {
+                let message = messages + i * padded
                 for k in 0..<vectors { best[k] = VectorMath.maximum(best[k], RowVectors.load(message, k * width) * t) }
             }
-            for e in row {
-                makeMessage(e)
+            for i in 0..<count {
+                let message = messages + i * padded
                 for k in 0..<vectors {
                     let m = RowVectors.load(message, k * width)
                     let weight = VectorMath.exp(m * t - best[k])

@@ -1,37 +1,53 @@
 /// Row-wise normalisations and activations, in place.
 public enum Normalization {
     /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
-    /// the biased variance. `weight`/`bias` nil means no affine transform.
+    /// the biased variance. `weight`/`bias` nil means no affine transform; `relu` applies max(·, 0) after
+    /// (the norm → ReLU of every block, in the same pass over the rows).
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                                 weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5) {
+                                 weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
+                                 relu: Bool = false) {
         let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
         KernelThreads.forEachBlock(rows: rows) { block in
             layerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
-                            weight: ws.value, bias: bs.value, eps: eps)
+                            weight: ws.value, bias: bs.value, eps: eps, relu: relu)
         }
     }
 
     /// `layerNorm` on the calling thread only.
     public static func layerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                                       weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5) {
-            for r in 0..<rows {
-                let row = x + r * channels
-                let (mean, variance) = moments(row, channels)
-                // ATen's layer norm: y = (x · rstd − rstd · mean) · γ + β.
-                let inverse = 1 / (max(variance, 0) + eps).squareRoot()
-                let offset = -inverse * mean
-                for c in 0..<channels {
-                    var value = row[c] * inverse + offset
-                    if let weight { value *= weight[c] }
-                    if let bias { value += bias[c] }
-                    row[c] = value
-                }
+                                       weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
+                                       relu: Bool = false) {
+        let w = RowVectors.width
+        let vectorEnd = channels / w * w
+        for r in 0..<rows {
+            let row = x + r * channels
+            let (mean, variance) = moments(row, channels)
+            // ATen's layer norm: y = (x · rstd − rstd · mean) · γ + β.
+            let inverse = 1 / (max(variance, 0) + eps).squareRoot()
+            let offset = -inverse * mean
+            var c = 0
+            while c < vectorEnd {
+                var value = RowVectors.load(row, c) * inverse + offset
+                if let weight { value *= RowVectors.load(weight, c) }
+                if let bias { value += RowVectors.load(bias, c) }
+                if relu { value = value.replacing(with: 0, where: value .< 0) }
+                RowVectors.store(value, row, c)
+                c += w
             }
+            while c < channels {
+                var value = row[c] * inverse + offset
+                if let weight { value *= weight[c] }
+                if let bias { value += bias[c] }
+                row[c] = relu ? max(value, 0) : value
+                c += 1
+            }
+        }
     }
 
     /// Mean and biased variance of one row. Short rows (fewer than 8 values, below ATen's vector width) use
     /// Welford's update as ATen's `RowwiseMoments` does for them, so that layer norms over few channels
-    /// (where rounding is amplified by up to 1/√eps) agree with PyTorch; longer rows use two passes.
+    /// (where rounding is amplified by up to 1/√eps) agree with PyTorch; longer rows use two passes, each
+    /// summing eight lanes side by side (as ATen's vectorised path does) and then the lanes in order.
     @inline(__always)
     static func moments(_ row: UnsafeMutablePointer<Float>, _ channels: Int) -> (Float, Float) {
         if channels < 8 {
@@ -43,32 +59,105 @@ public enum Normalization {
             }
             return (mean, m2 / Float(channels))
         }
-        var sum: Float = 0
-        for c in 0..<channels { sum += row[c] }
+        let w = RowVectors.width
+        let vectorEnd = channels / w * w
+        var lanes = RowVectors.Vector.zero
+        var c = 0
+        while c < vectorEnd { lanes += RowVectors.load(row, c); c += w }
+        var sum = lanes.sum()
+        while c < channels { sum += row[c]; c += 1 }
         let mean = sum / Float(channels)
-        var squares: Float = 0
-        for c in 0..<channels {
+        lanes = .zero
+        c = 0
+        while c < vectorEnd {
+            let d = RowVectors.load(row, c) - mean
+            lanes += d * d
+            c += w
+        }
+        var squares = lanes.sum()
+        while c < channels {
             let d = row[c] - mean
             squares += d * d
+            c += 1
         }
         return (mean, squares / Float(channels))
     }
 
-    /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded).
+    /// Mean and biased standard deviation of all `count` values, as PyG's graph-mode `LayerNorm` (one
+    /// graph) takes them: `mean = x.mean()`, then the standard deviation of `x − mean` (both rounded to
+    /// float32 as torch returns them). The sums run in double over fixed blocks, added in block order, so
+    /// they are accurate for N·C terms and independent of the thread count.
+    public static func globalMoments(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, deviation: Float) {
+        let blockSize = 1 << 16
+        let blocks = (count + blockSize - 1) / blockSize
+        guard blocks > 0 else { return (0, 0) }
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
+        defer { partial.deallocate() }
+        let xs = UnsafeSendableBox(x), ps = UnsafeSendableBox(partial)
+        func blockSums(_ term: @escaping @Sendable (Float) -> Double) -> Double {
+            KernelThreads.forEachBlock(rows: count, blockRows: blockSize) { block in
+                var sum: Double = 0
+                for i in block { sum += term(xs.value[i]) }
+                ps.value[block.lowerBound / blockSize] = sum
+            }
+            var total: Double = 0
+            for b in 0..<blocks { total += partial[b] }
+            return total
+        }
+        let mean = Float(blockSums { Double($0) } / Double(count))
+        let variance = blockSums { value in
+            let centred = Double(value - mean)
+            return centred * centred
+        } / Double(count)
+        return (mean, Float(variance.squareRoot()))
+    }
+
+    /// PyG's graph-mode `LayerNorm` with given statistics: ((x − mean) / (deviation + eps)) · w + b per
+    /// channel (w, b only when both exist), then max(·, 0) with `relu`. On the calling thread only.
+    public static func graphLayerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                            mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
+                                            bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+        let divisor = deviation + eps
+        for r in 0..<rows {
+            let row = x + r * channels
+            for c in 0..<channels {
+                var value = (row[c] - mean) / divisor
+                if let weight, let bias { value = value * weight[c] + bias[c] }
+                row[c] = relu ? max(value, 0) : value
+            }
+        }
+    }
+
+    /// `graphLayerNormSerial` on all worker threads.
+    public static func graphLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                                      mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
+                                      bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
+        KernelThreads.forEachBlock(rows: rows) { block in
+            graphLayerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
+                                 mean: mean, deviation: deviation, weight: ws.value, bias: bs.value, eps: eps, relu: relu)
+        }
+    }
+
+    /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then max(y, 0) with `relu`.
     public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                              scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+                              scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
         let xs = UnsafeSendableBox(x), ss = UnsafeSendableBox(scale), hs = UnsafeSendableBox(shift)
         KernelThreads.forEachBlock(rows: rows) { block in
-            affineSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels, scale: ss.value, shift: hs.value)
+            affineSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
+                         scale: ss.value, shift: hs.value, relu: relu)
         }
     }
 
     /// `affine` on the calling thread only.
     public static func affineSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
         for r in 0..<rows {
             let row = x + r * channels
-            for c in 0..<channels { row[c] = row[c] * scale[c] + shift[c] }
+            for c in 0..<channels {
+                let value = row[c] * scale[c] + shift[c]
+                row[c] = relu ? max(value, 0) : value
+            }
         }
     }
 

@@ -63,26 +63,10 @@ public enum SumAggregation {
         let n = graph.nodeCount
         out.initialize(repeating: 0, count: n * channels)
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ew = UnsafeSendableBox(edgeWeights)
-        SourceBlocking.forEachRun(graph, rowBytes: channels * 4) { v, edges in
-            let target = os.value + v * channels
-            for e in edges {
-                let u = Int(graph.sources[e])
-                if skipSelfLoops && u == v { continue }
-                let source = xs.value + u * channels
-                var c = 0
-                if let weights = ew.value {
-                    let w = weights[e]
-                    while c < channels {
-                        RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c) * w, target, c)
-                        c += RowVectors.width
-                    }
-                } else {
-                    while c < channels {
-                        RowVectors.store(RowVectors.load(target, c) + RowVectors.load(source, c), target, c)
-                        c += RowVectors.width
-                    }
-                }
-            }
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4) { v, edges in
+            RunAccumulation.add(xs.value, rowStride: channels, columnOffset: 0, channels: channels,
+                                sources: graph.sources, edges: edges, skipping: skipSelfLoops ? v : -1,
+                                weights: ew.value, weightStride: 1, into: os.value + v * channels)
         }
         guard mean || selfWeights != nil else { return }
         let sw = UnsafeSendableBox(selfWeights)

@@ -9,22 +9,37 @@ import CommandLineSupport
 struct GNNExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gnn-export",
-        abstract: "Export PyTorch Geometric weights (.safetensors) and an architecture description to a model file.",
+        abstract: "Export PyTorch Geometric weights (.safetensors or .pt) and an architecture description to a model file.",
         discussion: """
-            WEIGHTS is a model.state_dict() saved with safetensors.torch.save_file. Its tensor names must be \
-            those of the reference modules in scripts/fixtures/reference_models.py (PyG's examples/rev_gnn.py \
-            and examples/ogbn_proteins_deepgcn.py naming). ARCH is the architecture document of \
-            formats/model.md as JSON (see samples/*.arch.json). Tensors are stored byte-shuffled and \
-            zstd-compressed when that makes them smaller; f16 and bf16 halve the size.
+            WEIGHTS is a model.state_dict() saved with safetensors.torch.save_file or with torch.save (.pt, \
+            recognised by content). A .pt is read without Python by a pickle reader that knows only what a \
+            state_dict needs (OrderedDict, tensors, storages); a file naming anything else, such as \
+            os.system, is refused unread. A checkpoint dict holding the state_dict beside other entries \
+            ({"model_state_dict": ..., "epoch": 3}) needs --key. Tensors may be f32, f16 or bf16 (f64 is \
+            rounded).
+
+            ARCH describes the model (formats/arch.md; examples in samples/*.arch.json): family, depth, \
+            groups, channels, norm, conv and its options, plus an optional "export" object with key_map \
+            (state_dict key prefixes → PyG example names), key, tie and class_names. The weights must be \
+            exactly those the architecture reads: otherwise every missing, unexpected or wrongly shaped \
+            key is listed with the shape expected and found. BatchNorm num_batches_tracked counters are \
+            dropped.
+
+            Layers whose weights repeat layer 0's (PyG ModuleList([block] * L)) are stored once. \
+            Weight-tied families (wt-revgnn, wt-resgnn) accept one stored layer or L identical copies.
+
+            Prints the parameter count, the file size and its ratio to the tensors' size in the source \
+            file (what a safetensors file of them holds), and for f16/bf16 the largest absolute and \
+            relative change any weight underwent. The file is written atomically.
 
             Exit status: 0 on success, 1 when an input is bad (one line on stderr), 2 for a wrong command line.
             """,
         version: GNNVersion.current)
 
-    @Option(help: "The trained weights: a .safetensors state_dict.")
+    @Option(help: "The trained weights: a state_dict as .safetensors or .pt (torch.save).")
     var weights: String
 
-    @Option(help: "The architecture description (JSON, formats/model.md).")
+    @Option(help: "The architecture description (JSON, formats/arch.md).")
     var arch: String
 
     @Option(name: .shortAndLong, help: "The model file to write (by convention *.gnnz).")
@@ -35,6 +50,15 @@ struct GNNExportCommand: ParsableCommand {
 
     @Option(help: "A name for the model, shown by 'gnn-serve info'.")
     var name: String?
+
+    @Option(help: "A text file with one class name per line, one per output channel (overrides the description's class_names).")
+    var classNames: String?
+
+    @Option(help: "The entry of a checkpoint dict that holds the state_dict, e.g. model_state_dict (overrides the description's key).")
+    var key: String?
+
+    @Flag(help: "Require every layer's weights to repeat layer 0's, and store them once.")
+    var tie = false
 
     @Flag(help: "Replace an existing output file.")
     var force = false
@@ -50,13 +74,32 @@ struct GNNExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let architecture = try ModelImporter.architecture(fromJSON: arch)
-        let summary = try ModelImporter.importSafetensors(
-            weights: weights, architecture: architecture, name: name, storeAs: DType(name: dtype)!, to: output,
-            overwrite: force, sourceFramework: "PyTorch Geometric")
-        let source = (try? FileManager.default.attributesOfItem(atPath: weights)[.size] as? Int) ?? 0
-        let ratio = source > 0 ? Double(summary.fileLength) / Double(source) : 0
+        var description = try ArchitectureDescription(path: arch)
+        if let classNames {
+            description.export.classNames = try ClassNames.read(classNames)
+            do {
+                try description.export.validate(outputChannels: description.architecture.outputChannels)
+            } catch let error as GNNError {
+                throw error.located(at: classNames)
+            }
+        }
+        if let key { description.export.key = key }
+        if tie { description.export.tie = true }
+        var request = ModelImporter.Request(weights: weights, description: description, output: output)
+        request.dtype = DType(name: dtype)!
+        request.name = name
+        request.overwrite = force
+        let report = try ModelImporter.export(request)
+        let summary = report.summary
+        let ratio = report.sourceBytes > 0 ? Double(summary.fileLength) / Double(report.sourceBytes) : 0
         print("wrote \(output): \(summary.parameterCount) parameters, \(ByteCount(Int(summary.fileLength)))"
-              + String(format: " (%.2f× the safetensors file)", ratio))
+              + String(format: " (%.3f× the %@ of tensors as safetensors)", ratio, "\(ByteCount(report.sourceBytes))"))
+        for (stack, layers) in report.tiedStacks.sorted(by: { $0.key < $1.key }) {
+            print("tied: the \(layers) layers of \"\(stack)\" hold the same weights, stored once")
+        }
+        if request.dtype != .float32 {
+            print(String(format: "largest change from %@: %.3g absolute, %.3g relative", dtype,
+                         report.change.largestAbsolute, report.change.largestRelative))
+        }
     }
 }

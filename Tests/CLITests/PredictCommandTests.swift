@@ -83,6 +83,37 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
     }
 
+    /// `.pt` inputs, --key, --class-names, tying and the f16/bf16 report, on the engine fixtures.
+    func testExportOptionsOnTorchSaveFiles() throws {
+        let fixtures = CLI.repository + "/Tests/GNNEngineTests/Fixtures"
+        let classes = temporary("classes.txt")
+        try "a\nb\nc\nd\n".write(toFile: classes, atomically: true, encoding: .utf8)
+        let output = temporary("m.gnnz")
+        let checkpoint = ["--weights", fixtures + "/rev_gat_h2_edge/checkpoint.pt", "--arch", fixtures + "/rev_gat_h2_edge/arch.json"]
+        let export = try CLI.Result.from(Self.exporter, checkpoint + ["-o", output, "--key", "model_state_dict",
+                                                                      "--class-names", classes, "--dtype", "bf16"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.stdout.contains("parameters") && export.stdout.contains("× the"), export.stdout)
+        XCTAssertTrue(export.stdout.contains("largest change from bf16: "), export.stdout)
+        let info = try run(["info", output, "--json"])
+        let metadata = (try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as! [String: Any])["metadata"] as? [String: Any]
+        XCTAssertEqual(metadata?["class_names"] as? [String], ["a", "b", "c", "d"])
+
+        let missingKey = try CLI.Result.from(Self.exporter, checkpoint + ["-o", temporary("x.gnnz")])
+        XCTAssertEqual(missingKey.status, 1)
+        XCTAssertEqual(missingKey.stderr.split(separator: "\n").count, 1, missingKey.stderr)
+        XCTAssertTrue(missingKey.stderr.contains("--key (one of: model_state_dict, optimizer_state_dict)"), missingKey.stderr)
+
+        let tied = try CLI.Result.from(Self.exporter, ["--weights", fixtures + "/wt_rev_sage/tied.pt", "--arch",
+                                                       fixtures + "/wt_rev_sage/arch.json", "-o", temporary("t.gnnz"), "--tie"])
+        XCTAssertEqual(tied.status, 0, tied.stderr)
+        XCTAssertTrue(tied.stdout.contains("tied: the 5 layers of \"convs\" hold the same weights, stored once"), tied.stdout)
+        let untied = try CLI.Result.from(Self.exporter, ["--weights", fixtures + "/rev_sage/weights.pt", "--arch",
+                                                         fixtures + "/rev_sage/arch.json", "-o", temporary("u.gnnz"), "--tie"])
+        XCTAssertEqual(untied.status, 1)
+        XCTAssertTrue(untied.stderr.contains("tying is required but the layers of \"convs\" hold different weights"), untied.stderr)
+    }
+
     static func npyFloats(_ path: String) throws -> [Float] {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8

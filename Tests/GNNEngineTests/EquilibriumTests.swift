@@ -174,7 +174,7 @@ final class EquilibriumTests: XCTestCase {
             .replacingOccurrences(of: "\"method\": \"anderson\"", with: "\"method\": \"anderson\", \"stop_mode\": \"sideways\"")
         let path = EngineFixtures.scratch + "/sideways.arch.json"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try ModelImporter.architecture(fromJSON: path)) { error in
+        XCTAssertThrowsError(try ArchitectureDescription(path: path)) { error in
             XCTAssertTrue("\(error)".contains("solver.stop_mode"), "\(error)")
         }
     }

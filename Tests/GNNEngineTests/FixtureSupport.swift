@@ -36,10 +36,13 @@ enum EngineFixtures {
     static func modelPath(_ name: String, dtype: DType = .float32) throws -> String {
         let path = "\(scratch)/\(name.replacingOccurrences(of: "/", with: "_"))-\(dtype).gnnz"
         if !FileManager.default.fileExists(atPath: path) {
-            let architecture = try ModelImporter.architecture(fromJSON: "\(root)/\(name)/arch.json")
-            _ = try ModelImporter.importSafetensors(weights: "\(root)/\(name)/weights.safetensors", architecture: architecture,
-                                                    name: name, storeAs: dtype, to: path, overwrite: true,
-                                                    sourceFramework: "PyTorch Geometric 2.8.1")
+            var request = ModelImporter.Request(weights: "\(root)/\(name)/weights.safetensors",
+                                                description: try ArchitectureDescription(path: "\(root)/\(name)/arch.json"),
+                                                output: path)
+            request.dtype = dtype
+            request.name = name
+            request.overwrite = true
+            try ModelImporter.export(request)
         }
         return path
     }

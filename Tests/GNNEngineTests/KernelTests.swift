@@ -90,6 +90,22 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Double(out[1]), (w1 * 4 + w0 * 2) / (w1 + w0), accuracy: 1e-5)
     }
 
+    /// PyG's graph-mode LayerNorm on x = [[1, 2], [3, 4], [5, 6]]: mean 3.5, biased std √(35/12) over all
+    /// six values, y = (x − 3.5) / (std + 1e-5) · w + b with w = [1, 2], b = [0, 1], then ReLU.
+    func testGraphModeLayerNormByHand() {
+        var values = x
+        let (mean, deviation) = Normalization.globalMoments(values, count: 6)
+        XCTAssertEqual(mean, 3.5)
+        XCTAssertEqual(deviation, Float((35.0 / 12).squareRoot()), accuracy: 1e-7)
+        let weight: [Float] = [1, 2], bias: [Float] = [0, 1]
+        Normalization.graphLayerNorm(&values, rows: 3, channels: 2, mean: mean, deviation: deviation,
+                                     weight: weight, bias: bias, relu: true)
+        let divisor = (35.0 / 12).squareRoot() + 1e-5
+        let expected = [0, 2 * -1.5 / divisor + 1, 0, 2 * 0.5 / divisor + 1, 1.5 / divisor, 2 * 2.5 / divisor + 1]
+            .map { Float(max($0, 0)) }
+        for (got, want) in zip(values, expected) { XCTAssertEqual(got, want, accuracy: 1e-6) }
+    }
+
     func testDenseMatchesHandProduct() {
         // [1 2; 3 4] · [[1, 0], [1, 1]]ᵀ + [10, 20] = [[11, 23], [13, 27]]
         var out = [Float](repeating: 0, count: 4)

@@ -14,19 +14,14 @@ final class OperatorFidelityTests: XCTestCase {
         var edgeChannels: Int
     }
 
-    /// A model file holding the operator's tensors, read through the same `WeightReader` the models use.
+    /// The operator's tensors, read through the same `WeightReader` the models use.
     private func load(_ op: String) throws -> (WeightReader, Description, input: [Float], expected: [Float]) {
         let root = EngineFixtures.root + "/ops/"
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let description = try decoder.decode(Description.self, from: Data(contentsOf: URL(fileURLWithPath: root + op + ".json")))
-        let container = ModelArchitecture(family: .resgnn, layers: 1, groups: 1, inputChannels: 8, hiddenChannels: 8,
-                                          outputChannels: 8, task: .multiClass, norm: .none, conv: ConvSpec(kind: .sage))
-        let path = EngineFixtures.scratch + "/op-\(op).gnnz"
-        _ = try ModelImporter.importSafetensors(weights: root + op + ".safetensors", architecture: container, name: op,
-                                                storeAs: .float32, to: path, overwrite: true, sourceFramework: nil)
-        let file = try ModelFile(path: path)
-        return (WeightReader(file: file), description, try file.floats("input.x"), try file.floats("output"))
+        let file = try SafetensorsFile(path: root + op + ".safetensors")
+        return (WeightReader(source: SafetensorsWeights(file: file)), description, try file.floats("input.x"), try file.floats("output"))
     }
 
     func testConvolutionsMatchPyG() throws {
@@ -58,4 +53,22 @@ final class OperatorFidelityTests: XCTestCase {
         try Linear(weights, "op", in: 8, out: 5).apply(input, rows: n, into: &out)
         XCTAssertLessThanOrEqual(relativeL2(out, expected), 1e-6, "linear")
     }
+}
+
+/// A safetensors file's tensors as a `WeightSource`, shapes checked as a model file's are.
+private struct SafetensorsWeights: WeightSource {
+    let file: SafetensorsFile
+
+    func tensor(_ name: String, shape: [Int], required: Bool) throws -> [Float]? {
+        guard let entry = file.tensor(named: name) else {
+            if required { throw GNNError("lacks \(name)") }
+            return nil
+        }
+        guard Self.shape(entry.shape, serves: shape) else { throw GNNError("\(name) has shape \(entry.shape), expected \(shape)") }
+        return try file.floats(name)
+    }
+
+    func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
+
+    func releaseDecodedData() {}
 }

@@ -4,103 +4,157 @@ import GNNFormats
 import TestSupport
 import XCTest
 
+/// The export steps on a tiny hand-made state_dict: a one-layer ResGNN with a GCN conv and BatchNorm,
+/// 2 channels throughout (node_encoder → layers.0.conv → relu(layers.0.norm) → lin).
 final class ModelImporterTests: XCTestCase {
     typealias F = SafetensorsFixture
 
-    static let architecture = ModelArchitecture(family: .resgnn, layers: 2, groups: 1, inputChannels: 2, hiddenChannels: 2,
+    static let architecture = ModelArchitecture(family: .resgnn, layers: 1, groups: 1, inputChannels: 2, hiddenChannels: 2,
                                                 outputChannels: 2, task: .multiClass, norm: .batch, conv: ConvSpec(kind: .gcn))
 
-    /// Two f32 weights, BatchNorm statistics and the i64 counter PyTorch saves with them.
-    static func weights(extra: [(String, String, [Int], [UInt8])] = []) -> String {
-        var tensors: [(String, String, [Int], [UInt8])] = [
-            ("lin1.weight", "F32", [2, 2], F.f32([1, -2.5, 0.1, 3])),
-            ("lin1.bias", "F32", [2], F.f32([0.5, -0.5])),
-            ("norm.running_mean", "F32", [2], F.f32([0.25, 0.75])),
-            ("norm.num_batches_tracked", "I64", [], F.littleEndian([Int64(42)])),
-        ] + extra
-        tensors.sort { $0.0 < $1.0 }
+    /// Every tensor the architecture reads, plus the i64 counter PyTorch saves with BatchNorm.
+    static func tensors() -> [(String, String, [Int], [UInt8])] {
+        [
+            ("node_encoder.weight", "F32", [2, 2], F.f32([1, -2.5, 0.1, 3])),
+            ("node_encoder.bias", "F32", [2], F.f32([0.5, -0.5])),
+            ("layers.0.conv.lin.weight", "F32", [2, 2], F.f32([1, 0, 0, 1])),
+            ("layers.0.conv.bias", "F32", [2], F.f32([0, 0.25])),
+            ("layers.0.norm.weight", "F32", [2], F.f32([1, 1])),
+            ("layers.0.norm.bias", "F32", [2], F.f32([0, 0])),
+            ("layers.0.norm.running_mean", "F32", [2], F.f32([0.25, 0.75])),
+            ("layers.0.norm.running_var", "F32", [2], F.f32([1, 2])),
+            ("layers.0.norm.num_batches_tracked", "I64", [], F.littleEndian([Int64(42)])),
+            ("lin.weight", "F32", [2, 2], F.f32([2, 0, 0, 2])),
+            ("lin.bias", "F32", [2], F.f32([0, 0])),
+        ]
+    }
+
+    static func weights(_ tensors: [(String, String, [Int], [UInt8])] = tensors()) -> String {
         var entries: [String] = []
         var data: [UInt8] = []
-        for (name, dtype, shape, bytes) in tensors {
+        for (name, dtype, shape, bytes) in tensors.sorted(by: { $0.0 < $1.0 }) {
             entries.append(F.entry(name, dtype, shape, data.count, data.count + bytes.count))
             data += bytes
         }
         return F.write(header: "{" + entries.joined(separator: ", ") + "}", data: data)
     }
 
+    private func request(_ weights: String, _ output: String, dtype: DType = .float32,
+                         architecture: ModelArchitecture = architecture, export: ExportOptions = ExportOptions()) -> ModelImporter.Request {
+        var request = ModelImporter.Request(weights: weights, description: ArchitectureDescription(architecture: architecture, export: export),
+                                            output: output)
+        request.dtype = dtype
+        return request
+    }
+
     func testRoundTripKeepsValuesMarksBuffersAndSkipsCounters() throws {
         let output = temporaryPath("model.gnnz")
-        let summary = try ModelImporter.importSafetensors(weights: Self.weights(), architecture: Self.architecture, name: "tiny",
-                                                          storeAs: .float32, to: output, overwrite: false,
-                                                          sourceFramework: "PyTorch Geometric 2.6.1")
+        var request = request(Self.weights(), output, export: ExportOptions(classNames: ["cat", "dog"]))
+        request.name = "tiny"
+        let report = try ModelImporter.export(request)
         let model = try ModelFile(path: output)
         try model.verify()
-        XCTAssertEqual(try model.floats("lin1.weight"), [1, -2.5, 0.1, 3])
-        XCTAssertEqual(try model.floats("lin1.bias"), [0.5, -0.5])
-        XCTAssertEqual(try model.floats("norm.running_mean"), [0.25, 0.75])
-        XCTAssertEqual(model.tensor(named: "lin1.weight")?.shape, [2, 2])
-        XCTAssertEqual(model.tensor(named: "norm.running_mean")?.isBuffer, true)
-        XCTAssertEqual(model.tensor(named: "lin1.weight")?.isBuffer, false)
-        XCTAssertNil(model.tensor(named: "norm.num_batches_tracked"))
-        XCTAssertEqual(model.tensors.count, 3)
-        XCTAssertEqual(model.metadata.parameterCount, 6)
-        XCTAssertEqual(summary.parameterCount, 6)
+        XCTAssertEqual(try model.floats("node_encoder.weight"), [1, -2.5, 0.1, 3])
+        XCTAssertEqual(try model.floats("layers.0.norm.running_mean"), [0.25, 0.75])
+        XCTAssertEqual(model.tensor(named: "layers.0.norm.running_var")?.isBuffer, true)
+        XCTAssertEqual(model.tensor(named: "lin.weight")?.isBuffer, false)
+        XCTAssertNil(model.tensor(named: "layers.0.norm.num_batches_tracked"))
+        XCTAssertEqual(model.tensors.count, 10)
+        XCTAssertEqual(model.metadata.parameterCount, 22)  // encoder 6, conv 6, norm 4, lin 6 (running statistics are buffers)
+        XCTAssertEqual(report.summary.parameterCount, 22)
+        XCTAssertEqual(report.sourceBytes, 26 * 4 + 8)
+        XCTAssertEqual(report.change, PrecisionChange())
         XCTAssertEqual(model.metadata.architecture, Self.architecture)
         XCTAssertEqual(model.metadata.name, "tiny")
-        XCTAssertEqual(model.metadata.producer, "gnn-serve \(GNNVersion.current)")
-        XCTAssertEqual(model.metadata.sourceFramework, "PyTorch Geometric 2.6.1")
+        XCTAssertEqual(model.metadata.classNames, ["cat", "dog"])
+        XCTAssertEqual(model.metadata.producer, "gnn-export \(GNNVersion.current)")
     }
 
-    /// 0.1 stored as IEEE half is 0x2E66 = 0.0999755859375; F16 and BF16 sources are converted too.
-    func testHalfPrecisionStorageAndSources() throws {
+    /// 0.1 in f16 is 0.0999755859375 (change 2.44e-5, relative 2.44e-4); 0.1 in bf16 is 0.10009765625.
+    /// F16, BF16 and F64 sources are converted too.
+    func testHalfPrecisionStorageReportsTheLargestChange() throws {
         let output = temporaryPath("model.gnnz")
-        let weights = Self.weights(extra: [("half", "F16", [1], F.littleEndian([UInt16(0xC100)])),
-                                           ("brain", "BF16", [1], F.littleEndian([UInt16(0xC020)])),
-                                           ("norm.running_var", "F64", [2], F.f64([1, 2]))])
-        try ModelImporter.importSafetensors(weights: weights, architecture: Self.architecture, name: nil, storeAs: .float16,
-                                            to: output, overwrite: false, sourceFramework: nil)
+        var tensors = Self.tensors()
+        tensors[0] = ("node_encoder.weight", "F16", [2, 2], F.littleEndian([UInt16(0x3C00), 0xC100, 0x2E66, 0x4200]))
+        tensors[1] = ("node_encoder.bias", "BF16", [2], F.littleEndian([UInt16(0x3F00), 0xBF00]))
+        tensors[7] = ("layers.0.norm.running_var", "F64", [2], F.f64([1, 2]))
+        let report = try ModelImporter.export(request(Self.weights(tensors), output, dtype: .float16))
         let model = try ModelFile(path: output)
-        XCTAssertEqual(model.tensor(named: "lin1.weight")?.dtype, .float16)
-        XCTAssertEqual(try model.floats("lin1.weight"), [1, -2.5, 0.0999755859375, 3])
-        XCTAssertEqual(try model.floats("half"), [-2.5])
-        XCTAssertEqual(try model.floats("brain"), [-2.5])
-        XCTAssertEqual(try model.floats("norm.running_var"), [1, 2])
-        XCTAssertEqual(model.tensor(named: "norm.running_var")?.isBuffer, true)
-        XCTAssertEqual(model.metadata.parameterCount, 8)
+        XCTAssertEqual(model.tensor(named: "node_encoder.weight")?.dtype, .float16)
+        XCTAssertEqual(try model.floats("node_encoder.weight"), [1, -2.5, 0.0999755859375, 3])
+        XCTAssertEqual(try model.floats("node_encoder.bias"), [0.5, -0.5])
+        XCTAssertEqual(try model.floats("layers.0.norm.running_var"), [1, 2])
+        // Only layers.0.conv.bias 0.25 and the others are exact in f16: every change is zero.
+        XCTAssertEqual(report.change.largestAbsolute, 0)
+
+        tensors = Self.tensors()
+        tensors[3] = ("layers.0.conv.bias", "F32", [2], F.f32([0.1, 0.25]))
+        let bf16 = try ModelImporter.export(request(Self.weights(tensors), temporaryPath("b.gnnz"), dtype: .bfloat16)).change
+        XCTAssertEqual(bf16.largestAbsolute, 0.10009765625 - Float(0.1), accuracy: 1e-9)
+        XCTAssertEqual(bf16.largestRelative, (0.10009765625 - Float(0.1)) / 0.1, accuracy: 1e-6)
+        let f16 = try ModelImporter.export(request(Self.weights(tensors), temporaryPath("h.gnnz"), dtype: .float16)).change
+        XCTAssertEqual(f16.largestAbsolute, Float(0.1) - 0.0999755859375, accuracy: 1e-9)
     }
 
-    func testRefusesNonFloatTensorsIntegerStorageAndExistingOutput() throws {
+    func testEveryMissingUnexpectedAndWrongShapeKeyIsListed() throws {
         let output = temporaryPath("model.gnnz")
-        let indexed = Self.weights(extra: [("edge_index", "I64", [1], F.littleEndian([Int64(0)]))])
-        assertGNNError("tensor \"edge_index\" has dtype I64; only floating-point") {
-            try ModelImporter.importSafetensors(weights: indexed, architecture: Self.architecture, name: nil, storeAs: .float32,
-                                                to: output, overwrite: true, sourceFramework: nil)
+        // lin.bias is optional (nn.Linear(bias=False)), so its absence is not a problem.
+        var tensors = Self.tensors().filter { $0.0 != "lin.bias" && $0.0 != "layers.0.norm.running_var" && $0.0 != "lin.weight" }
+        tensors.append(("lin.weight_extra", "F32", [1], F.f32([1])))
+        tensors[0] = ("node_encoder.weight", "F32", [1, 4], F.f32([1, 2, 3, 4]))
+        assertGNNError("weights do not match the architecture (resgnn, 1 layers, gcn): 2 missing: layers.0.norm.running_var [2], lin.weight [2, 2]; 1 with the wrong shape: node_encoder.weight expected [2, 2] found [1, 4]; 1 unexpected: lin.weight_extra [1]") {
+            try ModelImporter.export(request(Self.weights(tensors), output))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
-        assertGNNError("cannot store weights as i64") {
-            try ModelImporter.importSafetensors(weights: Self.weights(), architecture: Self.architecture, name: nil, storeAs: .int64,
-                                                to: output, overwrite: true, sourceFramework: nil)
+    }
+
+    func testKeyMapRenamesPrefixesLongestFirst() throws {
+        let output = temporaryPath("model.gnnz")
+        let tensors = Self.tensors().map { entry in
+            var entry = entry
+            entry.0 = entry.0.hasPrefix("layers.") ? "model.gnn." + entry.0.dropFirst("layers.".count) : "model." + entry.0
+            return entry
         }
-        try ModelImporter.importSafetensors(weights: Self.weights(), architecture: Self.architecture, name: nil, storeAs: .bfloat16,
-                                            to: output, overwrite: false, sourceFramework: nil)
-        assertGNNError("already exists") {
-            try ModelImporter.importSafetensors(weights: Self.weights(), architecture: Self.architecture, name: nil, storeAs: .bfloat16,
-                                                to: output, overwrite: false, sourceFramework: nil)
+        assertGNNError("6 missing: node_encoder.weight [2, 2], layers.0.conv.lin.weight [2, 2]") { try ModelImporter.export(request(Self.weights(tensors), output)) }
+        try ModelImporter.export(request(Self.weights(tensors), output, export: ExportOptions(keyMap: ["model.": "", "model.gnn.": "layers."])))
+        XCTAssertEqual(try ModelFile(path: output).floats("layers.0.conv.bias"), [0, 0.25])
+        assertGNNError("both map to \"lin.bias\"") {
+            try ModelImporter.export(request(Self.weights(tensors + [("lin.bias", "F32", [2], F.f32([0, 0]))]), temporaryPath("x.gnnz"),
+                                             export: ExportOptions(keyMap: ["model.": ""])))
         }
     }
 
-    func testArchitectureFromJSON() throws {
+    func testRefusesNonFloatTensorsIntegerStorageBadClassNamesAndExistingOutput() throws {
+        let output = temporaryPath("model.gnnz")
+        var tensors = Self.tensors()
+        tensors[3] = ("layers.0.conv.bias", "I32", [2], F.littleEndian([Int32(0), 1]))
+        assertGNNError("tensor \"layers.0.conv.bias\" has type I32; only floating-point") {
+            try ModelImporter.export(request(Self.weights(tensors), output))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output))
+        assertGNNError("cannot store weights as i64") { try ModelImporter.export(request(Self.weights(), output, dtype: .int64)) }
+        assertGNNError("has 1 class names for 2 outputs") {
+            try ModelImporter.export(request(Self.weights(), output, export: ExportOptions(classNames: ["a"])))
+        }
+        try ModelImporter.export(request(Self.weights(), output, dtype: .bfloat16))
+        assertGNNError("already exists") { try ModelImporter.export(request(Self.weights(), output, dtype: .bfloat16)) }
+    }
+
+    func testArchitectureDescriptionFile() throws {
         let json = """
             {"family": "revgnn", "layers": 3, "groups": 2, "input_channels": 16, "hidden_channels": 8,
-             "output_channels": 4, "edge_channels": 0, "task": "multi-class", "norm": "layer",
-             "activation": "relu", "conv": {"kind": "gat", "heads": 2, "negative_slope": 0.1}}
+             "output_channels": 2, "edge_channels": 0, "task": "multi-class", "norm": "layer",
+             "activation": "relu", "conv": {"kind": "gat", "heads": 2, "negative_slope": 0.1},
+             "export": {"key_map": {"module.": ""}, "key": "model_state_dict", "tie": true, "class_names": ["no", "yes"]}}
             """
         var conv = ConvSpec(kind: .gat)
         conv.heads = 2
         conv.negativeSlope = 0.1
         let expected = ModelArchitecture(family: .revgnn, layers: 3, groups: 2, inputChannels: 16, hiddenChannels: 8,
-                                         outputChannels: 4, task: .multiClass, norm: .layer, conv: conv)
-        XCTAssertEqual(try ModelImporter.architecture(fromJSON: write(json)), expected)
+                                         outputChannels: 2, task: .multiClass, norm: .layer, conv: conv)
+        let description = try ArchitectureDescription(path: write(json))
+        XCTAssertEqual(description.architecture, expected)
+        XCTAssertEqual(description.export, ExportOptions(keyMap: ["module.": ""], key: "model_state_dict", tie: true, classNames: ["no", "yes"]))
 
         let cases: [(String, String, String)] = [
             ("\"hidden_channels\": 8,", "", "architecture lacks hidden_channels"),
@@ -108,14 +162,32 @@ final class ModelImporterTests: XCTestCase {
             ("\"kind\": \"gat\"", "\"kind\": \"gin\"", "architecture is not valid"),
             ("{\"kind\": \"gat\"", "{\"heads\": 1", "architecture lacks conv.kind"),
             ("\"groups\": 2", "\"groups\": 3", "at least 2 groups that divide hidden_channels"),
+            ("\"tie\": true", "\"tied\": true", "export option \"tied\" is unknown"),
+            ("\"tie\": true", "\"tie\": 1", "field export.tie has the wrong type"),
+            ("[\"no\", \"yes\"]", "[\"no\"]", "has 1 class names for 2 outputs"),
         ]
         for (old, new, fragment) in cases {
             let path = write(json.replacingOccurrences(of: old, with: new))
-            assertGNNError(fragment) { try ModelImporter.architecture(fromJSON: path) }
-            assertGNNError(path) { try ModelImporter.architecture(fromJSON: path) }
+            assertGNNError(fragment) { try ArchitectureDescription(path: path) }
+            assertGNNError(path) { try ArchitectureDescription(path: path) }
         }
-        assertGNNError("architecture is not valid") { try ModelImporter.architecture(fromJSON: write("[")) }
-        assertGNNError("No such file") { try ModelImporter.architecture(fromJSON: temporaryPath("missing.json")) }
+        assertGNNError("architecture is not valid") { try ArchitectureDescription(path: write("[")) }
+        assertGNNError("No such file") { try ArchitectureDescription(path: temporaryPath("missing.json")) }
+    }
+
+    /// The shipped examples, one per family (formats/arch.md).
+    func testSampleDescriptionsAreValid() throws {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples").path
+        let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".arch.json") }
+        var families = Set<ModelArchitecture.Family>()
+        for file in files { families.insert(try ArchitectureDescription(path: samples + "/" + file).architecture.family) }
+        XCTAssertTrue(families.isSuperset(of: [.revgnn, .wtRevgnn, .resgnn, .wtResgnn]), "\(families)")
+    }
+
+    func testClassNamesFile() throws {
+        XCTAssertEqual(try ClassNames.read(F.write(Array("cat\r\ndog\n\n".utf8), name: "classes.txt")), ["cat", "dog"])
+        assertGNNError("line 2 is empty") { try ClassNames.read(F.write(Array("cat\n\ndog\n".utf8), name: "classes.txt")) }
     }
 
     private func write(_ text: String) -> String {

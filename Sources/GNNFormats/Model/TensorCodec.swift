@@ -45,6 +45,10 @@ public enum TensorCodec {
     }
 
     /// Shuffles and compresses `raw`; returns `nil` when that does not make it smaller.
+    ///
+    /// Each byte plane ends a zstd block (a flush), so each gets its own entropy tables: an exponent plane
+    /// and a near-random mantissa plane coded with one table would both cost nearly 8 bits per byte. The
+    /// result is still one frame with content size and checksum, decoded by `decompress` as any other.
     public static func compress(_ raw: UnsafeRawBufferPointer, elementSize: Int, level: Int32) throws -> [UInt8]? {
         guard !raw.isEmpty else { return nil }
         let shuffled = shuffle(raw, elementSize: elementSize)
@@ -53,13 +57,29 @@ public enum TensorCodec {
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
         ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
         ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1)
-        let bound = ZSTD_compressBound(raw.count)
+        ZSTD_CCtx_setPledgedSrcSize(context, UInt64(raw.count))
+        let bound = ZSTD_compressBound(raw.count) + elementSize * 16
         var output = [UInt8](repeating: 0, count: bound)
-        let written = shuffled.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { ZSTD_compress2(context, $0.baseAddress, bound, input.baseAddress, input.count) }
-        }
-        if ZSTD_isError(written) != 0 {
-            throw GNNError("zstd compression failed: \(String(cString: ZSTD_getErrorName(written)))")
+        let plane = raw.count / elementSize
+        var written = 0
+        try shuffled.withUnsafeBytes { input in
+            try output.withUnsafeMutableBytes { out in
+                var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: bound, pos: 0)
+                for index in 0..<elementSize {
+                    let isLast = index == elementSize - 1
+                    let end = isLast ? input.count : (index + 1) * plane
+                    var inBuffer = ZSTD_inBuffer(src: input.baseAddress! + index * plane, size: end - index * plane, pos: 0)
+                    var remaining: Int
+                    repeat {
+                        remaining = ZSTD_compressStream2(context, &outBuffer, &inBuffer, isLast ? ZSTD_e_end : ZSTD_e_flush)
+                        if ZSTD_isError(remaining) != 0 {
+                            throw GNNError("zstd compression failed: \(String(cString: ZSTD_getErrorName(remaining)))")
+                        }
+                    } while remaining != 0 && outBuffer.pos < bound
+                    guard remaining == 0 else { throw GNNError("zstd compression did not fit its bound") }
+                }
+                written = outBuffer.pos
+            }
         }
         guard written < raw.count else { return nil }
         output.removeSubrange(written...)

@@ -17,9 +17,7 @@ struct GNNBlock: Sendable {
     /// no longer needs x).
     func forward(normalizingInPlace normed: UnsafeMutablePointer<Float>, graph: GraphContext, workspace: Workspace,
                  into out: UnsafeMutablePointer<Float>) {
-        let count = graph.nodeCount * conv.inChannels
-        norm.apply(normed, rows: graph.nodeCount, channels: conv.inChannels)
-        Normalization.relu(normed, count: count)
+        norm.apply(normed, rows: graph.nodeCount, channels: conv.inChannels, relu: true)
         conv.forward(normed, graph: graph, workspace: workspace, into: out)
     }
 }

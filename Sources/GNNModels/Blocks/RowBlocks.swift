@@ -31,6 +31,7 @@ enum RowBlocks {
     static func normReluLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int, groupWidth d: Int,
                                          norm: Norm, _ lin: Linear, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
+        let norm = norm.fixingStatistics(of: state, count: n * width)
         let source = UncheckedPointer(state), target = UncheckedPointer(out)
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
@@ -40,8 +41,7 @@ enum RowBlocks {
                     (gathered + k * width + g * d).update(from: source.pointer + g * n * d + v * d, count: d)
                 }
             }
-            norm.applySerial(gathered, rows: rows.count, channels: width)
-            for i in 0..<rows.count * width { gathered[i] = max(gathered[i], 0) }
+            norm.applySerial(gathered, rows: rows.count, channels: width, relu: true)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(gathered, rows: rows.count, inDim: width, weight: w.baseAddress!,

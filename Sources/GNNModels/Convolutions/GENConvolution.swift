@@ -8,7 +8,8 @@ struct GENConvolution: GraphConvolution {
     let inChannels: Int
     let outChannels: Int
     let reduce: MessageAggregation.Reduce
-    let edgeEncoder: Linear?
+    /// `lin_edge` in the layout the aggregation kernel reads (`MessageAggregation.EdgeEncoder.pack`).
+    let edgeEncoder: (weight: [Float], bias: [Float]?)?
     let readsEdgeFeatures: Bool
     let messageScale: Float?
     let mlp: [(linear: Linear, norm: Norm?)]
@@ -33,7 +34,9 @@ struct GENConvolution: GraphConvolution {
         }
         let bias = spec.bias ?? false
         if edgeChannels > 0 && edgeChannels != channels {
-            edgeEncoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
+            let encoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
+            edgeEncoder = MessageAggregation.EdgeEncoder.pack(weight: encoder.weight, bias: encoder.bias,
+                                                            channels: channels, columns: edgeChannels)
         } else {
             edgeEncoder = nil
         }
@@ -120,8 +123,11 @@ struct GENConvolution: GraphConvolution {
             let target = last ? out : workspace.buffer(i % 2 == 0 ? "gen.mlp.a" : "gen.mlp.b", count: rows * layer.linear.outChannels)
             layer.linear.apply(current, rows: rows, into: target)
             if !last {
-                layer.norm?.apply(target, rows: rows, channels: layer.linear.outChannels)
-                Normalization.relu(target, count: rows * layer.linear.outChannels)
+                if let norm = layer.norm {
+                    norm.apply(target, rows: rows, channels: layer.linear.outChannels, relu: true)
+                } else {
+                    Normalization.relu(target, count: rows * layer.linear.outChannels)
+                }
             }
             current = target
         }

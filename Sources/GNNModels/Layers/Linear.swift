@@ -23,14 +23,19 @@ struct Linear: Sendable {
     /// out (rows × out) = x (rows × in) · Wᵀ + b; `accumulate` adds to out.
     func apply(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         weight.withUnsafeBufferPointer { w in
-            if let bias {
-                bias.withUnsafeBufferPointer { b in
-                    Dense.linear(x, rows: rows, inDim: inChannels, weight: w.baseAddress!, outDim: outChannels,
-                                 bias: b.baseAddress, into: out, accumulate: accumulate)
-                }
-            } else {
+            withOptionalPointer(bias) { b in
                 Dense.linear(x, rows: rows, inDim: inChannels, weight: w.baseAddress!, outDim: outChannels,
-                             bias: nil, into: out, accumulate: accumulate)
+                             bias: b, into: out, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// `apply` on the calling thread only (inside a parallel region).
+    func applySerial(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        weight.withUnsafeBufferPointer { w in
+            withOptionalPointer(bias) { b in
+                Dense.linearSerial(x, rows: rows, inDim: inChannels, weight: w.baseAddress!, outDim: outChannels,
+                                   bias: b, into: out, accumulate: accumulate)
             }
         }
     }

@@ -18,17 +18,21 @@ public final class GNNModel: Sendable {
     }
 
     /// Builds the model the file describes, reading every tensor its architecture needs.
-    public init(_ file: ModelFile) throws {
-        architecture = file.metadata.architecture
-        let weights = WeightReader(file: file)
+    public convenience init(_ file: ModelFile) throws {
         do {
-            switch architecture.family {
-            case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
-            case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))
-            case .deq: body = .equilibrium(try EquilibriumModel(architecture, weights))
-            }
+            try self.init(file.metadata.architecture, WeightReader(file: file))
         } catch let error as GNNError {
             throw error.located(at: file.path)
+        }
+    }
+
+    /// Builds the model `architecture` describes from the tensors `weights` offers.
+    init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
+        self.architecture = architecture
+        switch architecture.family {
+        case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
+        case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))
+        case .deq: body = .equilibrium(try EquilibriumModel(architecture, weights))
         }
     }
 

@@ -27,7 +27,10 @@ final class GraphContext: @unchecked Sendable {
                        offsets: file.rowOffsets.baseAddress!, sources: sources,
                        rowsSorted: file.features.contains(.sortedRows))
         edgeFeatures = file.edgeFeatures.map { matrix in
-            EdgeFeatureRows(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
+            if matrix.dtype == .float32, let base = matrix.base {
+                return EdgeFeatureRows(columns: matrix.columns, values: base.assumingMemoryBound(to: Float.self))
+            }
+            return EdgeFeatureRows(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
         }
     }
 

@@ -1,0 +1,111 @@
+import Foundation
+import GNNFormats
+
+/// An architecture description file (`formats/arch.md`): the model file's architecture object plus an
+/// optional `"export"` object of options that only matter while exporting.
+///
+/// ```json
+/// {"family": "revgnn", "layers": 28, ..., "conv": {"kind": "sage"},
+///  "export": {"key_map": {"model.": ""}, "key": "model_state_dict", "tie": false, "class_names": ["a", "b"]}}
+/// ```
+public struct ArchitectureDescription: Sendable {
+    public var architecture: ModelArchitecture
+    public var export: ExportOptions
+
+    public init(architecture: ModelArchitecture, export: ExportOptions = ExportOptions()) {
+        self.architecture = architecture
+        self.export = export
+    }
+
+    /// Reads and validates a description file.
+    public init(path: String) throws {
+        do {
+            let data = try MappedFile(path: path).withBytes { Data($0) }
+            architecture = try Self.decode(ModelArchitecture.self, from: data)
+            try architecture.validate()
+            export = try Self.decode(ExportSection.self, from: data).export ?? ExportOptions()
+            try export.validate(outputChannels: architecture.outputChannels)
+            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let section = object["export"] as? [String: Any],
+               let unknown = section.keys.sorted().first(where: { !ExportOptions.fieldNames.contains($0) }) {
+                throw GNNError("export option \"\(unknown)\" is unknown", fix: "use \(ExportOptions.fieldNames.joined(separator: ", "))")
+            }
+        } catch let error as GNNError {
+            throw error.located(at: path)
+        }
+    }
+
+    private struct ExportSection: Decodable {
+        var export: ExportOptions?
+    }
+
+    /// Decodes snake_case JSON, with errors that name the field as the file spells it.
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(type, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw GNNError("architecture lacks \(fieldPath(context.codingPath + [key]))", fix: "add the field (formats/arch.md)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw GNNError("architecture field \(fieldPath(context.codingPath)) has the wrong type", fix: "see formats/arch.md")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw GNNError("architecture is not valid: \(oneLine(context.debugDescription)) at \(fieldPath(context.codingPath))",
+                           fix: "see formats/arch.md")
+        } catch {
+            throw GNNError("architecture cannot be read: \(error)")
+        }
+    }
+
+    /// `conv.negativeSlope` → `conv.negative_slope`, naming fields as the JSON spells them.
+    private static func fieldPath(_ keys: [any CodingKey]) -> String {
+        guard !keys.isEmpty else { return "(root)" }
+        return keys.map { key in
+            key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { result, character in
+                if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+            }
+        }.joined(separator: ".")
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// Options of an export that are not part of the model: how to find and name the weights.
+public struct ExportOptions: Codable, Sendable, Equatable {
+    /// State_dict key prefixes → the names the architecture uses (PyG's examples), longest prefix first:
+    /// `{"model.": "", "gnn.blocks.": "convs."}`. The empty prefix matches every key not matched otherwise.
+    public var keyMap: [String: String]?
+    /// The entry of a checkpoint dict that holds the state_dict (`model_state_dict`).
+    public var key: String?
+    /// Require every layer's weights to be the same tensors (one set stored).
+    public var tie: Bool?
+    /// One name per output channel.
+    public var classNames: [String]?
+
+    static let fieldNames = ["key_map", "key", "tie", "class_names"]
+
+    public init(keyMap: [String: String]? = nil, key: String? = nil, tie: Bool? = nil, classNames: [String]? = nil) {
+        self.keyMap = keyMap
+        self.key = key
+        self.tie = tie
+        self.classNames = classNames
+    }
+
+    /// Checks the options against a model with `outputChannels` outputs.
+    public func validate(outputChannels: Int) throws {
+        if let classNames, classNames.count != outputChannels {
+            throw GNNError("has \(classNames.count) class names for \(outputChannels) outputs",
+                           fix: "give one name per output channel")
+        }
+    }
+
+    /// `name` with its longest matching `keyMap` prefix replaced.
+    func mapped(_ name: String) -> String {
+        guard let keyMap, let prefix = keyMap.keys.filter({ name.hasPrefix($0) }).max(by: { $0.count < $1.count }) else {
+            return name
+        }
+        return keyMap[prefix]! + name.dropFirst(prefix.count)
+    }
+}

@@ -1,0 +1,151 @@
+import GNNFormats
+import GNNImport
+
+/// A file written by `torch.save` (PyTorch ≥ 1.6's zip format): `NAME/data.pkl` describes the saved
+/// object, `NAME/data/KEY` holds each storage's raw little-endian bytes.
+///
+/// The pickle is run by `PickleMachine`, which builds only dicts, lists, plain values and tensors; every
+/// storage a tensor names is checked against its zip member (size, CRC) before its bytes are used.
+final class TorchCheckpoint {
+    let path: String
+    private let members: ZipMembers
+    /// The archive's folder, `NAME/`, which prefixes every member.
+    private let folder: String
+    /// Every tensor of the saved object, nested dicts flattened with dots (`model_state_dict.lin1.weight`).
+    private(set) var tensors: [ImportedTensor] = []
+    /// Top-level entries that are neither tensors nor dicts (a checkpoint's `epoch`).
+    private(set) var otherEntries: [String] = []
+    private var storages: [String: ExtractedBytes] = [:]
+
+    /// The largest `data.pkl` read; a state_dict's pickle holds names and shapes only.
+    static let maxPickleLength: UInt64 = 256 << 20
+    /// Dicts nested deeper than this are refused (a self-referencing pickle would nest forever).
+    static let maxDepth = 32
+
+    init(path: String) throws {
+        self.path = path
+        do {
+            members = try ZipMembers(path: path, kind: "PyTorch .pt", fix: "save the weights with torch.save(model.state_dict(), path)")
+            let pickles = members.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/").count == 2 }
+            guard pickles.count == 1 else {
+                throw GNNError("is a zip with \(pickles.count) NAME/data.pkl members, not a torch.save file (which has one)",
+                               fix: "save the weights with torch.save(model.state_dict(), path)")
+            }
+            folder = String(pickles[0].dropLast("data.pkl".count))
+            if let order = try members.extract(folder + "byteorder", limit: 16) {
+                guard String(decoding: order.bytes, as: UTF8.self) == "little" else {
+                    throw GNNError("stores big-endian tensors (byteorder \"\(String(decoding: order.bytes, as: UTF8.self))\")",
+                                   fix: "save it on a little-endian machine")
+                }
+            }
+            let pickle = try members.extract(pickles[0], limit: Self.maxPickleLength)!
+            try PickleMachine.read(pickle.bytes) { root in
+                guard case .dict(let top) = root else {
+                    throw GNNError("holds \(root.kind), not a state_dict", fix: "save model.state_dict() rather than the model or another object")
+                }
+                try flatten(top, prefix: "", depth: 0)
+            }
+        } catch let error as GNNError {
+            throw error.located(at: path)
+        }
+    }
+
+    private func flatten(_ dict: PickleDict, prefix: String, depth: Int) throws {
+        guard depth < Self.maxDepth else {
+            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(prefix.prefix(80))\"", fix: "the file is damaged or hostile")
+        }
+        for (name, value) in zip(dict.keyNames, dict.values) {
+            let fullName = prefix + name
+            switch value {
+            case .tensor(let tensor): tensors.append(imported(fullName, tensor))
+            case .dict(let inner): try flatten(inner, prefix: fullName + ".", depth: depth + 1)
+            default: if depth == 0 { otherEntries.append(fullName) }
+            }
+        }
+    }
+
+    private func imported(_ name: String, _ tensor: TorchTensorReference) -> ImportedTensor {
+        let type = tensor.storage.type
+        let count = tensor.shape.reduce(1, *)
+        let view = "\(tensor.storage.key)@\(tensor.offset):\(tensor.shape)/\(tensor.strides)"
+        return ImportedTensor(name: name, shape: tensor.shape, sourceType: type.rawValue,
+                              isFloatingPoint: type.floatType != nil || type == .double,
+                              sourceBytes: count * type.elementSize, view: view) { [self] in
+            try floats(tensor, name: name)
+        }
+    }
+
+    /// The tensor's elements gathered in row-major order and converted to f32.
+    private func floats(_ tensor: TorchTensorReference, name: String) throws -> [Float] {
+        let type = tensor.storage.type
+        guard type.floatType != nil || type == .double else {
+            throw GNNError("tensor \"\(name)\" is a \(type.rawValue), which cannot be read as floats", in: path)
+        }
+        let storage = try storageBytes(tensor.storage)
+        let count = tensor.shape.reduce(1, *)
+        var values = [Float](repeating: 0, count: count)
+        guard count > 0 else { return values }
+        if let dtype = type.floatType, tensor.strides == Self.rowMajorStrides(tensor.shape) {
+            values.withUnsafeMutableBufferPointer { out in
+                FloatConversion.toFloat(storage.baseAddress! + tensor.offset * type.elementSize, dtype: dtype, count: count,
+                                        into: out.baseAddress!)
+            }
+            return values
+        }
+        values.withUnsafeMutableBufferPointer { out in
+            var index = [Int](repeating: 0, count: tensor.shape.count)
+            var element = tensor.offset
+            for i in 0..<count {
+                let source = storage.baseAddress! + element * type.elementSize
+                if let dtype = type.floatType {
+                    FloatConversion.toFloat(source, dtype: dtype, count: 1, into: out.baseAddress! + i)
+                } else {
+                    out[i] = Float(source.loadUnaligned(as: Double.self))
+                }
+                // Advance the multi-index like an odometer, last dimension fastest.
+                var axis = tensor.shape.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    element += tensor.strides[axis]
+                    if index[axis] < tensor.shape[axis] { break }
+                    element -= tensor.strides[axis] * tensor.shape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+        return values
+    }
+
+    /// The strides of a contiguous (row-major) tensor of `shape`; other views take the element-wise path.
+    private static func rowMajorStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        return strides
+    }
+
+    /// A storage's bytes, extracted once: the member must exist and hold exactly numel × element size,
+    /// checked again on every use (a hostile pickle may name one key with different types and sizes).
+    private func storageBytes(_ storage: TorchStorageReference) throws -> UnsafeRawBufferPointer {
+        let member = folder + "data/" + storage.key
+        do {
+            let expected = try Checked.multiply(UInt64(storage.count), UInt64(storage.type.elementSize), "storage \(storage.key) size")
+            let declared = try storages[storage.key].map { UInt64($0.bytes.count) } ?? {
+                guard let size = members.declaredSize(member) else {
+                    throw GNNError("lacks member \(member), which the pickle names as a storage", fix: "the file is truncated or damaged")
+                }
+                return size
+            }()
+            guard declared == expected else {
+                throw GNNError("storage \(storage.key) claims \(storage.count) × \(storage.type.elementSize) bytes but member \(member) holds \(declared)",
+                               fix: "the file is damaged or hostile")
+            }
+            if let cached = storages[storage.key] { return cached.bytes }
+            let extracted = try members.extract(member, limit: expected)!
+            storages[storage.key] = extracted
+            return extracted.bytes
+        } catch let error as GNNError {
+            throw error.located(at: path)
+        }
+    }
+}

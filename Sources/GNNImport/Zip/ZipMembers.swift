@@ -1,0 +1,79 @@
+import CGzip
+import Foundation
+import GNNFormats
+import ZIPFoundation
+
+/// A zip archive opened with ZIPFoundation whose members are extracted whole, one at a time, after their
+/// declared size is checked against a limit and with their CRC-32 verified.
+///
+/// Shared by the `.npz` reader and PyTorch's `.pt` checkpoint reader.
+public final class ZipMembers {
+    public let path: String
+    /// Member file names, in archive order.
+    public let names: [String]
+    private let archive: Archive
+
+    /// Opens the archive; `kind` and `fix` describe the expected file in the error when it is not a zip.
+    public init(path: String, kind: String, fix: String) throws {
+        self.path = path
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw GNNError("is not a readable \(kind) (zip) archive: \(error)", in: path, fix: fix)
+        }
+        names = archive.compactMap { $0.type == .file ? $0.path : nil }
+    }
+
+    /// The uncompressed size the archive declares for member `name`, or `nil` when there is no such member.
+    public func declaredSize(_ name: String) -> UInt64? {
+        archive[name].map(\.uncompressedSize)
+    }
+
+    /// The bytes of member `name` (`nil` when absent). The declared size must be at most `limit` and the
+    /// machine's memory before anything is allocated; extraction stops at the first byte beyond it.
+    public func extract(_ name: String, limit: UInt64 = .max) throws -> ExtractedBytes? {
+        guard let entry = archive[name] else { return nil }
+        guard entry.uncompressedSize <= min(limit, ProcessInfo.processInfo.physicalMemory) else {
+            throw GNNError("member \(name) claims \(entry.uncompressedSize) bytes, more than the \(min(limit, ProcessInfo.processInfo.physicalMemory)) allowed",
+                           in: path, fix: "the archive is damaged or hostile")
+        }
+        let size = try Checked.int(entry.uncompressedSize, "member \(name) size")
+        let storage = ExtractedBytes(count: size)
+        var filled = 0
+        do {
+            // zlib's CRC-32 is several times faster than ZIPFoundation's own, so check it here instead.
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: true) { chunk in
+                guard chunk.count <= size - filled else { throw GNNError("member \(name) is longer than its header says") }
+                chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: storage.mutableBytes[filled..<size]))
+                filled += chunk.count
+            }
+        } catch {
+            throw GNNError("member \(name) cannot be extracted: \(error)", in: path, fix: "the archive is damaged; write it again")
+        }
+        guard filled == size else {
+            throw GNNError("member \(name) has \(filled) bytes, its header says \(size)", in: path,
+                           fix: "the archive is damaged; write it again")
+        }
+        let crc = crc32_z(0, storage.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), size)
+        guard UInt32(truncatingIfNeeded: crc) == entry.checksum else {
+            throw GNNError("member \(name) fails its CRC-32 check", in: path, fix: "the archive is damaged; write it again")
+        }
+        return storage
+    }
+}
+
+/// The bytes of one extracted member; views into them live as long as this object.
+public final class ExtractedBytes: @unchecked Sendable {
+    /// Exactly the member's bytes.
+    public let bytes: UnsafeRawBufferPointer
+    private let allocation: UnsafeMutableRawBufferPointer
+
+    init(count: Int) {
+        allocation = .allocate(byteCount: max(count, 1), alignment: 64)
+        bytes = UnsafeRawBufferPointer(rebasing: allocation[0..<count])
+    }
+
+    fileprivate var mutableBytes: UnsafeMutableRawBufferPointer { allocation }
+
+    deinit { allocation.deallocate() }
+}
