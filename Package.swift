@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "gnn-serve", targets: ["gnn-serve"]),
         .executable(name: "gnn-export", targets: ["gnn-export"]),
+        .executable(name: "gnn-bench", targets: ["gnn-bench"]),
         .library(name: "GNNFormats", targets: ["GNNFormats"]),
         .library(name: "GNNImport", targets: ["GNNImport"]),
         .library(name: "GNNExport", targets: ["GNNExport"]),
@@ -68,12 +69,25 @@ let package = Package(
             name: "gnn-export",
             dependencies: ["GNNFormats", "GNNExport", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
+
+        // The benchmark harness (bench/): synthetic graphs and the roofline, and their front end.
+        .target(
+            name: "GNNBench",
+            dependencies: ["GNNFormats", "GNNKernels", "GNNModels", "COpenBLAS"],
+            path: "bench/GNNBench",
+            swiftSettings: cpuFlags),
+        .executableTarget(
+            name: "gnn-bench",
+            dependencies: ["GNNBench", "GNNFormats", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "bench/gnn-bench",
+            swiftSettings: cpuFlags),
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport",
                                                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GNNEngineTests", dependencies: ["GNNModels", "GNNKernels", "GNNImport", "GNNExport", "GNNFormats", "TestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
         .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "GNNFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Plots the memory-vs-depth study: peak RSS against layers (log x), one line per model and tool, as SVG.
 
+One colour per model; gnn-serve solid, PyG dashed; a depth where a tool was skipped has no point.
+
     ~/pyg/bin/python bench/engine/plot_depth.py [bench/engine/results/depth.csv] [OUT.svg]
 
 Reads the CSV bench/engine/run.sh --depth-study writes (config,layers,tool,seconds,peak_rss_bytes; config is
@@ -49,14 +51,18 @@ def main() -> None:
                    f'<text x="{L - 8}" y="{y + 4:.1f}" text-anchor="end">{k * step:g}</text>')
     svg.append(f'<text x="{(L + W - R) / 2}" y="{H - 15}" text-anchor="middle">layers (log scale)</text>')
     svg.append(f'<text transform="translate(20 {(T + H - B) / 2}) rotate(-90)" text-anchor="middle">peak RSS (MiB)</text>')
+    models = sorted({name.rsplit(" (", 1)[0] for name in lines})
+    svg.append(f'<text x="{(L + W - R) / 2}" y="{T - 10}" text-anchor="middle">peak RSS of one full-graph forward '
+               f'pass (gnn-serve solid, PyG dashed)</text>')
     for i, (name, pts) in enumerate(sorted(lines.items())):
-        color = COLORS[i % len(COLORS)]
+        color = COLORS[models.index(name.rsplit(" (", 1)[0]) % len(COLORS)]
+        dash = ' stroke-dasharray="6 4"' if name.endswith("(PyG)") else ""
         pts.sort()
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
-        svg.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        svg.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
         svg += [f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{color}"/>' for x, y in pts]
         ly = T + 10 + 20 * i
-        svg.append(f'<line x1="{W - R + 15}" y1="{ly}" x2="{W - R + 40}" y2="{ly}" stroke="{color}" stroke-width="2"/>'
+        svg.append(f'<line x1="{W - R + 15}" y1="{ly}" x2="{W - R + 40}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/>'
                    f'<text x="{W - R + 45}" y="{ly + 4}">{name}</text>')
     svg.append("</svg>")
     out.write_text("\n".join(svg) + "\n")

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """One full-graph forward pass in PyTorch Geometric on CPU: the reference side of the engine benchmark.
 
-    ~/pyg/bin/python bench/engine/pyg_forward.py --arch A.json --weights W.safetensors --graph G.npz \
+    ~/pyg/bin/python bench/engine/pyg_forward.py --arch A.json --weights W.safetensors --graph G.bin \
         --threads 2 --out OUT.npy
 
 Builds scripts/fixtures/reference_models.build(arch), loads the weights (strict), runs model.eval() and one
-forward under torch.inference_mode() on the npz's edge_index as given, saves the float32 logits of every node
-and prints one JSON line: {"seconds": forward wall time, "peak_rss_bytes": the process's peak RSS}.
+forward under torch.inference_mode() on the graph file's edges (graphfile.py: the same CSR gnn-serve reads, as
+an edge_index in CSR order) and, when the architecture has edge channels, its edge features; saves the float32
+logits of every node and prints one JSON line: {"seconds": forward wall time, "peak_rss_bytes": the process's
+peak RSS}.
 """
 import argparse
 import json
@@ -24,6 +26,9 @@ from safetensors.torch import load_file  # noqa: E402
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "scripts" / "fixtures"))
 from reference_models import build  # noqa: E402
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from graphfile import GraphFile  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -34,15 +39,20 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    model = build(json.loads(pathlib.Path(args.arch).read_text()))
+    arch = json.loads(pathlib.Path(args.arch).read_text())
+    model = build(arch)
     model.load_state_dict(load_file(args.weights), strict=True)
     model.eval()
-    with np.load(args.graph) as graph:
-        x = torch.from_numpy(graph["x"])
-        edge_index = torch.from_numpy(graph["edge_index"])
+    graph = GraphFile(args.graph)
+    x = torch.from_numpy(np.array(graph["node.features"], dtype=np.float32))
+    edge_index = torch.from_numpy(graph.edge_index())
+    edge_attr = None
+    if arch.get("edge_channels", 0) > 0:
+        edge_attr = torch.from_numpy(np.array(graph["edge.features"], dtype=np.float32))
+    del graph  # drop the mappings: only the tensors count towards PyG's memory
     with torch.inference_mode():
         start = time.perf_counter()
-        logits = model(x, edge_index)
+        logits = model(x, edge_index) if edge_attr is None else model(x, edge_index, edge_attr)
         seconds = time.perf_counter() - start
     np.save(args.out, logits.float().numpy())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -1,38 +1,47 @@
 #!/usr/bin/env bash
 # Engine benchmark: `gnn-serve predict` vs PyTorch Geometric (CPU) on the same model, weights and graph —
 # forward time, peak RSS of each process, and how far the logits differ.
-#   bash bench/engine/run.sh [--scale S] [--configs NAME...] [--threads N] [--depth-study]
-# Defaults: scale 1 (arxiv-sized: 169k nodes, 4.7M edges), the main configs of configs.py, 2 threads.
-# --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg}.
-# Work files go to ${BENCH_DIR:-/tmp/gnn-bench}/engine; PyG is skipped where configs.py estimates its peak
-# RSS above ${PYG_MAX_GIB:-20} GiB. Python: ${PYTHON:-~/pyg/bin/python}.
+#   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--configs NAME...] [--threads N]
+#                            [--depth-study] [--products] [--serve-only]
+# Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
+# --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
+# main configs of configs.py (--shape S: only those on shape S), 2 threads.
+# --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
+#   a scaled study writes them beside its work files instead).
+# --products runs RevSAGE-28-160 on the products-like graph, gnn-serve only (PyG would need hundreds of GiB).
+# --serve-only skips PyG everywhere. Work files go to ${BENCH_DIR:-/tmp/gnn-bench}/engine; PyG is also skipped
+# where configs.py estimates its peak RSS above ${PYG_MAX_GIB:-20} GiB. Python: ${PYTHON:-~/pyg/bin/python}.
 set -euo pipefail
 export PYTHONWARNINGS=ignore::FutureWarning  # torch.jit.script deprecation, printed on every PyG import
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 py=${PYTHON:-$HOME/pyg/bin/python}
-scale=1 threads=2 depth=0 configs=()
+scale=1 threads=2 depth=0 serve_only=0 list=main shape=() configs=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --shape) shape=(--shape "$2"); shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    --depth-study) depth=1; shift ;;
+    --depth-study) depth=1 list=depth; shift ;;
+    --products) list=products serve_only=1; shift ;;
+    --serve-only) serve_only=1; shift ;;
     --configs) shift; while [ $# -gt 0 ] && [[ $1 != --* ]]; do configs+=("$1"); shift; done ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ ${#configs[@]} -gt 0 ] || mapfile -t configs < <("$py" "$here/configs.py" --list "$([ $depth = 1 ] && echo depth || echo main)")
+[ ${#configs[@]} -gt 0 ] || mapfile -t configs < <("$py" "$here/configs.py" --list "$list" "${shape[@]}")
+[ ${#configs[@]} -gt 0 ] || { echo "no configs for ${shape[*]} in the $list list of configs.py" >&2; exit 2; }
 
-swift build -c release --product gnn-serve >/dev/null
-swift build -c release --product gnn-export >/dev/null
+for product in gnn-serve gnn-export gnn-bench; do swift build -c release --product $product >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 dir=${BENCH_DIR:-/tmp/gnn-bench}/engine
 mkdir -p "$dir"
-graph=$dir/graph-s$scale
-[ -f "$graph.npz" ] || "$py" "$here/make_graph.py" "$graph.npz" --scale "$scale"
-[ "$graph.bin" -nt "$graph.npz" ] || "$bin/gnn-serve" pack "$graph.npz" -o "$graph.bin" --quiet
-read -r nodes edges < <("$bin/gnn-serve" info "$graph.bin" --json | "$py" -c 'import json,sys; d=json.load(sys.stdin); print(d["nodes"], d["edges"])')
-echo "graph: $nodes nodes, $edges edges (scale $scale), $threads threads" >&2
+
+graph_for() {  # the graph file of a shape at this scale, generated on first use
+  local graph=$dir/$1-s$scale.bin
+  [ -f "$graph" ] || "$bin/gnn-bench" graph --shape "$1" --scale "$scale" --seed 0 -o "$graph" >&2
+  echo "$graph"
+}
 
 cpu_busy() {  # % of CPU time used by other work on the machine during one second before a timed run
   local a b i total=0; a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
@@ -42,31 +51,47 @@ cpu_busy() {  # % of CPU time used by other work on the machine during one secon
 
 dirs=()
 for name in "${configs[@]}"; do
+  graph=$(graph_for "$("$py" "$here/configs.py" "$name" --shape)")
+  read -r nodes edges < <("$bin/gnn-serve" info "$graph" --json | "$py" -c 'import json,sys; d=json.load(sys.stdin); print(d["nodes"], d["edges"])')
+  echo "$name on $(basename "$graph"): $nodes nodes, $edges edges, $threads threads" >&2
   c=$dir/s$scale/$name
   mkdir -p "$c" && rm -f "$c"/pyg.* "$c"/serve.*
   "$py" "$here/configs.py" "$name" >"$c/arch.json"
-  params=$("$py" "$here/make_weights.py" --arch "$c/arch.json" --out "$c/weights.safetensors")
-  "$bin/gnn-export" --weights "$c/weights.safetensors" --arch "$c/arch.json" -o "$c/model.gnnz" --force >/dev/null
+  # A family this checkout does not know yet (e.g. DEQ before its merge) skips the config, not the run.
+  if ! params=$("$py" "$here/make_weights.py" --arch "$c/arch.json" --out "$c/weights.safetensors" 2>"$c/prepare.log") \
+     || ! "$bin/gnn-export" --weights "$c/weights.safetensors" --arch "$c/arch.json" -o "$c/model.gnnz" --force \
+          >/dev/null 2>>"$c/prepare.log"; then
+    echo "$name: skipped, the model could not be built or exported: $(tail -1 "$c/prepare.log")" >&2
+    continue
+  fi
   estimate=$("$py" "$here/configs.py" "$name" --pyg-estimate "$nodes" "$edges" "$params")
-  if [ "$estimate" -gt $(( ${PYG_MAX_GIB:-20} << 30 )) ]; then
-    echo "$name: PyG skipped (estimated peak RSS $(( estimate >> 30 )) GiB)" >&2
+  if [ $serve_only = 1 ]; then
+    echo "$name: PyG skipped (--serve-only; estimated peak RSS $(( estimate >> 20 )) MiB)" | tee "$c/pyg.skipped" >&2
+  elif [ "$estimate" -gt $(( ${PYG_MAX_GIB:-20} << 30 )) ]; then
+    echo "$name: PyG skipped (estimated peak RSS $(( estimate >> 30 )) GiB > ${PYG_MAX_GIB:-20} GiB)" | tee "$c/pyg.skipped" >&2
   else
     echo "$name: PyG (estimated peak RSS $(( estimate >> 20 )) MiB)" >&2
     cpu_busy >"$c/pyg.busy"
     /usr/bin/time -f '%M' -o "$c/pyg.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" \
-      --weights "$c/weights.safetensors" --graph "$graph.npz" --threads "$threads" --out "$c/pyg.npy" >"$c/pyg.json" \
+      --weights "$c/weights.safetensors" --graph "$graph" --threads "$threads" --out "$c/pyg.npy" >"$c/pyg.json" \
       || { echo "$name: PyG failed" >&2; rm -f "$c"/pyg.*; }
   fi
   echo "$name: gnn-serve" >&2
   cpu_busy >"$c/serve.busy"
-  /usr/bin/time -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph.bin" \
-    -o "$c/serve.npy" --stats --quiet --threads "$threads" 2>"$c/serve.stats"
-  dirs+=("$c")
+  if /usr/bin/time -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph" \
+       -o "$c/serve.npy" --stats --quiet --threads "$threads" 2>"$c/serve.stats"; then
+    dirs+=("$c")
+  else
+    echo "$name: gnn-serve failed: $(tail -1 "$c/serve.stats")" >&2
+  fi
 done
 
 if [ $depth = 1 ]; then
-  mkdir -p "$here/results"
-  { echo "config,layers,tool,seconds,peak_rss_bytes"; "$py" "$here/summarize.py" csv "${dirs[@]}"; } >"$here/results/depth.csv"
-  "$py" "$here/plot_depth.py" "$here/results/depth.csv" "$here/results/depth.svg"
+  # Only a full-size study replaces the committed results; a scaled one stays with the work files.
+  out=$here/results; [ "$scale" = 1 ] || out=$dir/s$scale
+  mkdir -p "$out"
+  { echo "config,layers,tool,seconds,peak_rss_bytes"; "$py" "$here/summarize.py" csv "${dirs[@]}"; } >"$out/depth.csv"
+  "$py" "$here/plot_depth.py" "$out/depth.csv" "$out/depth.svg"
+  "$py" "$here/summarize.py" depth "$out/depth.csv"
 fi
 "$py" "$here/summarize.py" table "${dirs[@]}"

@@ -3,9 +3,10 @@
 
     ~/pyg/bin/python bench/engine/summarize.py table DIR...   # one markdown table, a row per config
     ~/pyg/bin/python bench/engine/summarize.py csv DIR...     # config,layers,tool,seconds,peak_rss_bytes rows
+    ~/pyg/bin/python bench/engine/summarize.py depth CSV      # memory vs depth table from those rows
 
 Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
-and unless PyG was skipped pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
+and unless PyG was skipped (then pyg.skipped says why) pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
 of CPU other work used in the second before each run (timings are unreliable when it is high).
 Output difference: max over nodes of ‖a_i − b_i‖/‖b_i‖ (a = gnn-serve, b = PyG) and global ‖a − b‖/‖b‖.
 """
@@ -23,6 +24,8 @@ def load(d: pathlib.Path) -> dict:
     stats = (d / "serve.stats").read_text()
     r["serve_wall"], r["serve_rss"] = float(wall), int(kib) * 1024
     r["serve_fwd"] = float(re.search(r"forward ([\d.]+) s", stats).group(1))
+    if (d / "pyg.skipped").exists():
+        r["pyg_skipped"] = (d / "pyg.skipped").read_text().split("(", 1)[-1].rstrip(")\n")
     for tool in ("pyg", "serve"):
         if (d / f"{tool}.busy").exists():
             r[f"{tool}_busy"] = int((d / f"{tool}.busy").read_text())
@@ -50,7 +53,8 @@ def table(results: list) -> None:
     for r in results:
         serve = f"{r['serve_fwd']:.3f} (proc {r['serve_wall']:.2f})"
         if "pyg_fwd" not in r:
-            print(f"| {r['name']} | skipped | {serve} | – | skipped | {gib(r['serve_rss'])} | – | – |")
+            why = f" ({r['pyg_skipped']})" if "pyg_skipped" in r else ""
+            print(f"| {r['name']} | skipped{why} | {serve} | – | – | {gib(r['serve_rss'])} | – | – |")
             continue
         print(f"| {r['name']} | {r['pyg_fwd']:.3f} | {serve} | {r['pyg_fwd'] / r['serve_fwd']:.2f}× "
               f"| {gib(r['pyg_rss'])} | {gib(r['serve_rss'])} | {r['pyg_rss'] / r['serve_rss']:.1f}× | {r['diff']} |")
@@ -72,5 +76,26 @@ def csv(results: list) -> None:
             print(f"{r['name']},{r['layers']},PyG,{r['pyg_fwd']},{r['pyg_rss']}")
 
 
+def depth(path: str) -> None:
+    """Peak RSS per model and tool at each depth, and the deepest over the shallowest (target: within 5 %)."""
+    import csv as csvmodule
+    rss, secs = {}, {}
+    for row in csvmodule.DictReader(open(path)):
+        key = (row["config"].rsplit("-", 1)[0], row["tool"])
+        rss.setdefault(key, {})[int(row["layers"])] = int(row["peak_rss_bytes"])
+        secs.setdefault(key, {})[int(row["layers"])] = float(row["seconds"])
+    layers = sorted({n for by_depth in rss.values() for n in by_depth})
+    print("| model | tool | " + " | ".join(f"L={n}: s, peak RSS" for n in layers) + " | deepest / shallowest RSS |")
+    print("|---|---|" + "---:|" * (len(layers) + 1))
+    for (model, tool), by_depth in sorted(rss.items()):
+        cells = [f"{secs[(model, tool)][n]:.2f} s, {gib(by_depth[n])}" if n in by_depth else "skipped" for n in layers]
+        known = sorted(by_depth)
+        growth = f"{by_depth[known[-1]] / by_depth[known[0]]:.3f} (L={known[-1]} / L={known[0]})" if len(known) > 1 else "–"
+        print(f"| {model} | {tool} | " + " | ".join(cells) + f" | {growth} |")
+
+
 if __name__ == "__main__":
-    {"table": table, "csv": csv}[sys.argv[1]]([load(pathlib.Path(d)) for d in sys.argv[2:]])
+    if sys.argv[1] == "depth":
+        depth(sys.argv[2])
+    else:
+        {"table": table, "csv": csv}[sys.argv[1]]([load(pathlib.Path(d)) for d in sys.argv[2:]])

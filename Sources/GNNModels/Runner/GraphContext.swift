@@ -26,12 +26,7 @@ final class GraphContext: @unchecked Sendable {
         csr = CSRGraph(nodeCount: file.nodeCount, edgeCount: file.edgeCount,
                        offsets: file.rowOffsets.baseAddress!, sources: sources,
                        rowsSorted: file.features.contains(.sortedRows))
-        edgeFeatures = file.edgeFeatures.map { matrix in
-            if matrix.dtype == .float32, let base = matrix.base {
-                return EdgeFeatureRows(columns: matrix.columns, values: base.assumingMemoryBound(to: Float.self))
-            }
-            return EdgeFeatureRows(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
-        }
+        edgeFeatures = file.edgeFeatures.map(EdgeFeatureRows.init)
     }
 
     deinit { narrowedSources?.deallocate() }
@@ -47,5 +42,17 @@ final class GraphContext: @unchecked Sendable {
         let coefficients = GCNNormalization(csr, addSelfLoops: addSelfLoops)
         gcnCoefficients[addSelfLoops] = coefficients
         return coefficients
+    }
+}
+
+extension EdgeFeatureRows {
+    /// A graph file's edge features as the kernels read them: in place when stored as f32, else converted
+    /// an edge at a time.
+    public init(_ matrix: FloatMatrix) {
+        if matrix.dtype == .float32, let base = matrix.base {
+            self.init(columns: matrix.columns, values: base.assumingMemoryBound(to: Float.self))
+        } else {
+            self.init(columns: matrix.columns) { e, out in matrix.copyRows(e..<e + 1, into: out) }
+        }
     }
 }

@@ -1,0 +1,31 @@
+import COpenBLAS
+import Dispatch
+import GNNFormats
+
+/// OpenBLAS `cblas_sgemm` throughput as the engine uses it: single-threaded OpenBLAS inside each of
+/// `threads` workers, every worker multiplying its own rows by the same weight at the same time.
+public enum MatrixMultiplyRate {
+    /// Floating-point operations per second of `out = x · Wᵀ` with x `rows` × `inDim` (split evenly over the
+    /// workers, one sgemm call each) and W `outDim` × `inDim`, counting 2 · rows · inDim · outDim. Best of `runs`.
+    public static func sgemm(rows: Int, inDim: Int, outDim: Int, threads: Int, runs: Int) -> Double {
+        openblas_set_num_threads(1)
+        let workers = max(1, threads)
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * inDim)
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: outDim * inDim)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * outDim)
+        defer { x.deallocate(); w.deallocate(); out.deallocate() }
+        x.initialize(repeating: 0.5, count: rows * inDim)
+        w.initialize(repeating: 0.25, count: outDim * inDim)
+        let buffers = UncheckedSendable((x, w, out))
+        let seconds = Stopwatch.best(of: runs) {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let (x, w, out) = buffers.value
+                let first = rows * worker / workers, count = rows * (worker + 1) / workers - first
+                guard count > 0 else { return }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(outDim), Int32(inDim),
+                            1, x + first * inDim, Int32(inDim), w, Int32(inDim), 0, out + first * outDim, Int32(outDim))
+            }
+        }
+        return 2 * Double(rows) * Double(inDim) * Double(outDim) / seconds
+    }
+}
