@@ -95,7 +95,7 @@ struct PredictCommand: ParsableCommand {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if nodes != nil && split != nil { throw ValidationError("give --nodes or --split, not both") }
         if output == nil && resolvedFormat == .npy { throw ValidationError("--format npy needs --output FILE") }
-        if let problem = SolverSettings.rangeProblem(tolerance: tol, maxIterations: maxIter, memory: memory, damping: damping,
+        if let problem = SolverSpec.rangeProblem(tolerance: tol, maxIterations: maxIter, memory: memory, damping: damping,
                                                      regularization: nil, naming: .commandLine) {
             throw ValidationError(problem)
         }

@@ -74,19 +74,18 @@ final class EquilibriumCommandTests: XCTestCase {
                     status: 1, "apply only to deq models, and this is a revgnn model")
     }
 
-    /// The file's solver values are checked when the model is opened, before any work.
-    func testModelWithBadSolverSettingsIsRefused() throws {
+    /// Unusable solver values are refused where they are written, naming the file and the key.
+    func testBadSolverSettingsAreRefusedAtExport() throws {
         let arch = try String(contentsOfFile: Self.fixture + "/deq_gcn/arch.json", encoding: .utf8)
             .replacingOccurrences(of: "\"memory\": 5", with: "\"memory\": 0")
         let archPath = temporary("arch.json"), model = temporary("bad.gnnz")
         try arch.write(toFile: archPath, atomically: true, encoding: .utf8)
         let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", Self.fixture + "/deq_gcn/weights.safetensors",
                                                                         "--arch", archPath, "-o", model])
-        XCTAssertEqual(export.status, 0, export.stderr)
-        let result = try CLI.run(["predict", "--model", model, Self.files.graph])
-        XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("\(model): solver setting memory is 0; it must be 1 to 256"), result.stderr)
+        XCTAssertEqual(export.status, 1, export.stderr)
+        XCTAssertEqual(export.stderr.split(separator: "\n").count, 1, export.stderr)
+        XCTAssertTrue(export.stderr.contains("\(archPath): solver setting memory is 0; it must be 1 to 256"), export.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
     }
 
     func testInfoStatesTheMemoryOfTheSolve() throws {

@@ -137,9 +137,13 @@ final class EquilibriumTests: XCTestCase {
         }
     }
 
+    /// A deq architecture is refused at validation (so at open and at export) when a solver value is unusable.
     func testOutOfRangeSolverValuesAreRefusedWithTheirName() throws {
         let good = SolverSpec(method: .anderson, tolerance: 1e-4, maxIterations: 50, memory: 5, damping: 1, regularization: 1e-4)
-        XCTAssertNoThrow(try SolverSettings(good))
+        var architecture = ModelArchitecture(family: .deq, layers: 1, groups: 1, inputChannels: 8, hiddenChannels: 16,
+                                             outputChannels: 3, task: .multiClass, norm: .layer, conv: ConvSpec(kind: .gcn),
+                                             solver: good)
+        XCTAssertNoThrow(try architecture.validate())
         var bad: [(SolverSpec, String)] = []
         var spec = good
         spec.tolerance = 0; bad.append((spec, "solver setting tolerance is 0.0; it must be a positive number"))
@@ -148,10 +152,11 @@ final class EquilibriumTests: XCTestCase {
         spec = good; spec.damping = 1.5; bad.append((spec, "damping is 1.5; it must be in (0, 1]"))
         spec = good; spec.regularization = -1; bad.append((spec, "regularization is -1.0"))
         for (spec, fragment) in bad {
-            XCTAssertThrowsError(try SolverSettings(spec)) { XCTAssertTrue("\($0)".contains(fragment), "\($0)") }
+            architecture.solver = spec
+            XCTAssertThrowsError(try architecture.validate()) { XCTAssertTrue("\($0)".contains(fragment), "\($0)") }
         }
-        XCTAssertEqual(SolverSettings.rangeProblem(tolerance: nil, maxIterations: nil, memory: 300, damping: nil,
-                                                   regularization: nil, naming: .commandLine),
+        XCTAssertEqual(SolverSpec.rangeProblem(tolerance: nil, maxIterations: nil, memory: 300, damping: nil,
+                                               regularization: nil, naming: .commandLine),
                        "--memory is 300; it must be 1 to 256")
     }
 

@@ -103,8 +103,13 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         guard activation == "relu" else {
             throw GNNError("activation \"\(activation)\" is not supported (only relu)")
         }
-        if family == .deq, solver == nil {
-            throw GNNError("a deq model needs solver settings")
+        if family == .deq {
+            guard let solver else { throw GNNError("a deq model needs solver settings") }
+            if let problem = SolverSpec.rangeProblem(tolerance: solver.tolerance, maxIterations: solver.maxIterations,
+                                                     memory: solver.memory, damping: solver.damping,
+                                                     regularization: solver.regularization, naming: .file) {
+                throw GNNError("solver setting \(problem)", fix: "correct the solver object of the architecture")
+            }
         }
     }
 }
@@ -176,6 +181,37 @@ public struct SolverSpec: Codable, Sendable, Equatable {
     public static let defaultMemory = 5
     public static let defaultDamping: Float = 1
     public static let defaultRegularization: Float = 1e-4
+    /// Histories longer than this would cost more memory than they could save iterations.
+    public static let memoryLimit = 256
+    public static let iterationLimit = 1_000_000
+
+    /// How `rangeProblem` names a value: as the file's key or as `gnn-serve predict`'s option.
+    public enum Naming: Sendable {
+        case file, commandLine
+    }
+
+    /// The first given value outside its range, or nil when all are usable. The same check serves the
+    /// file's values (at open, `formats/model.md` §8.5) and `predict`'s overrides.
+    public static func rangeProblem(tolerance: Float?, maxIterations: Int?, memory: Int?, damping: Float?,
+                                    regularization: Float?, naming: Naming) -> String? {
+        let cli = naming == .commandLine
+        if let tolerance, !(tolerance.isFinite && tolerance > 0) {
+            return "\(cli ? "--tol" : "tolerance") is \(tolerance); it must be a positive number"
+        }
+        if let maxIterations, !(1...iterationLimit).contains(maxIterations) {
+            return "\(cli ? "--max-iter" : "max_iterations") is \(maxIterations); it must be 1 to \(iterationLimit)"
+        }
+        if let memory, !(1...memoryLimit).contains(memory) {
+            return "\(cli ? "--memory" : "memory") is \(memory); it must be 1 to \(memoryLimit)"
+        }
+        if let damping, !(damping > 0 && damping <= 1) {
+            return "\(cli ? "--damping" : "damping") is \(damping); it must be in (0, 1]"
+        }
+        if let regularization, !(regularization.isFinite && regularization >= 0) {
+            return "regularization is \(regularization); it must be a number ≥ 0"
+        }
+        return nil
+    }
 
     /// Which residual the tolerance bounds.
     public enum StopMode: String, Codable, Sendable, CaseIterable {

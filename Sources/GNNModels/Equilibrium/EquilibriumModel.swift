@@ -29,7 +29,7 @@ struct EquilibriumModel: Sendable {
     init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
         self.architecture = architecture
         guard let solver = architecture.solver else { throw GNNError("a deq model needs solver settings") }
-        settings = try SolverSettings(solver)
+        settings = SolverSettings(solver)
         let hidden = architecture.hiddenChannels, edges = architecture.edgeChannels
         encoder = try Linear(weights, "encoder", in: architecture.inputChannels, out: hidden)
         conv1 = try makeConvolution(architecture.conv, weights, "conv1", channels: hidden, edgeChannels: edges)
