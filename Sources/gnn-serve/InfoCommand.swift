@@ -11,6 +11,10 @@ struct InfoCommand: ParsableCommand {
             tensor table (models), which is instant for any file size. --verify also checks graph structure \
             (row offsets from 0 to M, every index below N, labels >= -1), recomputes every checksum, checks \
             padding, and counts NaN/infinite features; for models it decodes every tensor.
+
+            For a DEQ model, info also states the solver settings and the activation memory of a forward \
+            pass, in copies of the N x hidden state (the solver's plus 3 for f), which is the same for any \
+            number of iterations.
             """)
 
     @Argument(help: "A graph file (*.bin) or model file (*.gnnz).")

@@ -8,6 +8,7 @@ import CommandLineSupport
 extension PredictionWriter.Format: ExpressibleByArgument {}
 extension PredictionWriter.ScoreKind: ExpressibleByArgument {}
 extension SplitName: ExpressibleByArgument {}
+extension SolverSpec.Method: ExpressibleByArgument {}
 
 /// `gnn-serve predict`: score nodes of a graph with a model.
 struct PredictCommand: ParsableCommand {
@@ -19,6 +20,14 @@ struct PredictCommand: ParsableCommand {
             requested nodes are written in the order requested. Reversible models update one N x D state in \
             place; weight-tied models reuse one set of weights; residual models keep one state and one block \
             output. Peak memory: the graph's arrays as mapped, plus about 3 x N x hidden floats.
+
+            DEQ models are solved to a fixed point Z* = f(Z*) with the solver settings stored in the model \
+            (see 'gnn-serve info'); --solver, --tol, --max-iter, --memory and --damping override them. Each \
+            iteration evaluates f once, at the cost of two graph convolutions. Memory, in copies of the \
+            N x hidden state, does not grow with the iterations: picard 3 (O(N*D)), anderson 2m+2 and broyden \
+            2m+5 (O(m*N*D), m = --memory), plus 3 for f itself and the convolution's scratch. A solve that \
+            stops above the tolerance returns its lowest-residual iterate with a warning on stderr, or fails \
+            with --strict.
 
             Output: --format npy writes a float32 matrix (one row per requested node, raw logits unless \
             --scores probs); csv and jsonl write the node id, the predicted class and the top-k classes with \
@@ -57,7 +66,25 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores). Results are identical for any value.")
     var threads: Int?
 
-    @Flag(help: "Print load time, forward time, peak memory and workspace size on stderr.")
+    @Option(help: "DEQ models: the fixed-point method, picard, anderson or broyden (default: the model's).")
+    var solver: SolverSpec.Method?
+
+    @Option(help: "DEQ models: stop when the residual (relative unless the model says absolute) is at most this.")
+    var tol: Float?
+
+    @Option(name: .customLong("max-iter"), help: "DEQ models: most iterations, that is evaluations of f.")
+    var maxIter: Int?
+
+    @Option(help: "DEQ models: history length m of anderson and broyden (memory grows as 2m copies of the state).")
+    var memory: Int?
+
+    @Option(help: "DEQ models: damping of picard and anderson, in (0, 1]: the weight of f(z) in the next iterate.")
+    var damping: Float?
+
+    @Flag(help: "DEQ models: fail (status 1, no output written) when the solve does not reach the tolerance.")
+    var strict = false
+
+    @Flag(help: "Print load time, forward time, peak memory and workspace size on stderr; for DEQ models also the iterations, the final residual and the residual of every iteration.")
     var stats = false
 
     @Flag(help: "Do not show progress.")
@@ -68,6 +95,27 @@ struct PredictCommand: ParsableCommand {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if nodes != nil && split != nil { throw ValidationError("give --nodes or --split, not both") }
         if output == nil && resolvedFormat == .npy { throw ValidationError("--format npy needs --output FILE") }
+        if let problem = SolverSpec.rangeProblem(tolerance: tol, maxIterations: maxIter, memory: memory, damping: damping,
+                                                     regularization: nil, naming: .commandLine) {
+            throw ValidationError(problem)
+        }
+    }
+
+    /// The model's solver settings with the command line's overrides; nil for models without a solver.
+    private func solverSettings(for network: GNNModel) throws -> SolverSettings? {
+        guard var settings = network.solverSettings else {
+            if solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
+                throw GNNError("--solver, --tol, --max-iter, --memory, --damping and --strict apply only to deq models, and this is a \(network.architecture.family.rawValue) model",
+                               in: model, fix: "leave them out")
+            }
+            return nil
+        }
+        if let solver { settings.method = solver }
+        if let tol { settings.tolerance = tol }
+        if let maxIter { settings.maxIterations = maxIter }
+        if let memory { settings.memory = memory }
+        if let damping { settings.damping = damping }
+        return settings
     }
 
     private var resolvedFormat: PredictionWriter.Format {
@@ -84,6 +132,7 @@ struct PredictCommand: ParsableCommand {
         let loadStart = clock.now
         let modelFile = try ModelFile(path: model)
         let network = try GNNModel(modelFile)
+        let solverSettings = try solverSettings(for: network)
         let graphFile = try GraphFile(path: graph)
         try graphFile.verifyStructure()
         try ForwardPass.checkCompatible(network, graphFile)
@@ -102,11 +151,16 @@ struct PredictCommand: ParsableCommand {
 
         let progress = TerminalProgress.make(quiet: quiet)
         let forwardStart = clock.now
-        let result = try ForwardPass.run(network, on: graphFile) { layer, layers in
-            progress?.report("layer \(layer) of \(layers)", Double(layer) / Double(layers))
+        let unit = solverSettings == nil ? "layer" : "iteration"
+        let result = try ForwardPass.run(network, on: graphFile, solver: solverSettings) { step, steps in
+            progress?.report("\(unit) \(step) of \(steps)", Double(step) / Double(steps))
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
+        if let report = result.solverReport, !report.converged {
+            if strict { throw GNNError(report.shortfall, in: model, fix: "raise --max-iter, loosen --tol or try another --solver") }
+            CommandLineOutput.writeError("gnn-serve: warning: " + report.shortfall + "; the outputs use its lowest-residual iterate")
+        }
 
         let writer = PredictionWriter(format: resolvedFormat, scores: scores, topK: topK,
                                       task: network.architecture.task, classNames: modelFile.metadata.classNames)
@@ -123,6 +177,10 @@ struct PredictCommand: ParsableCommand {
         if stats {
             CommandLineOutput.writeError(String(format: "load %.3f s, forward %.3f s", loadTime.seconds, forwardTime.seconds)
                 + ", peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes)), \(KernelThreads.count) threads")
+            if let report = result.solverReport {
+                CommandLineOutput.writeError(report.summary)
+                CommandLineOutput.writeError(report.history)
+            }
         }
     }
 

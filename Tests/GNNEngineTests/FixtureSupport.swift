@@ -11,13 +11,19 @@ enum EngineFixtures {
     static let scratch = NSTemporaryDirectory() + "gnn-engine-tests-\(getpid())"
 
     /// graph.npz packed as given (repeats and self loops kept, as PyG saw it).
-    static let graphPath: String = {
+    static let graphPath = packed("graph.npz")
+
+    /// deq/graph.npz (make_deq_fixtures.py's block-model graph) packed as given.
+    static let equilibriumGraphPath = packed("deq/graph.npz")
+
+    /// The fixture `npz` (a path under Fixtures/) packed into the scratch folder.
+    private static func packed(_ npz: String) -> String {
         try! FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let path = scratch + "/graph.bin"
-        let input = try! GraphPacker.readInput(root + "/graph.npz", featuresPath: nil, progress: nil)
-        _ = try! GraphPacker.pack(input, to: path, options: PackOptions(), source: "graph.npz")
+        let path = scratch + "/" + npz.replacingOccurrences(of: "/", with: "_") + ".bin"
+        let input = try! GraphPacker.readInput(root + "/" + npz, featuresPath: nil, progress: nil)
+        _ = try! GraphPacker.pack(input, to: path, options: PackOptions(), source: npz)
         return path
-    }()
+    }
 
     /// Every model configuration folder (those with an arch.json).
     static var modelConfigurations: [String] {
@@ -25,9 +31,10 @@ enum EngineFixtures {
             .filter { FileManager.default.fileExists(atPath: "\(root)/\($0)/arch.json") }
     }
 
-    /// Imports NAME/weights.safetensors with NAME/arch.json into a model file stored as `dtype`.
+    /// Imports NAME/weights.safetensors with NAME/arch.json into a model file stored as `dtype` (NAME may
+    /// be a path such as `deq/deq_gcn`).
     static func modelPath(_ name: String, dtype: DType = .float32) throws -> String {
-        let path = "\(scratch)/\(name)-\(dtype).gnnz"
+        let path = "\(scratch)/\(name.replacingOccurrences(of: "/", with: "_"))-\(dtype).gnnz"
         if !FileManager.default.fileExists(atPath: path) {
             var request = ModelImporter.Request(weights: "\(root)/\(name)/weights.safetensors",
                                                 description: try ArchitectureDescription(path: "\(root)/\(name)/arch.json"),

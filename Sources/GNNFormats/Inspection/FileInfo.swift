@@ -159,6 +159,28 @@ public struct ModelInfo: Encodable, Sendable {
     public var tensorBytesStored: UInt64
     public var tensors: [Tensor]
     public var verified: Bool
+    /// DEQ models: the activation memory of a forward pass.
+    public var memoryEstimate: MemoryEstimate?
+
+    /// The activation memory of a DEQ model's forward pass (`EquilibriumMemory`), which does not grow with
+    /// the number of iterations.
+    public struct MemoryEstimate: Encodable, Sendable {
+        /// Copies of the N × hidden state: the solver's and f's.
+        public var stateCopies: Int
+        public var solverCopies: Int
+        /// stateCopies × hidden × 4: multiply by the graph's node count.
+        public var bytesPerNode: Int
+        /// How the solver's share grows: O(N·D) or O(m·N·D).
+        public var order: String
+
+        init(_ architecture: ModelArchitecture, _ solver: SolverSpec) {
+            let memory = solver.memory ?? SolverSpec.defaultMemory
+            solverCopies = EquilibriumMemory.solverCopies(solver.method, memory: memory)
+            stateCopies = EquilibriumMemory.copies(solver.method, memory: memory)
+            bytesPerNode = stateCopies * architecture.hiddenChannels * 4
+            order = solver.method == .picard ? "O(N·D)" : "O(m·N·D)"
+        }
+    }
 
     init(_ model: ModelFile, verify: Bool) throws {
         path = model.path
@@ -175,6 +197,10 @@ public struct ModelInfo: Encodable, Sendable {
         tensorBytesStored = stored.reduce(0) { $0 + $1.storedLength }
         if verify { try model.verify() }
         verified = verify
+        let architecture = model.metadata.architecture
+        if architecture.family == .deq, let solver = architecture.solver {
+            memoryEstimate = MemoryEstimate(architecture, solver)
+        }
     }
 
     var text: String {
@@ -192,7 +218,14 @@ public struct ModelInfo: Encodable, Sendable {
             "  task         \(a.task.rawValue)",
         ]
         if let solver = a.solver {
-            lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance), max \(solver.maxIterations) iterations" + (solver.memory.map { ", memory \($0)" } ?? ""))
+            lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance) (\((solver.stopMode ?? .relative).rawValue)), max \(solver.maxIterations) iterations"
+                + (solver.memory.map { ", memory \($0)" } ?? "") + (solver.damping.map { ", damping \($0)" } ?? "")
+                + (solver.regularization.map { ", regularization \($0)" } ?? "") + ", starts from \((solver.initialState ?? .zeros).rawValue)")
+        }
+        if let estimate = memoryEstimate {
+            lines.append("  memory       \(estimate.stateCopies) × N × \(a.hiddenChannels) floats (\(ByteCount(estimate.bytesPerNode)) per node): "
+                + "\(estimate.solverCopies) for the solver, \(estimate.order), and \(EquilibriumMemory.functionCopies) for f, "
+                + "plus the conv's scratch; the same for any number of iterations")
         }
         lines += [
             "  parameters   \(metadata.parameterCount)",

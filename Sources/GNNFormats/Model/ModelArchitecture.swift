@@ -58,10 +58,13 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     public var conv: ConvSpec
     /// Fixed-point solver settings, for DEQ models.
     public var solver: SolverSpec?
+    /// DEQ models: whether the head is norm → ReLU → linear (tensors `head_norm.*`) rather than a linear
+    /// alone. Absent means false.
+    public var headNorm: Bool?
 
     public init(family: Family, layers: Int, groups: Int, inputChannels: Int, hiddenChannels: Int,
                 outputChannels: Int, edgeChannels: Int = 0, task: Task, norm: Norm, activation: String = "relu",
-                conv: ConvSpec, solver: SolverSpec? = nil) {
+                conv: ConvSpec, solver: SolverSpec? = nil, headNorm: Bool? = nil) {
         self.family = family
         self.layers = layers
         self.groups = groups
@@ -74,6 +77,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         self.activation = activation
         self.conv = conv
         self.solver = solver
+        self.headNorm = headNorm
     }
 
     /// Checks the numbers are usable before any tensor is read.
@@ -99,8 +103,13 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         guard activation == "relu" else {
             throw GNNError("activation \"\(activation)\" is not supported (only relu)")
         }
-        if family == .deq, solver == nil {
-            throw GNNError("a deq model needs solver settings")
+        if family == .deq {
+            guard let solver else { throw GNNError("a deq model needs solver settings") }
+            if let problem = SolverSpec.rangeProblem(tolerance: solver.tolerance, maxIterations: solver.maxIterations,
+                                                     memory: solver.memory, damping: solver.damping,
+                                                     regularization: solver.regularization, naming: .file) {
+                throw GNNError("solver setting \(problem)", fix: "correct the solver object of the architecture")
+            }
         }
     }
 }
@@ -168,8 +177,60 @@ public struct SolverSpec: Codable, Sendable, Equatable {
         case picard, anderson, broyden
     }
 
+    /// Values for keys a file leaves out.
+    public static let defaultMemory = 5
+    public static let defaultDamping: Float = 1
+    public static let defaultRegularization: Float = 1e-4
+    /// Histories longer than this would cost more memory than they could save iterations.
+    public static let memoryLimit = 256
+    public static let iterationLimit = 1_000_000
+
+    /// How `rangeProblem` names a value: as the file's key or as `gnn-serve predict`'s option.
+    public enum Naming: Sendable {
+        case file, commandLine
+    }
+
+    /// The first given value outside its range, or nil when all are usable. The same check serves the
+    /// file's values (at open, `formats/model.md` §8.5) and `predict`'s overrides.
+    public static func rangeProblem(tolerance: Float?, maxIterations: Int?, memory: Int?, damping: Float?,
+                                    regularization: Float?, naming: Naming) -> String? {
+        let cli = naming == .commandLine
+        if let tolerance, !(tolerance.isFinite && tolerance > 0) {
+            return "\(cli ? "--tol" : "tolerance") is \(tolerance); it must be a positive number"
+        }
+        if let maxIterations, !(1...iterationLimit).contains(maxIterations) {
+            return "\(cli ? "--max-iter" : "max_iterations") is \(maxIterations); it must be 1 to \(iterationLimit)"
+        }
+        if let memory, !(1...memoryLimit).contains(memory) {
+            return "\(cli ? "--memory" : "memory") is \(memory); it must be 1 to \(memoryLimit)"
+        }
+        if let damping, !(damping > 0 && damping <= 1) {
+            return "\(cli ? "--damping" : "damping") is \(damping); it must be in (0, 1]"
+        }
+        if let regularization, !(regularization.isFinite && regularization >= 0) {
+            return "regularization is \(regularization); it must be a number ≥ 0"
+        }
+        return nil
+    }
+
+    /// Which residual the tolerance bounds.
+    public enum StopMode: String, Codable, Sendable, CaseIterable {
+        /// ‖f(z) − z‖ / (‖f(z)‖ + ε).
+        case relative
+        /// ‖f(z) − z‖.
+        case absolute
+    }
+
+    /// Where the solve starts.
+    public enum InitialState: String, Codable, Sendable, CaseIterable {
+        /// Z = 0.
+        case zeros
+        /// Z = X, the encoded node features.
+        case input
+    }
+
     public var method: Method
-    /// Stop when the relative residual ‖f(z) − z‖ / (‖f(z)‖ + ε) is at most this.
+    /// Stop when the residual (`stopMode`) is at most this.
     public var tolerance: Float
     public var maxIterations: Int
     /// Anderson and Broyden: history length m.
@@ -178,14 +239,21 @@ public struct SolverSpec: Codable, Sendable, Equatable {
     public var damping: Float?
     /// Anderson: Tikhonov regularisation λ.
     public var regularization: Float?
+    /// Which residual `tolerance` bounds (absent: relative).
+    public var stopMode: StopMode?
+    /// The starting point of the solve (absent: zeros).
+    public var initialState: InitialState?
 
     public init(method: Method, tolerance: Float, maxIterations: Int, memory: Int? = nil,
-                damping: Float? = nil, regularization: Float? = nil) {
+                damping: Float? = nil, regularization: Float? = nil, stopMode: StopMode? = nil,
+                initialState: InitialState? = nil) {
         self.method = method
         self.tolerance = tolerance
         self.maxIterations = maxIterations
         self.memory = memory
         self.damping = damping
         self.regularization = regularization
+        self.stopMode = stopMode
+        self.initialState = initialState
     }
 }

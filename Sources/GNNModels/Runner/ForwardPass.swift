@@ -9,8 +9,10 @@ public enum ForwardPass {
         public var outputs: [Float]
         public var rows: Int
         public var columns: Int
-        /// Bytes of activation workspace the pass used (independent of depth).
+        /// Bytes of activation workspace the pass used (independent of depth and of iteration count).
         public var workspaceBytes: Int
+        /// DEQ models: what the fixed-point solve did.
+        public var solverReport: SolverReport?
     }
 
     /// Checks that `model` can run on `graph`: feature count and edge features.
@@ -32,8 +34,10 @@ public enum ForwardPass {
         }
     }
 
-    /// Runs `model` on all nodes of `graph`. `progress(layer, layers)` is called after each layer.
-    public static func run(_ model: GNNModel, on graph: GraphFile,
+    /// Runs `model` on all nodes of `graph`. `progress(step, steps)` is called after each layer, or for DEQ
+    /// models after each evaluation of f (steps: the iteration limit). `solver` replaces a DEQ model's
+    /// stored solver settings.
+    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
         let context = GraphContext(graph)
@@ -41,6 +45,7 @@ public enum ForwardPass {
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers
         var outputs = [Float](repeating: 0, count: graph.nodeCount * columns)
+        var report: SolverReport?
         try outputs.withUnsafeMutableBufferPointer { out in
             switch model.body {
             case .reversible(let body):
@@ -49,8 +54,13 @@ public enum ForwardPass {
             case .residual(let body):
                 try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
+            case .equilibrium(let body):
+                let settings = solver ?? body.settings
+                report = try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, settings: settings,
+                                          progress: { progress($0, settings.maxIterations) }, into: out.baseAddress!)
             }
         }
-        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.floatCount * 4)
+        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.floatCount * 4,
+                      solverReport: report)
     }
 }

@@ -14,6 +14,7 @@ public final class GNNModel: Sendable {
     enum Body: Sendable {
         case reversible(ReversibleModel)
         case residual(ResidualModel)
+        case equilibrium(EquilibriumModel)
     }
 
     /// Builds the model the file describes, reading every tensor its architecture needs.
@@ -31,7 +32,13 @@ public final class GNNModel: Sendable {
         switch architecture.family {
         case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
         case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))
-        case .deq: throw GNNError("deq models are not supported by this version", fix: "upgrade gnn-serve")
+        case .deq: body = .equilibrium(try EquilibriumModel(architecture, weights))
         }
+    }
+
+    /// The solver settings stored in the file (DEQ models only), with defaults filled in.
+    public var solverSettings: SolverSettings? {
+        if case .equilibrium(let model) = body { return model.settings }
+        return nil
     }
 }
