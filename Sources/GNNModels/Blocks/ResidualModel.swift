@@ -43,6 +43,7 @@ struct ResidualModel: Sendable {
             add(update, into: state, count: n * hidden)
             progress(step + 1)
         }
+        workspace.releaseAll(except: "res.state")
         RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: first.norm, head, into: out)
     }
 }

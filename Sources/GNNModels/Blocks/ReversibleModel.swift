@@ -60,6 +60,7 @@ struct ReversibleModel: Sendable {
             }
             progress(layer + 1)
         }
+        workspace.releaseAll(except: "rev.state")
         RowBlocks.normReluLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm, lin2, into: out)
     }
 }

@@ -45,6 +45,7 @@ struct EquilibriumModel: Sendable {
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws -> SolverReport {
         let (state, report) = try solve(input, graph: graph, workspace: workspace, settings: settings, progress: progress)
         let n = graph.nodeCount
+        workspace.releaseAll(except: "deq.state")
         if let headNorm {
             RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: architecture.hiddenChannels,
                                                norm: headNorm, head, into: out)

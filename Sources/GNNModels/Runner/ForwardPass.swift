@@ -44,9 +44,10 @@ public enum ForwardPass {
         let workspace = Workspace()
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers
-        var outputs = [Float](repeating: 0, count: graph.nodeCount * columns)
         var report: SolverReport?
-        try outputs.withUnsafeMutableBufferPointer { out in
+        // Every model's head writes all N × columns outputs; left uninitialised until then, their pages are not
+        // resident while the layers run.
+        let outputs = try [Float](unsafeUninitializedCapacity: graph.nodeCount * columns) { out, initialized in
             switch model.body {
             case .reversible(let body):
                 try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
@@ -59,8 +60,9 @@ public enum ForwardPass {
                 report = try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, settings: settings,
                                           progress: { progress($0, settings.maxIterations) }, into: out.baseAddress!)
             }
+            initialized = out.count
         }
-        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.floatCount * 4,
+        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.peakFloatCount * 4,
                       solverReport: report)
     }
 }
