@@ -31,34 +31,34 @@ public enum SourceBlocking {
     /// range, rows run in parallel on fixed blocks. `x` is what `body` gathers (rows of `rowBytes`): the
     /// first source row of the row `prefetchDistance` ahead is prefetched, so that its cache misses overlap
     /// the current row's additions (runs are short: a few edges per row and range).
+    /// Inlined into each kernel, so that `body` is inlined into the row loop: the loop visits every row once
+    /// per range, most visits find one or two edges, and a closure call per visit cost about as much as the
+    /// additions (RevSAGE-28 on the arxiv-shaped graph: 14 % of the time in this loop).
+    @inline(__always)
     static func forEachRun(_ graph: CSRGraph, gathering x: UnsafePointer<Float>, rowBytes: Int,
                            _ body: (Int, Range<Int>) -> Void) {
-        let rowsToPrefetch = UnsafeSendableBox(UnsafeRawPointer(x))
+        let rowsToPrefetch = UnsafeRawPointer(x)
         let n = graph.nodeCount
         let segmentRows = rowsPerSegment(graph, rowBytes: rowBytes)
         let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
         defer { cursor.deallocate() }
         for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
-        let cs = UnsafeSendableBox(cursor)
-        withoutActuallyEscaping(body) { body in
-            let visit = UnsafeSendableBox(body)
-            var start = 0
-            while start < n {
-                let limit = UInt32(min(n, start + segmentRows))
-                KernelThreads.forEachBlock(rows: n) { rows in
-                    for v in rows {
-                        if v + prefetchDistance < rows.upperBound {
-                            prefetchRow(graph, x: rowsToPrefetch.value, rowBytes: rowBytes, edge: cs.value[v + prefetchDistance], below: limit)
-                        }
-                        let first = cs.value[v], end = Int(graph.offsets[v + 1])
-                        var e = first
-                        while e < end && graph.sources[e] < limit { e += 1 }
-                        if e > first { visit.value(v, first..<e) }
-                        cs.value[v] = e
+        var start = 0
+        while start < n {
+            let limit = UInt32(min(n, start + segmentRows))
+            KernelThreads.forEachBlock(rows: n) { rows in
+                for v in rows {
+                    if v + prefetchDistance < rows.upperBound {
+                        prefetchRow(graph, x: rowsToPrefetch, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
                     }
+                    let first = cursor[v], end = Int(graph.offsets[v + 1])
+                    var e = first
+                    while e < end && graph.sources[e] < limit { e += 1 }
+                    if e > first { body(v, first..<e) }
+                    cursor[v] = e
                 }
-                start += segmentRows
             }
+            start += segmentRows
         }
     }
 

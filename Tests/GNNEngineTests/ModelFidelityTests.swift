@@ -74,10 +74,11 @@ final class ModelFidelityTests: XCTestCase {
             for g in 2..<max(groups, 2) { yIn = zip(yIn, xs[g]).map { $0 + $1 } }
             var ys: [[Float]] = []
             for g in 0..<groups {
-                var f = [Float](repeating: 0, count: n * d)
-                blocks[g].forward(yIn, graph: graph, workspace: workspace, into: &f)
-                yIn = zip(xs[g], f).map { $0 + $1 }
-                ys.append(yIn)
+                // y_g = x_g + f_g(y_in) in fresh arrays (the block adds its output to y_g as the model does).
+                var normed = yIn, y = xs[g]
+                blocks[g].forward(normalizingInPlace: &normed, graph: graph, workspace: workspace, addingInto: &y)
+                yIn = y
+                ys.append(y)
             }
             x = []
             for v in 0..<n {

@@ -36,11 +36,12 @@ struct ResidualModel: Sendable {
         let first = try layers.layer(0)
         first.conv.forward(encoded, graph: graph, workspace: workspace, into: state)
         progress(1)
-        let update = encoded
+        let normed = encoded
         for step in 1..<max(architecture.layers, 1) {
             let layer = try layers.layer(step)
-            GNNBlock(norm: layer.norm, conv: layer.conv).forward(state, graph: graph, workspace: workspace, into: update)
-            add(update, into: state, count: n * hidden)
+            normed.update(from: state, count: n * hidden)
+            GNNBlock(norm: layer.norm, conv: layer.conv).forward(normalizingInPlace: normed, graph: graph,
+                                                                 workspace: workspace, addingInto: state)
             progress(step + 1)
         }
         workspace.releaseAll(except: "res.state")

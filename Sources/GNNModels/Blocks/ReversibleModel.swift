@@ -46,7 +46,6 @@ struct ReversibleModel: Sendable {
         RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
         graph.releaseNodeFeatures()
         let exchange = workspace.buffer("rev.exchange", count: n * d)
-        let update = workspace.buffer("rev.update", count: n * d)
         for layer in 0..<architecture.layers {
             let layerBlocks = try blocks.layer(layer)
             // X'_0 = Σ_{i≥1} X_i
@@ -55,8 +54,8 @@ struct ReversibleModel: Sendable {
             for group in 0..<groups {
                 // The exchange sum is consumed by group 0; later groups copy X'_{i−1} into the same buffer.
                 if group > 0 { exchange.update(from: state + (group - 1) * n * d, count: n * d) }
-                layerBlocks[group].forward(normalizingInPlace: exchange, graph: graph, workspace: workspace, into: update)
-                add(update, into: state + group * n * d, count: n * d)
+                layerBlocks[group].forward(normalizingInPlace: exchange, graph: graph, workspace: workspace,
+                                           addingInto: state + group * n * d)
             }
             progress(layer + 1)
         }

@@ -9,6 +9,21 @@ protocol GraphConvolution: Sendable {
     var readsEdgeFeatures: Bool { get }
     /// Computes the layer for all nodes. `x` is not modified; scratch comes from `workspace`.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>)
+    /// out += the layer's output (a reversible or residual update); `out` must not overlap `x`.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>)
+}
+
+extension GraphConvolution {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+        addSeparately(x, graph: graph, workspace: workspace, into: out)
+    }
+
+    /// out += the layer's output, computed into scratch first.
+    func addSeparately(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+        let result = workspace.buffer("conv.result", count: graph.nodeCount * outChannels)
+        forward(x, graph: graph, workspace: workspace, into: result)
+        add(result, into: out, count: graph.nodeCount * outChannels)
+    }
 }
 
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).

@@ -25,28 +25,55 @@ struct SAGEConvolution: GraphConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
-        let n = graph.nodeCount
-        var neighbours = x
-        if let projection {
-            let projected = workspace.buffer("sage.projected", count: n * inChannels)
-            projection.apply(x, rows: n, into: projected)
-            Normalization.relu(projected, count: n * inChannels)
-            neighbours = UnsafePointer(projected)
-        }
         // The mean is aggregated into `out` and replaced by lin_l(mean) + lin_r(x) one block of rows at a
-        // time, so it needs no N × C buffer of its own (0.8 GB on a products-sized graph). The blocks are
-        // those of `Dense.linear`, so the products are the same bits as two whole-matrix calls.
-        SumAggregation.run(graph.csr, x: neighbours, channels: inChannels, mean: true, into: out)
-        let target = UncheckedPointer(out), root = UncheckedPointer(UnsafeMutablePointer(mutating: x))
+        // time, so it needs no N × C buffer of its own (0.8 GB on a products-sized graph).
+        SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
+                           mean: true, into: out)
+        combine(mean: out, root: x, rows: graph.nodeCount, into: out)
+        if normalize { Normalization.l2Normalize(out, rows: graph.nodeCount, channels: outChannels) }
+    }
+
+    /// out += lin_l(mean) + lin_r(x), the products accumulated straight into the block's state (no pass to
+    /// add a separate result). With `normalize` the output must be normalised on its own first.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+        guard !normalize else {
+            return addSeparately(x, graph: graph, workspace: workspace, into: out)
+        }
+        let mean = workspace.buffer("sage.mean", count: graph.nodeCount * inChannels)
+        SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
+                           mean: true, into: mean)
+        combine(mean: mean, root: x, rows: graph.nodeCount, into: out, accumulate: true)
+    }
+
+    /// x, or relu(lin(x)) with `project`.
+    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) -> UnsafePointer<Float> {
+        guard let projection else { return x }
+        let n = graph.nodeCount
+        let projected = workspace.buffer("sage.projected", count: n * inChannels)
+        projection.apply(x, rows: n, into: projected)
+        Normalization.relu(projected, count: n * inChannels)
+        return UnsafePointer(projected)
+    }
+
+    /// out = lin_l(mean) + lin_r(root) (+= with `accumulate`), one block of rows at a time; `mean` may be
+    /// `out` itself (each block is copied before it is overwritten). The blocks are those of `Dense.linear`.
+    private func combine(mean: UnsafeMutablePointer<Float>, root: UnsafePointer<Float>, rows n: Int,
+                         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let target = UncheckedPointer(out), means = UncheckedPointer(mean)
+        let root = UncheckedPointer(UnsafeMutablePointer(mutating: root))
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
         KernelThreads.forEachBlock(rows: n) { rows in
-            let mean = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * inChannels)
-            defer { mean.deallocate() }
             let block = target.pointer + rows.lowerBound * outChannels
-            mean.update(from: block, count: rows.count * inChannels)
-            linLeft.applySerial(mean, rows: rows.count, into: block)
+            var meanBlock = UnsafePointer(means.pointer + rows.lowerBound * inChannels)
+            var copy: UnsafeMutablePointer<Float>?
+            if means.pointer == target.pointer {
+                copy = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * inChannels)
+                copy!.update(from: meanBlock, count: rows.count * inChannels)
+                meanBlock = UnsafePointer(copy!)
+            }
+            defer { copy?.deallocate() }
+            linLeft.applySerial(meanBlock, rows: rows.count, into: block, accumulate: accumulate)
             linRight?.applySerial(root.pointer + rows.lowerBound * inChannels, rows: rows.count, into: block, accumulate: true)
         }
-        if normalize { Normalization.l2Normalize(out, rows: n, channels: outChannels) }
     }
 }
