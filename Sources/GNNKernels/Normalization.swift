@@ -2,32 +2,36 @@
 public enum Normalization {
     /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
     /// the biased variance. `weight`/`bias` nil means no affine transform; `relu` applies max(·, 0) after
-    /// (the norm → ReLU of every block, in the same pass over the rows).
+    /// (the norm → ReLU of every block, in the same pass over the rows). With `source`, the rows are read
+    /// from there and written to `x` (a copy and a norm in one pass), else normalised in place.
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                  weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
-                                 relu: Bool = false) {
+                                 relu: Bool = false, source: UnsafePointer<Float>? = nil) {
         let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
+        let ss = UnsafeSendableBox(source)
         KernelThreads.forEachBlock(rows: rows) { block in
             layerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
-                            weight: ws.value, bias: bs.value, eps: eps, relu: relu)
+                            weight: ws.value, bias: bs.value, eps: eps, relu: relu,
+                            source: ss.value.map { $0 + block.lowerBound * channels })
         }
     }
 
     /// `layerNorm` on the calling thread only.
     public static func layerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
-                                       relu: Bool = false) {
+                                       relu: Bool = false, source: UnsafePointer<Float>? = nil) {
         let w = RowVectors.width
         let vectorEnd = channels / w * w
         for r in 0..<rows {
             let row = x + r * channels
-            let (mean, variance) = moments(row, channels)
+            let input = source.map { $0 + r * channels } ?? UnsafePointer(row)
+            let (mean, variance) = moments(input, channels)
             // ATen's layer norm: y = (x · rstd − rstd · mean) · γ + β.
             let inverse = 1 / (max(variance, 0) + eps).squareRoot()
             let offset = -inverse * mean
             var c = 0
             while c < vectorEnd {
-                var value = RowVectors.load(row, c) * inverse + offset
+                var value = RowVectors.load(input, c) * inverse + offset
                 if let weight { value *= RowVectors.load(weight, c) }
                 if let bias { value += RowVectors.load(bias, c) }
                 if relu { value = value.replacing(with: 0, where: value .< 0) }
@@ -35,7 +39,7 @@ public enum Normalization {
                 c += w
             }
             while c < channels {
-                var value = row[c] * inverse + offset
+                var value = input[c] * inverse + offset
                 if let weight { value *= weight[c] }
                 if let bias { value += bias[c] }
                 row[c] = relu ? max(value, 0) : value
@@ -49,7 +53,7 @@ public enum Normalization {
     /// (where rounding is amplified by up to 1/√eps) agree with PyTorch; longer rows use two passes, each
     /// summing eight lanes side by side (as ATen's vectorised path does) and then the lanes in order.
     @inline(__always)
-    static func moments(_ row: UnsafeMutablePointer<Float>, _ channels: Int) -> (Float, Float) {
+    static func moments(_ row: UnsafePointer<Float>, _ channels: Int) -> (Float, Float) {
         if channels < 8 {
             var mean: Float = 0, m2: Float = 0
             for c in 0..<channels {

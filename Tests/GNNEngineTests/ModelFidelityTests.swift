@@ -75,8 +75,8 @@ final class ModelFidelityTests: XCTestCase {
             var ys: [[Float]] = []
             for g in 0..<groups {
                 // y_g = x_g + f_g(y_in) in fresh arrays (the block adds its output to y_g as the model does).
-                var normed = yIn, y = xs[g]
-                blocks[g].forward(normalizingInPlace: &normed, graph: graph, workspace: workspace, addingInto: &y)
+                var normed = [Float](repeating: 0, count: n * d), y = xs[g]
+                blocks[g].forward(yIn, normedInto: &normed, graph: graph, workspace: workspace, addingInto: &y)
                 yIn = y
                 ys.append(y)
             }

@@ -7,11 +7,11 @@ struct GNNBlock: Sendable {
     let norm: Norm
     let conv: any GraphConvolution
 
-    /// out += conv(relu(norm(x))), where `x` is overwritten with relu(norm(x)) (the caller no longer needs
-    /// it) and must not overlap `out`.
-    func forward(normalizingInPlace normed: UnsafeMutablePointer<Float>, graph: GraphContext, workspace: Workspace,
-                 addingInto out: UnsafeMutablePointer<Float>) {
-        norm.apply(normed, rows: graph.nodeCount, channels: conv.inChannels, relu: true)
+    /// out += conv(relu(norm(x))), with relu(norm(x)) written to `normed` (scratch of x's size, which may be
+    /// `x` itself when the caller no longer needs x). Neither may overlap `out`.
+    func forward(_ x: UnsafePointer<Float>, normedInto normed: UnsafeMutablePointer<Float>, graph: GraphContext,
+                 workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+        norm.apply(normed, from: x, rows: graph.nodeCount, channels: conv.inChannels, relu: true)
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
     }
 }

@@ -39,8 +39,7 @@ struct ResidualModel: Sendable {
         let normed = encoded
         for step in 1..<max(architecture.layers, 1) {
             let layer = try layers.layer(step)
-            normed.update(from: state, count: n * hidden)
-            GNNBlock(norm: layer.norm, conv: layer.conv).forward(normalizingInPlace: normed, graph: graph,
+            GNNBlock(norm: layer.norm, conv: layer.conv).forward(state, normedInto: normed, graph: graph,
                                                                  workspace: workspace, addingInto: state)
             progress(step + 1)
         }

@@ -48,13 +48,16 @@ struct ReversibleModel: Sendable {
         let exchange = workspace.buffer("rev.exchange", count: n * d)
         for layer in 0..<architecture.layers {
             let layerBlocks = try blocks.layer(layer)
-            // X'_0 = Σ_{i≥1} X_i
-            exchange.update(from: state + n * d, count: n * d)
-            for group in 2..<max(groups, 2) { add(state + group * n * d, into: exchange, count: n * d) }
             for group in 0..<groups {
-                // The exchange sum is consumed by group 0; later groups copy X'_{i−1} into the same buffer.
-                if group > 0 { exchange.update(from: state + (group - 1) * n * d, count: n * d) }
-                layerBlocks[group].forward(normalizingInPlace: exchange, graph: graph, workspace: workspace,
+                // Group 0 reads X'_0 = Σ_{i≥1} X_i (with two groups, X_1 itself, read in place); group i > 0
+                // reads X'_{i−1}, already updated. The block's normalised input goes to `exchange`.
+                var input = UnsafePointer(state + (group == 0 ? 1 : group - 1) * n * d)
+                if group == 0 && groups > 2 {
+                    exchange.update(from: state + n * d, count: n * d)
+                    for other in 2..<groups { add(state + other * n * d, into: exchange, count: n * d) }
+                    input = UnsafePointer(exchange)
+                }
+                layerBlocks[group].forward(input, normedInto: exchange, graph: graph, workspace: workspace,
                                            addingInto: state + group * n * d)
             }
             progress(layer + 1)

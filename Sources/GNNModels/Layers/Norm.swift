@@ -44,6 +44,20 @@ enum Norm: Sendable {
         apply(x, rows: rows, channels: channels, relu: relu, serial: false)
     }
 
+    /// x = norm(source) (then ReLU with `relu`): for layer norms in one pass over the rows, otherwise a copy
+    /// and the norm in place. `source` may be `x`.
+    func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int, relu: Bool) {
+        guard case .layer(let weight, let bias) = self, source != UnsafePointer(x) else {
+            if source != UnsafePointer(x) { x.update(from: source, count: rows * channels) }
+            return apply(x, rows: rows, channels: channels, relu: relu)
+        }
+        withOptionalPointer(weight) { w in
+            withOptionalPointer(bias) { b in
+                Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu, source: source)
+            }
+        }
+    }
+
     /// This norm with graph-mode statistics fixed to those of `x` (`count` values: the whole state), so that
     /// it can then be applied a block of rows at a time. Other norms are returned as they are.
     func fixingStatistics(of x: UnsafePointer<Float>, count: Int) -> Norm {
