@@ -31,9 +31,8 @@ public enum SourceBlocking {
     /// range, rows run in parallel on fixed blocks. `x` is what `body` gathers (rows of `rowBytes`): the
     /// first source row of the row `prefetchDistance` ahead is prefetched, so that its cache misses overlap
     /// the current row's additions (runs are short: a few edges per row and range).
-    /// Inlined into each kernel, so that `body` is inlined into the row loop: the loop visits every row once
-    /// per range, most visits find one or two edges, and a closure call per visit cost about as much as the
-    /// additions (RevSAGE-28 on the arxiv-shaped graph: 14 % of the time in this loop).
+    ///
+    /// Inlined into each kernel so that `body`, called once per row and range, can be inlined too.
     @inline(__always)
     static func forEachRun(_ graph: CSRGraph, gathering x: UnsafePointer<Float>, rowBytes: Int,
                            _ body: (Int, Range<Int>) -> Void) {
