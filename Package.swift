@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .systemLibrary(name: "CPrefetch"),
 
         // The pipeline: file formats → importers that build graph files.
@@ -50,7 +51,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GNNImport",
-            dependencies: ["GNNFormats", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["GNNFormats", "CGzip", "CMetis", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: cpuFlags),
         .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNImport", "GNNModels"], swiftSettings: cpuFlags),
 

@@ -6,9 +6,10 @@ import CPrefetch
 /// Needs rows sorted by source: each row's edges into one range are then a contiguous run, visited in
 /// CSR order, so sums built this way add in the same order as a one-pass loop, whatever the threads.
 public enum SourceBlocking {
-    /// Bytes of source rows one pass covers. 4 MiB measured fastest on a 2-core EPYC with 32 MiB L3
-    /// (RevSAGE-28 on the arxiv-shaped graph: 1 MiB 16.1 s, 2 MiB 10.0 s, 4 MiB 7.7 s, 8 MiB 8.8 s, 16 MiB 10.0 s).
-    public static let segmentBytes = 4 << 20
+    /// Bytes of source rows one pass covers. Measured on a 2-core EPYC (1 MiB L2 per core, 32 MiB L3),
+    /// mean aggregation of 64 channels on the arxiv-shaped graph (`gnn-bench roofline`), 1 / 2 / 4 MiB:
+    /// input order 43.4 / 43.9 / 44.7 ms; METIS order (`pack --reorder metis`) 31.0 / 31.5 / 42.4 ms.
+    public static let segmentBytes = 2 << 20
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
     public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {

@@ -17,7 +17,8 @@ struct PredictCommand: ParsableCommand {
         abstract: "Score the nodes of a graph with a model, in memory that does not grow with depth.",
         discussion: """
             The forward pass runs over the whole graph (a deep GNN's receptive field is the graph), then the \
-            requested nodes are written in the order requested. Reversible models update one N x D state in \
+            requested nodes are written in the order requested (all nodes: in id order). Node ids are the \
+            input's, also for a graph packed with --reorder metis. Reversible models update one N x D state in \
             place; weight-tied models reuse one set of weights; residual models keep one state and one block \
             output. Peak memory: the graph's arrays as mapped, plus about 3 x N x hidden floats.
 
@@ -136,17 +137,7 @@ struct PredictCommand: ParsableCommand {
         let graphFile = try GraphFile(path: graph)
         try graphFile.verifyStructure()
         try ForwardPass.checkCompatible(network, graphFile)
-        let selected: [Int]
-        if let split {
-            guard let ids = graphFile.split(split) else {
-                throw GNNError("has no \(split.rawValue) split", in: graph, fix: "pack it with split masks or indices")
-            }
-            selected = (0..<ids.count).map { ids[$0] }
-        } else if let nodes {
-            selected = try NodeSelection.parse(nodes, nodeCount: graphFile.nodeCount)
-        } else {
-            selected = Array(0..<graphFile.nodeCount)
-        }
+        let selected = try NodeSelection.select(in: graphFile, nodes: nodes, split: split)
         let loadTime = clock.now - loadStart
 
         let progress = TerminalProgress.make(quiet: quiet)
@@ -164,7 +155,7 @@ struct PredictCommand: ParsableCommand {
 
         let writer = PredictionWriter(format: resolvedFormat, scores: scores, topK: topK,
                                       task: network.architecture.task, classNames: modelFile.metadata.classNames)
-        let bytes = writer.render(outputs: result.outputs, columns: result.columns, nodes: selected)
+        let bytes = writer.render(outputs: result.outputs, columns: result.columns, rows: selected.rows, ids: selected.ids)
         if let output {
             let file = try AtomicOutputFile(path: output)
             try file.write(bytes, at: 0)
@@ -173,7 +164,7 @@ struct PredictCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(bytes))
         }
 
-        if let split { reportMetric(result, graphFile, split: split, nodes: selected, task: network.architecture.task) }
+        if let split { reportMetric(result, graphFile, split: split, nodes: selected.rows, task: network.architecture.task) }
         if stats {
             CommandLineOutput.writeError(String(format: "load %.3f s, forward %.3f s", loadTime.seconds, forwardTime.seconds)
                 + ", peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes)), \(KernelThreads.count) threads")

@@ -13,15 +13,18 @@ enum EngineFixtures {
     /// graph.npz packed as given (repeats and self loops kept, as PyG saw it).
     static let graphPath = packed("graph.npz")
 
+    /// graph.npz packed in METIS order, in parts of 8 nodes.
+    static let metisGraphPath = packed("graph.npz", options: PackOptions(order: .metis, partNodes: 8), suffix: "-metis")
+
     /// deq/graph.npz (make_deq_fixtures.py's block-model graph) packed as given.
     static let equilibriumGraphPath = packed("deq/graph.npz")
 
-    /// The fixture `npz` (a path under Fixtures/) packed into the scratch folder.
-    private static func packed(_ npz: String) -> String {
+    /// The fixture `npz` (a path under Fixtures/) packed into the scratch folder with `options`.
+    private static func packed(_ npz: String, options: PackOptions = PackOptions(), suffix: String = "") -> String {
         try! FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let path = scratch + "/" + npz.replacingOccurrences(of: "/", with: "_") + ".bin"
+        let path = scratch + "/" + npz.replacingOccurrences(of: "/", with: "_") + suffix + ".bin"
         let input = try! GraphPacker.readInput(root + "/" + npz, featuresPath: nil, progress: nil)
-        _ = try! GraphPacker.pack(input, to: path, options: PackOptions(), source: npz)
+        _ = try! GraphPacker.pack(input, to: path, options: options, source: npz)
         return path
     }
 

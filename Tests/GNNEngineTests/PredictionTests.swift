@@ -41,6 +41,30 @@ final class PredictionTests: XCTestCase {
         XCTAssertThrowsError(try NodeSelection.parse("5..2", nodeCount: 10))
     }
 
+    /// A 3-node file whose rows hold input nodes 2, 0, 1: users name input ids, outputs come from rows.
+    func testSelectionOfAReorderedGraphNamesInputIds() throws {
+        let path = NSTemporaryDirectory() + "ordered-\(UUID().uuidString).bin"
+        var writer = GraphFileWriter(nodeCount: 3, edgeCount: 0, features: [])
+        writer.add(.rowOffsets, dtype: .uint64, shape: [4]) { try $0.write([UInt64](repeating: 0, count: 4)) }
+        writer.add(.sources, dtype: .uint32, shape: [0]) { _ in }
+        writer.add(.nodeFeatures, dtype: .float32, shape: [3, 1]) { try $0.write([Float(2), 0, 1]) }
+        writer.add(.testSplit, dtype: .uint32, shape: [2]) { try $0.write([UInt32(0), 2]) }
+        writer.add(.nodeOrder, dtype: .uint32, shape: [3]) { try $0.write([UInt32(2), 0, 1]) }
+        try writer.write(to: path)
+        let graph = try GraphFile(path: path)
+        let all = try NodeSelection.select(in: graph, nodes: nil, split: nil)
+        XCTAssertEqual(all.ids, [0, 1, 2])
+        XCTAssertEqual(all.rows, [1, 2, 0])
+        let listed = try NodeSelection.select(in: graph, nodes: "2,0", split: nil)
+        XCTAssertEqual(listed.rows, [0, 1])
+        let test = try NodeSelection.select(in: graph, nodes: nil, split: .test)
+        XCTAssertEqual(test.rows, [0, 2])
+        XCTAssertEqual(test.ids, [2, 1])
+        let writer2 = PredictionWriter(format: .csv, scores: .logits, topK: 1, task: .regression, classNames: nil)
+        let text = String(decoding: writer2.render(outputs: [20, 0, 10], columns: 1, rows: test.rows, ids: test.ids), as: UTF8.self)
+        XCTAssertEqual(text, "node,0\n2,20.0\n1,10.0\n")
+    }
+
     /// One node, no edges: means are 0, an attention with its added self loop returns the node's own row.
     func testOneNodeGraph() {
         let offsets: [UInt64] = [0, 0], sources: [UInt32] = []

@@ -87,7 +87,7 @@ final class GraphFileTests: XCTestCase {
         resealGraph(&bytes)
         let path = temporaryPath("v2.bin")
         writeBytes(bytes, to: path)
-        assertGNNError("version 2.0, newer than this reader's 1.0") { try GraphFile(path: path) }
+        assertGNNError("version 2.1, newer than this reader's 1.1") { try GraphFile(path: path) }
     }
 
     func testNewerMinorVersionAndUnknownOptionalBitsAreAccepted() throws {
@@ -145,6 +145,38 @@ final class GraphFileTests: XCTestCase {
         writeBytes(bytes, to: path)
         let graph = try GraphFile(path: path)   // opening does not read the arrays
         assertGNNError("csr.sources[1] is 3, not below the node count 3") { try graph.verifyStructure() }
+    }
+
+    /// node.order must be a permutation: the file maps rows to input ids and back.
+    func testNodeOrderMapsRowsToInputIdsAndMustBeAPermutation() throws {
+        let good = try TinyGraph.write { $0.add(.nodeOrder, dtype: .uint32, shape: [3]) { try $0.write([UInt32(2), 0, 1]) } }
+        let graph = try GraphFile(path: good)
+        try graph.verifyStructure()
+        XCTAssertEqual(graph.preamble.requiredFeatures, 1)
+        XCTAssertEqual(try GraphFile(path: TinyGraph.write()).preamble.requiredFeatures, 0)
+        let numbering = try NodeNumbering(graph)
+        XCTAssertEqual((0..<3).map(numbering.inputID(ofRow:)), [2, 0, 1])
+        XCTAssertEqual((0..<3).map(numbering.row(ofInputID:)), [1, 2, 0])
+        XCTAssertTrue(try NodeNumbering(GraphFile(path: TinyGraph.write())).isIdentity)
+
+        let repeated = try TinyGraph.write { $0.add(.nodeOrder, dtype: .uint32, shape: [3]) { try $0.write([UInt32(2), 0, 2]) } }
+        assertGNNError("node.order holds input node 2 twice (rows 0 and 2)") { try GraphFile(path: repeated).verifyStructure() }
+        let outside = try TinyGraph.write { $0.add(.nodeOrder, dtype: .uint64, shape: [3]) { try $0.write([UInt64(0), 3, 1]) } }
+        assertGNNError("node.order[1] is 3, not below the node count 3") { try GraphFile(path: outside).verifyStructure() }
+
+        // The bit and the section go together: a 1.0 reader refuses the bit, so ids are never misread.
+        var bytes = [UInt8](FileManager.default.contents(atPath: try TinyGraph.write())!)
+        bytes[16] = 1
+        resealGraph(&bytes)
+        let bitOnly = temporaryPath("bit.bin")
+        writeBytes(bytes, to: bitOnly)
+        assertGNNError("sets required bit 0 (reordered rows) but has no node.order section") { try GraphFile(path: bitOnly) }
+        bytes = [UInt8](FileManager.default.contents(atPath: good)!)
+        bytes[16] = 0
+        resealGraph(&bytes)
+        let sectionOnly = temporaryPath("section.bin")
+        writeBytes(bytes, to: sectionOnly)
+        assertGNNError("has a node.order section without required bit 0") { try GraphFile(path: sectionOnly) }
     }
 
     func testDecreasingOffsetsFailStructureCheck() throws {

@@ -107,6 +107,79 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(sources(graph), [1, 0, 2])
     }
 
+    /// Two 4-cliques with interleaved ids, {0, 2, 4, 6} and {1, 3, 5, 7}, joined by the edge 6 — 7. In
+    /// parts of 4 nodes the only cut of one edge separates the cliques, so METIS must store one clique
+    /// after the other; every section follows, and node.order maps rows back to input ids.
+    func testMetisOrderStoresCommunitiesTogetherAndKeepsIds() throws {
+        let cliques = [[0, 2, 4, 6], [1, 3, 5, 7]]
+        var pairs = cliques.flatMap { clique in clique.flatMap { u in clique.filter { $0 != u }.map { (u, $0) } } }
+        pairs += [(6, 7), (7, 6)]
+        let features = (0..<8).flatMap { [Float($0), Float(10 * $0)] }
+        func input() -> GraphInput {
+            var input = GraphInput(nodeCount: 8, edges: EdgeArrays(sources: pairs.map { Int64($0.0) }, destinations: pairs.map { Int64($0.1) },
+                                                                   location: "cliques"),
+                                   nodeFeatures: FloatMatrixValues(values: features, rows: 8, columns: 2), format: "test")
+            input.labels = (0..<8).map { Int32($0 % 2) }
+            input.splits[.train] = [0, 1]
+            input.splits[.test] = [7]
+            return input
+        }
+        let path = NSTemporaryDirectory() + "metis-\(UUID().uuidString).bin"
+        let report = try GraphPacker.pack(input(), to: path, options: PackOptions(order: .metis, partNodes: 4), source: "cliques")
+        XCTAssertEqual(report.orderParts, 2)
+        let graph = try GraphFile(path: path)
+        try graph.verifyStructure()
+        let order = (0..<8).map { graph.nodeOrder![$0] }
+        XCTAssertTrue(order == [0, 2, 4, 6, 1, 3, 5, 7] || order == [1, 3, 5, 7, 0, 2, 4, 6], "order \(order)")
+        let numbering = try NodeNumbering(graph)
+        XCTAssertEqual(nodeFeatures(graph), order.flatMap { [Float($0), Float(10 * $0)] })
+        XCTAssertEqual(Array(graph.labels!), order.map { Int32($0 % 2) })
+        XCTAssertEqual((0..<2).map { numbering.inputID(ofRow: graph.split(.train)![$0]) }, [0, 1])
+        XCTAssertEqual(numbering.inputID(ofRow: graph.split(.test)![0]), 7)
+        var edges = Set<[Int]>()
+        for row in 0..<8 {
+            for e in Int(graph.rowOffsets[row])..<Int(graph.rowOffsets[row + 1]) {
+                edges.insert([numbering.inputID(ofRow: graph.sources[e]), numbering.inputID(ofRow: row)])
+            }
+        }
+        XCTAssertEqual(edges, Set(pairs.map { [$0.0, $0.1] }))
+
+        // Packing the file again keeps naming the first input's nodes, with or without a new order.
+        for options in [PackOptions(), PackOptions(order: .metis, partNodes: 4)] {
+            let again = NSTemporaryDirectory() + "repack-\(UUID().uuidString).bin"
+            _ = try GraphPacker.pack(GraphPacker.readInput(path, featuresPath: nil, progress: nil), to: again, options: options, source: path)
+            let repacked = try GraphFile(path: again)
+            let ids = try NodeNumbering(repacked)
+            XCTAssertEqual(nodeFeatures(repacked), (0..<8).flatMap { [Float(ids.inputID(ofRow: $0)), Float(10 * ids.inputID(ofRow: $0))] })
+            XCTAssertEqual(repacked.edgeCount, pairs.count)
+        }
+    }
+
+    /// small.npz's edges with their features, as testNpzKeepsEdgesAsGiven checks them, survive a repack in
+    /// METIS order: the same (source id, destination id, feature) triples, named by input ids.
+    func testRepackingInMetisOrderKeepsEdgeFeaturesWithTheirEdges() throws {
+        let path = NSTemporaryDirectory() + "small-\(UUID().uuidString).bin"
+        _ = try GraphPacker.pack(GraphPacker.readInput(Self.fixtures + "/small.npz", featuresPath: nil, progress: nil),
+                                 to: path, options: PackOptions(), source: "small.npz")
+        let again = NSTemporaryDirectory() + "small-metis-\(UUID().uuidString).bin"
+        let report = try GraphPacker.pack(GraphPacker.readInput(path, featuresPath: nil, progress: nil), to: again,
+                                          options: PackOptions(order: .metis, partNodes: 2), source: path)
+        XCTAssertEqual(report.orderParts, 3)
+        let graph = try GraphFile(path: again)
+        try graph.verifyStructure()
+        let ids = try NodeNumbering(graph), features = edgeFeatures(graph)
+        var triples: [[Float]] = []
+        for row in 0..<graph.nodeCount {
+            for e in Int(graph.rowOffsets[row])..<Int(graph.rowOffsets[row + 1]) {
+                triples.append([Float(ids.inputID(ofRow: graph.sources[e])), Float(ids.inputID(ofRow: row)), features[e]])
+            }
+        }
+        // Rows of small.npz: 4→0 (50), 0→1 (10), 0→1 (30), 2→1 (20), 1→2 (60), 3→3 (40).
+        let expected: [[Float]] = [[4, 0, 50], [0, 1, 10], [0, 1, 30], [2, 1, 20], [1, 2, 60], [3, 3, 40]]
+        XCTAssertEqual(triples.sorted { $0.lexicographicallyPrecedes($1) }, expected.sorted { $0.lexicographicallyPrecedes($1) })
+        XCTAssertEqual(nodeFeatures(graph), (0..<5).flatMap { [Float(2 * ids.inputID(ofRow: $0)), Float(2 * ids.inputID(ofRow: $0) + 1)] })
+    }
+
     func testBadInputsGiveOneClearLine() {
         func attempt(_ name: String, features: String? = nil) throws {
             _ = try pack(name, features: features)
@@ -122,6 +195,11 @@ final class PackTests: XCTestCase {
         assertGNNError("pass --features") { try attempt("edges.tsv") }
         assertGNNError("does not exist") { try attempt("no-such-file.npz") }
         assertGNNError("a single .npy array") { try attempt("features.npy") }
+        assertGNNError("is a gnn-serve model file, not a graph") {
+            let model = NSTemporaryDirectory() + "model-\(UUID().uuidString).gnnz"
+            FileManager.default.createFile(atPath: model, contents: Data([0x89, 0x47, 0x4E, 0x4E, 0x4D, 0x0D, 0x0A, 0x1A] + [UInt8](repeating: 0, count: 120)))
+            _ = try GraphPacker.readInput(model, featuresPath: nil, progress: nil)
+        }
     }
 
     func testPackRefusesToReplaceWhenAskedNotTo() throws {

@@ -7,6 +7,7 @@
     x = g["node.features"]                 # N x F (f32/f16 as stored; bf16 is returned as raw uint16)
     edge_index = g.edge_index()            # 2 x M int64 (sources, destinations) in CSR order
     edge_attr = g.get("edge.features")     # M x E, row e belongs to edge e of edge_index, or None
+    order = g.get("node.order")            # when reordered by pack: row r holds input node order[r], or None
 
 Only the layout is read (header, section table); checksums and structure are gnn-serve info --verify's job.
 """

@@ -7,7 +7,7 @@
 Builds scripts/fixtures/reference_models.build(arch), loads the weights (strict), runs model.eval() and one
 forward under torch.inference_mode() on the graph file's edges (graphfile.py: the same CSR gnn-serve reads, as
 an edge_index in CSR order) and, when the architecture has edge channels, its edge features; saves the float32
-logits of every node and prints one JSON line: {"seconds": forward wall time, "peak_rss_bytes": the process's
+logits of every node, in input-id order when the file's rows are reordered (node.order), and prints one JSON line: {"seconds": forward wall time, "peak_rss_bytes": the process's
 peak RSS}.
 """
 import argparse
@@ -44,6 +44,8 @@ def main() -> None:
     model.load_state_dict(load_file(args.weights), strict=True)
     model.eval()
     graph = GraphFile(args.graph)
+    order = graph.get("node.order")
+    order = None if order is None else np.array(order, dtype=np.int64)
     x = torch.from_numpy(np.array(graph["node.features"], dtype=np.float32))
     edge_index = torch.from_numpy(graph.edge_index())
     edge_attr = None
@@ -54,7 +56,12 @@ def main() -> None:
         start = time.perf_counter()
         logits = model(x, edge_index) if edge_attr is None else model(x, edge_index, edge_attr)
         seconds = time.perf_counter() - start
-    np.save(args.out, logits.float().numpy())
+    logits = logits.float().numpy()
+    if order is not None:  # row r holds input node order[r]; write rows by input id, as gnn-serve does
+        by_id = np.empty_like(logits)
+        by_id[order] = logits
+        logits = by_id
+    np.save(args.out, logits)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"seconds": seconds, "peak_rss_bytes": peak}), flush=True)
     # Skip interpreter teardown: it raises the process's peak RSS by ~100 MB after the work is done, which

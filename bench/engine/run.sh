@@ -2,9 +2,11 @@
 # Engine benchmark: `gnn-serve predict` vs PyTorch Geometric (CPU) on the same model, weights and graph —
 # forward time, peak RSS of each process, and how far the logits differ.
 #   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--degree-factor F] [--configs NAME...] [--threads N]
-#                            [--depth-study] [--products] [--serve-only]
+#                            [--reorder metis] [--depth-study] [--products] [--serve-only]
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
-# --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
+# --scale S --seed 0` and read by both sides (PyG through graphfile.py). --reorder metis packs that graph again with
+# `gnn-serve pack --reorder metis` and gives the reordered file to both sides (PyG's rows are put back in input
+# order). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
 # --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
 #   a scaled study writes them beside its work files instead).
@@ -16,13 +18,14 @@ export PYTHONWARNINGS=ignore::FutureWarning  # torch.jit.script deprecation, pri
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 py=${PYTHON:-$HOME/pyg/bin/python}
-scale=1 degree=1 threads=2 depth=0 serve_only=0 list=main shape=() configs=()
+scale=1 degree=1 threads=2 depth=0 serve_only=0 list=main shape=() configs=() reorder=none
 while [ $# -gt 0 ]; do
   case $1 in
     --shape) shape=(--shape "$2"); shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --degree-factor) degree=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --reorder) reorder=$2; shift 2 ;;
     --depth-study) depth=1 list=depth; shift ;;
     --products) list=products serve_only=1; shift ;;
     --serve-only) serve_only=1; shift ;;
@@ -39,9 +42,15 @@ dir=${BENCH_DIR:-/tmp/gnn-bench}/engine
 mkdir -p "$dir"
 
 tag=$([ "$degree" = 1 ] || echo "-d$degree")  # in the names of graphs and work folders with a degree factor
-graph_for() {  # the graph file of a shape at this scale, generated on first use
+work=s$scale$tag$([ "$reorder" = none ] || echo "-$reorder")  # the work folder of this graph
+graph_for() {  # the graph file of a shape at this scale, generated (and reordered) on first use
   local graph=$dir/$1-s$scale$tag.bin
   [ -f "$graph" ] || "$bin/gnn-bench" graph --shape "$1" --scale "$scale" --degree-factor "$degree" --seed 0 -o "$graph" >&2
+  if [ "$reorder" != none ]; then
+    local ordered=${graph%.bin}-$reorder.bin
+    [ -f "$ordered" ] || "$bin/gnn-serve" pack "$graph" -o "$ordered" --reorder "$reorder" --quiet >&2
+    graph=$ordered
+  fi
   echo "$graph"
 }
 
@@ -56,7 +65,7 @@ for name in "${configs[@]}"; do
   graph=$(graph_for "$("$py" "$here/configs.py" "$name" --shape)")
   read -r nodes edges < <("$bin/gnn-serve" info "$graph" --json | "$py" -c 'import json,sys; d=json.load(sys.stdin); print(d["nodes"], d["edges"])')
   echo "$name on $(basename "$graph"): $nodes nodes, $edges edges, $threads threads" >&2
-  c=$dir/s$scale$tag/$name
+  c=$dir/$work/$name
   mkdir -p "$c" && rm -f "$c"/pyg.* "$c"/serve.*
   "$py" "$here/configs.py" "$name" >"$c/arch.json"
   # A family this checkout does not know yet (e.g. DEQ before its merge) skips the config, not the run.

@@ -60,6 +60,7 @@ extension GraphFile {
                 throw GNNError("split.\(split.rawValue)[\(bad)] is \(ids[bad]), not below the node count \(nodeCount)")
             }
         }
+        if nodeOrder != nil { _ = try NodeNumbering(self) }
         if let labels, let bad = labels.firstIndex(where: { $0 < -1 }) {
             throw GNNError("node.labels[\(bad)] is \(labels[bad]); labels are class ids ≥ 0, or −1 for none")
         }

@@ -38,6 +38,12 @@ public final class GraphFile: @unchecked Sendable {
             nodeCount = try Checked.int(header.nodeCount, "node count")
             edgeCount = try Checked.int(header.edgeCount, "edge count")
             sections = try GraphFile.readTable(bytes, header: header)
+            let ordered = preamble.requiredFeatures & GraphFormat.nodeOrderFeature != 0
+            guard ordered == sections.contains(where: { $0.kind == .nodeOrder }) else {
+                throw GNNError(ordered ? "sets required bit 0 (reordered rows) but has no node.order section"
+                                       : "has a node.order section without required bit 0 (reordered rows)",
+                               fix: "pack the graph again")
+            }
             tableEnd = header.tableOffset + UInt64(header.sectionCount) * UInt64(header.entrySize)
         } catch let error as GNNError {
             throw error.located(at: path)
@@ -96,6 +102,10 @@ public final class GraphFile: @unchecked Sendable {
 
     /// Each node's id in the packed input, if recorded.
     public var originalIDs: UnsafeBufferPointer<Int64>? { typed(.originalIDs, as: Int64.self) }
+
+    /// The input node stored at each row, when the nodes were reordered at pack time (`NodeNumbering`
+    /// translates between rows and input ids).
+    public var nodeOrder: NodeIndexArray? { section(.nodeOrder).map(indexArray) }
 
     /// The informational JSON object written by `pack`, as text.
     public var metadataJSON: String? {

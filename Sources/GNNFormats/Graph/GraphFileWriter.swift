@@ -63,7 +63,9 @@ public struct GraphFileWriter {
         var table = ByteWriter()
         for section in sections { section.write(to: &table) }
         var header = ByteWriter()
-        FilePreamble(kind: .graph, version: GraphFormat.version, optionalFeatures: features.rawValue).write(to: &header)
+        let required = sections.contains { $0.kind == .nodeOrder } ? GraphFormat.nodeOrderFeature : 0
+        FilePreamble(kind: .graph, version: GraphFormat.version, requiredFeatures: required,
+                     optionalFeatures: features.rawValue).write(to: &header)
         GraphFileHeader(nodeCount: nodeCount, edgeCount: edgeCount, sectionCount: UInt32(sections.count),
                         entrySize: UInt32(GraphFormat.entrySize), tableOffset: UInt64(GraphFormat.headerSize),
                         tableChecksum: Checksum.of(table.bytes), fileLength: fileLength).write(to: &header)

@@ -1,7 +1,7 @@
-/// Constants of the graph file format, version 1.0. `formats/graph.md` is the specification.
+/// Constants of the graph file format, version 1.1. `formats/graph.md` is the specification.
 public enum GraphFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 0)
+    public static let version = FormatVersion(major: 1, minor: 1)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one section-table entry.
@@ -12,8 +12,11 @@ public enum GraphFormat {
     public static let maxNameLength = 24
     /// Most sections a file may have; a larger count marks a damaged table.
     public static let maxSections = 1024
-    /// Required feature bits this reader understands (none are defined in 1.0).
-    public static let knownRequiredFeatures: UInt64 = 0
+    /// Required feature bit 0 (1.1): the rows are reordered and `node.order` maps them to input ids. A
+    /// reader that ignored that section would name every node wrongly, so 1.0 readers must refuse the file.
+    public static let nodeOrderFeature: UInt64 = 1
+    /// Required feature bits this reader understands.
+    public static let knownRequiredFeatures: UInt64 = nodeOrderFeature
 }
 
 /// Optional feature bits of a graph file: facts the writer guarantees, which a reader may use or ignore.
@@ -63,6 +66,8 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
     case testSplit = "split.test"
     /// i64 [N]: each node's id in the input the graph was packed from.
     case originalIDs = "node.original_ids"
+    /// u32 or u64 [N]: the input node stored at each row, when pack reordered the nodes (a permutation).
+    case nodeOrder = "node.order"
     /// u8 [B]: a UTF-8 JSON object describing where the graph came from (informational).
     case metadata = "meta.json"
 
@@ -70,7 +75,7 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
     public var allowedDTypes: [DType] {
         switch self {
         case .rowOffsets: [.uint64]
-        case .sources, .trainSplit, .validSplit, .testSplit: [.uint32, .uint64]
+        case .sources, .trainSplit, .validSplit, .testSplit, .nodeOrder: [.uint32, .uint64]
         case .nodeFeatures, .edgeFeatures: [.float32, .float16, .bfloat16]
         case .labels: [.int32]
         case .targets: [.float32]
@@ -90,7 +95,7 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
         case .sources: (edges, 1)
         case .nodeFeatures, .targets: (nodes, 2)
         case .edgeFeatures: (edges, 2)
-        case .labels, .originalIDs: (nodes, 1)
+        case .labels, .originalIDs, .nodeOrder: (nodes, 1)
         case .trainSplit, .validSplit, .testSplit, .metadata: (nil, 1)
         }
     }

@@ -68,6 +68,8 @@ public struct GraphInfo: Encodable, Sendable {
     public var labels: String
     public var splits: [String: Int]
     public var properties: [String]
+    /// Whether the rows are reordered (`node.order`); node ids stay the input's either way.
+    public var reordered: Bool
     public var sections: [Section]
     /// The `meta.json` section, if present, as stored.
     public var packMetadata: String?
@@ -95,6 +97,7 @@ public struct GraphInfo: Encodable, Sendable {
         for split in SplitName.allCases { if let ids = graph.split(split) { splits[split.rawValue] = ids.count } }
         self.splits = splits
         properties = GraphFeatures.names.filter { graph.features.contains($0.0) }.map(\.1)
+        reordered = graph.nodeOrder != nil
         sections = graph.sections.map {
             Section(name: $0.name, dtype: $0.dtype.description, shape: $0.shape, offset: $0.offset, bytes: $0.length,
                     checksum: String($0.checksum, radix: 16).leftPadded(to: 16))
@@ -118,6 +121,7 @@ public struct GraphInfo: Encodable, Sendable {
             lines.append("  splits       " + SplitName.allCases.compactMap { s in splits[s.rawValue].map { "\(s.rawValue) \($0)" } }.joined(separator: ", "))
         }
         if !properties.isEmpty { lines.append("  properties   " + properties.joined(separator: ", ")) }
+        if reordered { lines.append("  node order   reordered at pack time (node.order maps rows to input ids)") }
         lines.append("  sections")
         for section in sections {
             let shape = section.shape.map(String.init).joined(separator: " × ")

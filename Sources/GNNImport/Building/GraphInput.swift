@@ -18,7 +18,10 @@ public struct GraphInput {
     public var splits: [SplitName: [Int64]] = [:]
     /// Each node's id in the input, when it differs from its position.
     public var originalIDs: [Int64]?
-    /// `npz`, `ogb` or `edge-list`.
+    /// When the input is a reordered graph file: the first input's node at each of its rows (its
+    /// `node.order`), composed with any new order so that ids keep naming the first input's nodes.
+    public var packedOrder: [UInt32]?
+    /// `npz`, `ogb`, `edge-list` or `gnn-serve`.
     public var format: String
 
     public init(nodeCount: Int, edges: any EdgeSource, nodeFeatures: any FloatRowSource, format: String) {

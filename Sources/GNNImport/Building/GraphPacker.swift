@@ -8,11 +8,18 @@ public struct PackOptions: Sendable {
     public var featureDType = DType.float32
     /// Replace an existing output file.
     public var overwrite = true
+    /// The order of the nodes in the file.
+    public var order = NodeOrderMode.none
+    /// Nodes per METIS part with `order == .metis`.
+    public var partNodes = NodeOrdering.partNodes
 
-    public init(adjacency: AdjacencyOptions = AdjacencyOptions(), featureDType: DType = .float32, overwrite: Bool = true) {
+    public init(adjacency: AdjacencyOptions = AdjacencyOptions(), featureDType: DType = .float32, overwrite: Bool = true,
+                order: NodeOrderMode = .none, partNodes: Int = NodeOrdering.partNodes) {
         self.adjacency = adjacency
         self.featureDType = featureDType
         self.overwrite = overwrite
+        self.order = order
+        self.partNodes = partNodes
     }
 }
 
@@ -26,23 +33,30 @@ public struct PackReport: Sendable, Codable {
     public var nonFiniteNodeFeatures: Int
     public var nonFiniteEdgeFeatures: Int
     public var fileBytes: UInt64
+    /// METIS parts the nodes were grouped by (0 when they keep the input order).
+    public var orderParts: Int
 }
 
 /// Turns a `GraphInput` into a graph file: CSR by destination, features converted to the chosen dtype,
-/// labels, splits and ids copied, all written atomically.
+/// labels, splits and ids copied, all written atomically. With a node order, every section is written in
+/// that order (split ids and sources renumbered to rows) and `node.order` records it.
 public enum GraphPacker {
-    /// Reads `input` (an `.npz`, an OGB directory, or an edge list with `featuresPath`), by its content.
+    /// Reads `input` (an `.npz`, an OGB directory, a graph file, or an edge list with `featuresPath`), by its content.
     public static func readInput(_ path: String, featuresPath: String?, progress: ProgressSink?) throws -> GraphInput {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw GNNError("does not exist", in: path, fix: "check the path")
         }
         if isDirectory.boolValue { return try OGBGraphReader.read(path, progress: progress) }
-        enum Content { case zip, npy, gnnServe, other }
+        enum Content { case zip, npy, graphFile, modelFile, other }
         let content: Content = try MappedFile(path: path).withBytes { bytes in
             if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
             if bytes.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return .npy }
-            return (try? FileKind.detect(bytes)) != nil ? .gnnServe : .other
+            switch try? FileKind.detect(bytes) {
+            case .graph: return .graphFile
+            case .model: return .modelFile
+            case nil: return .other
+            }
         }
         switch content {
         case .zip:
@@ -50,8 +64,10 @@ public enum GraphPacker {
         case .npy:
             throw GNNError("is a single .npy array, not a graph", in: path,
                            fix: "pass an .npz with edge_index and x, or an edge list with --features \(path)")
-        case .gnnServe:
-            throw GNNError("is already a gnn-serve file", in: path, fix: "inspect it with `gnn-serve info`")
+        case .graphFile:
+            return try PackedGraphReader.read(path)
+        case .modelFile:
+            throw GNNError("is a gnn-serve model file, not a graph", in: path, fix: "pass a graph input; inspect models with `gnn-serve info`")
         case .other:
             break
         }
@@ -63,13 +79,23 @@ public enum GraphPacker {
     public static func pack(_ input: consuming GraphInput, to output: String, options: PackOptions,
                             source: String, progress: ProgressSink? = nil) throws -> PackReport {
         try input.validate()
-        let adjacency = try CSRBuilder.build(nodeCount: input.nodeCount, edges: input.edges, options: options.adjacency,
-                                             trackOrigins: input.edgeFeatures != nil, progress: progress)
-        input.edges = EdgeArrays(sources: [], destinations: [], location: input.edges.location)
         let nodes = input.nodeCount
+        let ordering = options.order == .metis
+            ? try NodeOrdering.metis(nodeCount: nodes, edges: input.edges, partNodes: options.partNodes, progress: progress) : nil
+        let trackOrigins = input.edgeFeatures != nil
+        let adjacency = try ordering.map {
+            try CSRBuilder.build(nodeCount: nodes, edges: RelabeledEdges(base: input.edges, row: $0.row),
+                                 options: options.adjacency, trackOrigins: trackOrigins, progress: progress)
+        } ?? CSRBuilder.build(nodeCount: nodes, edges: input.edges, options: options.adjacency,
+                              trackOrigins: trackOrigins, progress: progress)
+        input.edges = EdgeArrays(sources: [], destinations: [], location: input.edges.location)
+        /// The input node of each file row.
+        let inputRows = ordering.map { $0.inputID.map { Int($0) } } ?? Array(0..<nodes)
+        func rowOf(_ id: Int64) -> UInt32 { ordering.map { $0.row[Int(id)] } ?? UInt32(id) }
         var report = PackReport(nodes: nodes, edges: adjacency.report, nodeFeatures: input.nodeFeatures.columns,
                                 edgeFeatures: input.edgeFeatures?.columns ?? 0, nonFiniteNodeFeatures: 0,
-                                nonFiniteEdgeFeatures: 0, fileBytes: 0)
+                                nonFiniteEdgeFeatures: 0, fileBytes: 0,
+                                orderParts: ordering?.parts ?? 0)
         let nonFinite = NonFiniteCounter()
 
         var writer = GraphFileWriter(nodeCount: nodes, edgeCount: adjacency.edgeCount, features: adjacency.features)
@@ -77,7 +103,7 @@ public enum GraphPacker {
         writer.add(.sources, dtype: .uint32, shape: [adjacency.sources.count]) { try $0.write(adjacency.sources) }
         let featureDType = options.featureDType
         writer.add(.nodeFeatures, dtype: featureDType, shape: [nodes, input.nodeFeatures.columns]) { sink in
-            try writeRows(input.nodeFeatures, rows: 0..<nodes, count: nodes, dtype: featureDType,
+            try writeRows(input.nodeFeatures, rows: inputRows, count: nodes, dtype: featureDType,
                           into: &sink, nonFinite: &nonFinite.node, progress: progress, stage: "writing node features")
         }
         if let edgeFeatures = input.edgeFeatures, let origins = adjacency.origins {
@@ -89,21 +115,26 @@ public enum GraphPacker {
             }
         }
         if let labels = input.labels {
-            writer.add(.labels, dtype: .int32, shape: [nodes]) { try $0.write(labels) }
+            writer.add(.labels, dtype: .int32, shape: [nodes]) { try $0.write(inputRows.map { labels[$0] }) }
         }
         if let targets = input.targets {
             writer.add(.targets, dtype: .float32, shape: [nodes, targets.columns]) { sink in
                 var ignored = 0
-                try writeRows(targets, rows: 0..<nodes, count: nodes, dtype: .float32,
+                try writeRows(targets, rows: inputRows, count: nodes, dtype: .float32,
                               into: &sink, nonFinite: &ignored, progress: nil, stage: "")
             }
         }
         for split in SplitName.allCases {
             guard let ids = input.splits[split] else { continue }
-            writer.add(split.section, dtype: .uint32, shape: [ids.count]) { try $0.write(ids.map { UInt32($0) }) }
+            writer.add(split.section, dtype: .uint32, shape: [ids.count]) { try $0.write(ids.map(rowOf)) }
         }
         if let ids = input.originalIDs {
-            writer.add(.originalIDs, dtype: .int64, shape: [nodes]) { try $0.write(ids) }
+            writer.add(.originalIDs, dtype: .int64, shape: [nodes]) { try $0.write(inputRows.map { ids[$0] }) }
+        }
+        if let packedOrder = input.packedOrder {
+            writer.add(.nodeOrder, dtype: .uint32, shape: [nodes]) { try $0.write(inputRows.map { packedOrder[$0] }) }
+        } else if let ordering {
+            writer.add(.nodeOrder, dtype: .uint32, shape: [nodes]) { try $0.write(ordering.inputID) }
         }
         let metadata = try metadataJSON(source: source, input: input, options: options, report: adjacency.report)
         writer.add(.metadata, dtype: .uint8, shape: [metadata.count]) { try $0.write(metadata) }
@@ -197,6 +228,7 @@ public enum GraphPacker {
             var selfLoops: String
             var duplicates: String
             var featureDtype: String
+            var nodeOrder: String
             var edges: AdjacencyReport
         }
         let encoder = JSONEncoder()
@@ -205,7 +237,8 @@ public enum GraphPacker {
         return Array(try encoder.encode(Document(
             packedBy: "gnn-serve \(GNNVersion.current)", source: source, inputFormat: input.format,
             undirected: options.adjacency.undirected, selfLoops: options.adjacency.selfLoops.rawValue,
-            duplicates: options.adjacency.duplicates.rawValue, featureDtype: options.featureDType.description, edges: report)))
+            duplicates: options.adjacency.duplicates.rawValue, featureDtype: options.featureDType.description,
+            nodeOrder: options.order.rawValue, edges: report)))
     }
 }
 

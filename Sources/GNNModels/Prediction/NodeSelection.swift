@@ -3,6 +3,27 @@ import GNNFormats
 
 /// Which nodes to score: all, a split, or a list given by the user.
 public enum NodeSelection {
+    /// The nodes to score: `rows[k]` is the file row of the k-th, `ids[k]` the input id users know it by.
+    public struct Selected: Sendable {
+        public let rows: [Int]
+        public let ids: [Int]
+    }
+
+    /// The nodes of `split`, else those of the `--nodes` spec, else all nodes in id order; ids are the
+    /// input's (`NodeNumbering`), also when the graph was packed in another order.
+    public static func select(in graph: GraphFile, nodes: String?, split: SplitName?) throws -> Selected {
+        let numbering = try NodeNumbering(graph)
+        if let split {
+            guard let rows = graph.split(split) else {
+                throw GNNError("has no \(split.rawValue) split", in: graph.path, fix: "pack it with split masks or indices")
+            }
+            let selected = (0..<rows.count).map { rows[$0] }
+            return Selected(rows: selected, ids: selected.map(numbering.inputID(ofRow:)))
+        }
+        let ids = try nodes.map { try parse($0, nodeCount: graph.nodeCount) } ?? Array(0..<graph.nodeCount)
+        return Selected(rows: ids.map(numbering.row(ofInputID:)), ids: ids)
+    }
+
     /// Parses `--nodes`: a range `a..b` (inclusive of a, exclusive of b, as Swift writes it), a comma list
     /// `3,5,8`, or the path of a file with one node id per line. Every id must be below `nodeCount`.
     public static func parse(_ spec: String, nodeCount: Int) throws -> [Int] {

@@ -29,12 +29,13 @@ public struct PredictionWriter {
         self.classNames = classNames
     }
 
-    /// The bytes of the output for `nodes` (rows of `outputs`, each `columns` wide).
-    public func render(outputs: [Float], columns: Int, nodes: [Int]) -> [UInt8] {
+    /// The bytes of the output for the nodes at `rows` of `outputs` (each `columns` wide), in that order;
+    /// text formats name row `rows[k]` by `ids[k]` (the node's id in the user's numbering).
+    public func render(outputs: [Float], columns: Int, rows: [Int], ids: [Int]) -> [UInt8] {
         switch format {
-        case .npy: return npy(outputs: outputs, columns: columns, nodes: nodes)
-        case .csv: return Array(text(outputs: outputs, columns: columns, nodes: nodes, json: false).utf8)
-        case .jsonl: return Array(text(outputs: outputs, columns: columns, nodes: nodes, json: true).utf8)
+        case .npy: return npy(outputs: outputs, columns: columns, rows: rows)
+        case .csv: return Array(text(outputs: outputs, columns: columns, rows: rows, ids: ids, json: false).utf8)
+        case .jsonl: return Array(text(outputs: outputs, columns: columns, rows: rows, ids: ids, json: true).utf8)
         }
     }
 
@@ -44,16 +45,16 @@ public struct PredictionWriter {
     }
 
     /// NumPy format 1.0: magic, header dict padded to a 64-byte boundary, then little-endian f32 rows.
-    private func npy(outputs: [Float], columns: Int, nodes: [Int]) -> [UInt8] {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(nodes.count), \(columns)), }"
+    private func npy(outputs: [Float], columns: Int, rows: [Int]) -> [UInt8] {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows.count), \(columns)), }"
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0]
         let length = UInt16(header.utf8.count)
         bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
         bytes += Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + nodes.count * columns * 4)
-        for v in nodes {
+        bytes.reserveCapacity(bytes.count + rows.count * columns * 4)
+        for v in rows {
             for value in rowValues(outputs, columns, v) {
                 withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
             }
@@ -65,7 +66,7 @@ public struct PredictionWriter {
         classNames.flatMap { index < $0.count ? $0[index] : nil } ?? String(index)
     }
 
-    private func text(outputs: [Float], columns: Int, nodes: [Int], json: Bool) -> String {
+    private func text(outputs: [Float], columns: Int, rows: [Int], ids: [Int], json: Bool) -> String {
         let k = min(max(topK, 1), columns)
         var lines: [String] = []
         if !json {
@@ -76,7 +77,7 @@ public struct PredictionWriter {
                 lines.append((["node"] + (0..<columns).map(name)).joined(separator: ","))
             }
         }
-        for v in nodes {
+        for (v, id) in zip(rows, ids) {
             let raw = outputs[v * columns..<(v + 1) * columns]
             switch task {
             case .multiClass:
@@ -84,21 +85,21 @@ public struct PredictionWriter {
                 let top = Scores.topK(probabilities, k)
                 if json {
                     let entries = top.map { "{\"class\":\(jsonString(name($0.0))),\"probability\":\(format($0.1))}" }
-                    lines.append("{\"node\":\(v),\"prediction\":\(jsonString(name(top[0].0))),\"top_k\":[\(entries.joined(separator: ","))]}")
+                    lines.append("{\"node\":\(id),\"prediction\":\(jsonString(name(top[0].0))),\"top_k\":[\(entries.joined(separator: ","))]}")
                 } else {
-                    lines.append(([String(v), csvField(name(top[0].0))] + top.flatMap { [csvField(name($0.0)), format($0.1)] }).joined(separator: ","))
+                    lines.append(([String(id), csvField(name(top[0].0))] + top.flatMap { [csvField(name($0.0)), format($0.1)] }).joined(separator: ","))
                 }
             case .multiLabel, .regression:
                 let values = rowValues(outputs, columns, v)
                 if json {
-                    var object = "{\"node\":\(v),\"scores\":[\(values.map(format).joined(separator: ","))]"
+                    var object = "{\"node\":\(id),\"scores\":[\(values.map(format).joined(separator: ","))]"
                     if task == .multiLabel {
                         let positive = values.indices.filter { Scores.probabilities(raw, task: task)[$0] > 0.5 }.map { jsonString(name($0)) }
                         object += ",\"positive\":[\(positive.joined(separator: ","))]"
                     }
                     lines.append(object + "}")
                 } else {
-                    lines.append(([String(v)] + values.map(format)).joined(separator: ","))
+                    lines.append(([String(id)] + values.map(format)).joined(separator: ","))
                 }
             }
         }
