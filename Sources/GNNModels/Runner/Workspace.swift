@@ -1,3 +1,4 @@
+import GNNKernels
 /// Scratch buffers for a forward pass, allocated on first request and reused by every later layer, so a
 /// pass allocates the same few buffers whether the model has 10 layers or 1000.
 final class Workspace: @unchecked Sendable {
@@ -8,8 +9,8 @@ final class Workspace: @unchecked Sendable {
     /// A buffer of at least `count` floats for `purpose`; the same purpose always returns the same memory.
     func buffer(_ purpose: String, count: Int) -> UnsafeMutablePointer<Float> {
         if let existing = buffers[purpose], existing.count >= count { return existing.baseAddress! }
-        buffers[purpose]?.deallocate()
-        let fresh = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+        buffers[purpose].map(LargeBuffer.deallocate)
+        let fresh = LargeBuffer.allocate(count)
         buffers[purpose] = fresh
         peakFloatCount = max(peakFloatCount, buffers.values.reduce(0) { $0 + $1.count })
         return fresh.baseAddress!
@@ -20,10 +21,10 @@ final class Workspace: @unchecked Sendable {
     /// against a 0.46 GB result).
     func releaseAll(except kept: String) {
         for (purpose, buffer) in buffers where purpose != kept {
-            buffer.deallocate()
+            LargeBuffer.deallocate(buffer)
             buffers[purpose] = nil
         }
     }
 
-    deinit { for buffer in buffers.values { buffer.deallocate() } }
+    deinit { for buffer in buffers.values { LargeBuffer.deallocate(buffer) } }
 }
