@@ -6,10 +6,11 @@ import CPrefetch
 /// Needs rows sorted by source: each row's edges into one range are then a contiguous run, visited in
 /// CSR order, so sums built this way add in the same order as a one-pass loop, whatever the threads.
 public enum SourceBlocking {
-    /// Bytes of source rows one pass covers. Measured on a 2-core EPYC (1 MiB L2 per core, 32 MiB L3),
-    /// mean aggregation of 64 channels on the arxiv-shaped graph (`gnn-bench roofline`), 1 / 2 / 4 MiB:
-    /// input order 43.4 / 43.9 / 44.7 ms; METIS order (`pack --reorder metis`) 31.0 / 31.5 / 42.4 ms.
-    public static let segmentBytes = 2 << 20
+    /// Bytes of source rows one pass covers. Measured on a 2-core EPYC (1 MiB L2 per core, 32 MiB L3):
+    /// RevSAGE-28 forward on the arxiv-sized graph with 4.66M edges, median of 3 alternating runs, with
+    /// 4 / 8 / 16 MiB ranges and with one range: input order 5.64 / 4.78 / 5.16 / 8.13 s, METIS order
+    /// (`pack --reorder metis`) 4.98 / 4.17 / 4.18 / 6.82 s.
+    public static let segmentBytes = 8 << 20
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
     public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {
