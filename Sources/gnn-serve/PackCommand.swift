@@ -24,8 +24,9 @@ struct PackCommand: ParsableCommand {
             With --reorder metis the nodes are stored grouped by METIS parts of about \(NodeOrdering.partNodes) \
             nodes, so that neighbours sit near each other in memory and the aggregations of `predict` gather \
             mostly from cache. The file records the order (section node.order): `predict` still takes and \
-            writes the input's node ids, and split ids keep naming the same nodes. It costs a METIS run at \
-            pack time (memory: a few times the edge list).
+            writes the input's node ids, and split ids keep naming the same nodes. METIS runs once, at \
+            pack time, and needs far more memory than packing: on a 2.45M-node graph with 124M edges it took \
+            11 minutes and 16.3 GiB (about 140 bytes per edge).
 
             Each row of the output is sorted by source. Self loops and repeated edges are handled as the \
             options say and always reported. The output appears only when complete: an interrupted pack \

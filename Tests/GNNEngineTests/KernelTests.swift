@@ -1,5 +1,5 @@
 import Foundation
-import GNNKernels
+@testable import GNNKernels
 @testable import GNNModels
 import XCTest
 
@@ -118,7 +118,8 @@ final class KernelTests: XCTestCase {
 /// one-pass path on the same random graph.
 final class SegmentedAggregationTests: XCTestCase {
     func testSegmentedSumsEqualOnePassSums() {
-        let n = 40_000, channels = 64, degree = 6
+        // Enough rows for x to span more than two source ranges, whatever SourceBlocking's range size.
+        let channels = 64, degree = 6, n = 2 * SourceBlocking.segmentBytes / (channels * 4) + 10_000
         var generator = SystemRandomNumberGenerator()
         var offsets: [UInt64] = [0], sources: [UInt32] = []
         for _ in 0..<n {
@@ -135,6 +136,7 @@ final class SegmentedAggregationTests: XCTestCase {
             sources.withUnsafeBufferPointer { s in
                 let sorted = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
                 let plain = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: false)
+                XCTAssertLessThan(SourceBlocking.rowsPerSegment(sorted, rowBytes: channels * 4), n, "more than one source range")
                 var a = [Float](repeating: 0, count: n * channels), b = a
                 // Weighted sums with a self term (GCN): both paths add in CSR order, so bits agree.
                 SumAggregation.run(sorted, x: x, channels: channels, edgeWeights: weights, selfWeights: selfWeights, skipSelfLoops: true, into: &a)
@@ -150,7 +152,7 @@ final class SegmentedAggregationTests: XCTestCase {
 
     /// GAT's blocked path (weights stored per edge and head, sums by source range) against the one-pass path.
     func testBlockedAttentionEqualsOnePass() {
-        let n = 40_000, heads = 2, channels = 32, width = heads * channels
+        let heads = 2, channels = 32, width = heads * channels, n = 2 * SourceBlocking.segmentBytes / (width * 4) + 10_000
         var generator = SystemRandomNumberGenerator()
         var offsets: [UInt64] = [0], sources: [UInt32] = []
         for v in 0..<n {
@@ -168,6 +170,8 @@ final class SegmentedAggregationTests: XCTestCase {
         offsets.withUnsafeBufferPointer { o in
             sources.withUnsafeBufferPointer { s in
                 let sorted = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
+                XCTAssertTrue(SourceBlocking.applies(to: sorted, rowBytes: width * 4), "the blocked path must run")
+                XCTAssertLessThan(SourceBlocking.rowsPerSegment(sorted, rowBytes: width * 4), n, "more than one source range")
                 scratch.withUnsafeMutableBufferPointer { w in
                     AttentionAggregation.run(sorted, x: x, heads: heads, channels: channels, alphaSource: alphaSource,
                                              alphaTarget: alphaTarget, edges: nil, selfLoops: true, negativeSlope: 0.2,

@@ -34,3 +34,44 @@ public enum MemoryBandwidth {
         return Double(12 * elements) / seconds
     }
 }
+
+extension MemoryBandwidth {
+    /// Bytes per second of summing `gathers` rows of `channels` f32, picked uniformly at random (a fixed
+    /// hash of the gather's index) from `rows` rows: the memory access of an aggregation over a graph
+    /// without locality, and so the roof for aggregations whose sources are random. Each thread sums its
+    /// own slice of gathers, four rows at a time so that four misses are in flight; counts one row per
+    /// gather. Best of `runs`.
+    public static func randomRowGather(rows: Int, channels: Int, gathers: Int, threads: Int, runs: Int) -> Double {
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * channels)
+        defer { x.deallocate() }
+        x.initialize(repeating: 1, count: rows * channels)
+        let workers = max(1, threads)
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: workers * channels)
+        defer { sums.deallocate() }
+        let shared = UncheckedSendable((UnsafePointer(x), sums))
+        /// Row of gather g: a multiplicative hash, so the stream is the same on every run and machine.
+        @Sendable func row(_ g: Int) -> Int { Int((UInt64(g) &* 0x9E37_79B9_7F4A_7C15) >> 20) % rows }
+        let seconds = Stopwatch.best(of: runs) {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let (x, sums) = shared.value
+                let total = sums + w * channels
+                total.initialize(repeating: 0, count: channels)
+                var g = gathers * w / workers
+                let end = gathers * (w + 1) / workers
+                while g + 4 <= end {
+                    let a = x + row(g) * channels, b = x + row(g + 1) * channels
+                    let c = x + row(g + 2) * channels, d = x + row(g + 3) * channels
+                    for k in 0..<channels { total[k] += (a[k] + b[k]) + (c[k] + d[k]) }
+                    g += 4
+                }
+                while g < end {
+                    let a = x + row(g) * channels
+                    for k in 0..<channels { total[k] += a[k] }
+                    g += 1
+                }
+            }
+        }
+        precondition(sums[0] > 0)  // keeps the loop from being optimised away
+        return Double(gathers * channels * 4) / seconds
+    }
+}
