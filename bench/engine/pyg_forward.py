@@ -7,8 +7,8 @@
 Builds scripts/fixtures/reference_models.build(arch), loads the weights (strict), runs model.eval() and one
 forward under torch.inference_mode() on the graph file's edges (graphfile.py: the same CSR gnn-serve reads, as
 an edge_index in CSR order) and, when the architecture has edge channels, its edge features; saves the float32
-logits of every node, in input-id order when the file's rows are reordered (node.order), and prints one JSON line: {"seconds": forward wall time, "peak_rss_bytes": the process's
-peak RSS}.
+logits of every node (in input-id order when the file's rows are reordered: node.order) and prints one JSON
+line: {"seconds": forward wall time, "peak_rss_bytes": the process's peak RSS}.
 """
 import argparse
 import json

@@ -4,10 +4,10 @@
 #   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--degree-factor F] [--configs NAME...] [--threads N]
 #                            [--reorder metis] [--depth-study] [--products] [--serve-only]
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
-# --scale S --seed 0` and read by both sides (PyG through graphfile.py). --reorder metis packs that graph again with
-# `gnn-serve pack --reorder metis` and gives the reordered file to both sides (PyG's rows are put back in input
-# order). Defaults: scale 1 (OGB sizes), the
+# --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
+# --reorder metis packs that graph again with `gnn-serve pack --reorder metis` and gives the reordered file to
+#   both sides (PyG's rows are put back in input-id order).
 # --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
 #   a scaled study writes them beside its work files instead).
 # --products runs RevSAGE-28-160 on the products-like graph, gnn-serve only (PyG would need hundreds of GiB).

@@ -13,10 +13,11 @@ struct RooflineCommand: ParsableCommand {
         discussion: """
             Bandwidth: STREAM's triad a[i] = b[i] + s * c[i] over three f32 arrays of --triad-mib MiB each \
             (keep them well above the last-level cache), one contiguous slice per thread, best of --runs; \
-            12 bytes per element. Random gather: rows of --channels f32 summed in a uniformly random order \
-            over N rows (N = the graph's nodes or 169,343), M gathers (the graph's edges or 2,328,777): the \
-            roof of an aggregation whose sources have no locality. sgemm: OpenBLAS cblas_sgemm single-threaded inside each worker, as the \
-            engine runs it, at the engine's shapes (N x K times K x D, N = the graph's nodes or 169,343).
+            12 bytes per element. Random gather: M rows of --channels f32, picked uniformly at random from N \
+            rows and summed (N, M = the graph's nodes and edges, or arxiv's 169,343 nodes and twice its \
+            1,166,243 undirected edges): the roof of an aggregation whose sources have no locality. sgemm: \
+            OpenBLAS cblas_sgemm single-threaded inside each worker, as the engine runs it, at the engine's \
+            shapes (N x K times K x D).
 
             With GRAPH, the engine's kernels run on it at --channels per node (a 2-group model of hidden \
             size 128 aggregates 64): mean aggregation, GEN's softmax aggregation (through an edge encoder \
@@ -63,7 +64,7 @@ struct RooflineCommand: ParsableCommand {
         print("triad bandwidth: \(String(format: "%.2f", bandwidth / 1e9)) GB/s (3 x \(triadMib) MiB, best of \(runs))\n")
 
         let rows = file?.nodeCount ?? SyntheticGraphShape.arxiv.nodes
-        let gathers = file?.edgeCount ?? 2_328_777
+        let gathers = file?.edgeCount ?? 2 * SyntheticGraphShape.arxiv.undirectedEdges
         let gatherRate = MemoryBandwidth.randomRowGather(rows: rows, channels: channels, gathers: gathers, threads: workers, runs: runs)
         print("random row gather: \(String(format: "%.2f", gatherRate / 1e9)) GB/s (\(gathers) rows of \(channels * 4) bytes "
               + "from \(rows), best of \(runs))\n")

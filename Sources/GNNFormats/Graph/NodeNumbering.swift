@@ -4,20 +4,22 @@
 /// `node.order` section the two are the same. Every other section (CSR, features, labels, splits) is
 /// in row numbering.
 public struct NodeNumbering: Sendable {
-    /// `inputID[row]`, or nil for the identity.
-    private let inputIDs: [Int]?
-    /// `rows[inputID]`, or nil for the identity.
+    /// Keeps the mapping of `order` alive.
+    private let graph: GraphFile
+    /// The file's `node.order` (`inputID[row]`), read in place; nil for the identity.
+    private let order: NodeIndexArray?
+    /// Its inverse, `row[inputID]`.
     private let rows: [Int]?
 
     /// Reads the file's `node.order`; throws when it is not a permutation of 0..<N.
     public init(_ graph: GraphFile) throws {
-        guard let order = graph.nodeOrder else {
-            inputIDs = nil
+        self.graph = graph
+        order = graph.nodeOrder
+        guard let order else {
             rows = nil
             return
         }
         let n = graph.nodeCount
-        var ids = [Int](repeating: 0, count: n)
         var rows = [Int](repeating: -1, count: n)
         for row in 0..<n {
             let id = order[row]
@@ -29,18 +31,16 @@ public struct NodeNumbering: Sendable {
                                fix: "pack the graph again")
             }
             rows[id] = row
-            ids[row] = id
         }
-        inputIDs = ids
         self.rows = rows
     }
 
     /// Whether the file stores the nodes in input order.
-    public var isIdentity: Bool { inputIDs == nil }
+    public var isIdentity: Bool { order == nil }
 
     /// The file row of input node `id` (0 ≤ id < N).
     public func row(ofInputID id: Int) -> Int { rows?[id] ?? id }
 
     /// The input id of the node at file row `row`.
-    public func inputID(ofRow row: Int) -> Int { inputIDs?[row] ?? row }
+    public func inputID(ofRow row: Int) -> Int { order?[row] ?? row }
 }

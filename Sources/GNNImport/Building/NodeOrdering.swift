@@ -26,24 +26,15 @@ public struct NodeOrdering: Sendable {
     /// direction count once, self loops are ignored), in parts of about `partNodes` nodes; nil when that
     /// makes one part.
     ///
-    /// Memory: the symmetric adjacency twice (once as u32 CSR, once as METIS's 32-bit indices), plus
-    /// METIS's own working memory, which dominates: the whole pack of the products-shaped graph (124M
+    /// Memory: the symmetric adjacency in METIS's 32-bit indices, plus METIS's own working memory, which
+    /// dominates: the whole pack of the products-shaped graph (124M
     /// edges, 1196 parts) peaked at 16.3 GiB and took 11 minutes.
     public static func metis(nodeCount: Int, edges: some EdgeSource, partNodes: Int = partNodes,
                              progress: ProgressSink?) throws -> NodeOrdering? {
         let parts = (nodeCount + max(partNodes, 1) - 1) / max(partNodes, 1)
         guard parts > 1 else { return nil }
-        let symmetric = try CSRBuilder.build(
-            nodeCount: nodeCount, edges: edges,
-            options: AdjacencyOptions(undirected: true, selfLoops: .remove, duplicates: .remove),
-            trackOrigins: false, progress: progress.map { StageProgress($0, prefix: "ordering: ") })
-        guard nodeCount < Int(Int32.max), symmetric.edgeCount < Int(Int32.max) else {
-            throw GNNError("the undirected graph has \(nodeCount) nodes and \(symmetric.edgeCount) edge entries; METIS's 32-bit indices hold at most \(Int32.max)",
-                           in: edges.location, fix: "pack it with --reorder none")
-        }
+        var (xadj, adjncy) = try metisAdjacency(nodeCount: nodeCount, edges: edges, progress: progress)
         progress?.report("ordering: partitioning into \(parts) parts", 0)
-        var xadj = symmetric.offsets.map { idx_t(truncatingIfNeeded: $0) }
-        var adjncy = symmetric.sources.map { idx_t(truncatingIfNeeded: $0) }
         var part = [idx_t](repeating: 0, count: nodeCount)
         var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
         METIS_SetDefaultOptions(&options)
@@ -57,6 +48,21 @@ public struct NodeOrdering: Sendable {
         }
         progress?.report("ordering: partitioning into \(parts) parts", 1)
         return grouping(part.map { Int($0) }, parts: parts)
+    }
+
+    /// The undirected graph of `edges` without self loops or repeats, in METIS's 32-bit CSR arrays (`xadj`,
+    /// `adjncy`). The u32 CSR it is built from is freed on return, before METIS allocates its own memory.
+    private static func metisAdjacency(nodeCount: Int, edges: some EdgeSource,
+                                       progress: ProgressSink?) throws -> ([idx_t], [idx_t]) {
+        let symmetric = try CSRBuilder.build(
+            nodeCount: nodeCount, edges: edges,
+            options: AdjacencyOptions(undirected: true, selfLoops: .remove, duplicates: .remove),
+            trackOrigins: false, progress: progress.map { StageProgress($0, prefix: "ordering: ") })
+        guard nodeCount < Int(Int32.max), symmetric.edgeCount < Int(Int32.max) else {
+            throw GNNError("the undirected graph has \(nodeCount) nodes and \(symmetric.edgeCount) edge entries; METIS's 32-bit indices hold at most \(Int32.max)",
+                           in: edges.location, fix: "pack it with --reorder none")
+        }
+        return (symmetric.offsets.map { idx_t(truncatingIfNeeded: $0) }, symmetric.sources.map { idx_t(truncatingIfNeeded: $0) })
     }
 
     /// Nodes grouped by part (parts in ascending order), in input order within a part.

@@ -1,4 +1,5 @@
 import GNNKernels
+
 /// Scratch buffers for a forward pass, allocated on first request and reused by every later layer, so a
 /// pass allocates the same few buffers whether the model has 10 layers or 1000.
 final class Workspace: @unchecked Sendable {
