@@ -151,7 +151,7 @@ public enum AttentionAggregation {
                                             into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount, width = heads * channels
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights)
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4) { v, edges in
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, startingBlock: { _ in }, finishingBlock: { _ in }) { v, edges in
             for h in 0..<heads {
                 RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
                                     sources: graph.sources, edges: edges, skipping: selfLoops ? v : -1,

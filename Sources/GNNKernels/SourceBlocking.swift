@@ -1,3 +1,4 @@
+import Foundation
 import CPrefetch
 
 /// Cache blocking by source: visits every row's edges one range of source ids at a time, so that the
@@ -10,7 +11,7 @@ public enum SourceBlocking {
     /// RevSAGE-28 forward on the arxiv-sized graph with 4.66M edges, median of 3 alternating runs, with
     /// 4 / 8 / 16 MiB ranges and with one range: input order 5.64 / 4.78 / 5.16 / 8.13 s, METIS order
     /// (`pack --reorder metis`) 4.98 / 4.17 / 4.18 / 6.82 s.
-    public static let segmentBytes = 8 << 20
+    public static let segmentBytes = (Int(getenv("GNN_SEGMENT_KB").map { String(cString: $0) } ?? "") ?? 8192) << 10
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
     public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {
@@ -34,9 +35,14 @@ public enum SourceBlocking {
     /// first source row of the row `prefetchDistance` ahead is prefetched, so that its cache misses overlap
     /// the current row's additions (runs are short: a few edges per row and range).
     ///
+    /// `startingBlock(rows)` runs before a block's rows in the first range and `finishingBlock(rows)` after
+    /// them in the last, on the same thread: there a block's output rows are in cache, so initialising and
+    /// finishing them costs no pass over the whole output (with one range, both run in that one pass).
+    ///
     /// Inlined into each kernel so that `body`, called once per row and range, can be inlined too.
     @inline(__always)
     static func forEachRun(_ graph: CSRGraph, gathering x: UnsafePointer<Float>, rowBytes: Int,
+                           startingBlock: (Range<Int>) -> Void, finishingBlock: (Range<Int>) -> Void,
                            _ body: (Int, Range<Int>) -> Void) {
         let rowsToPrefetch = UnsafeRawPointer(x)
         let n = graph.nodeCount
@@ -47,7 +53,10 @@ public enum SourceBlocking {
         var start = 0
         while start < n {
             let limit = UInt32(min(n, start + segmentRows))
+            let first = start == 0, last = start + segmentRows >= n
             KernelThreads.forEachBlock(rows: n) { rows in
+                if first { startingBlock(rows) }
+                defer { if last { finishingBlock(rows) } }
                 for v in rows {
                     if v + prefetchDistance < rows.upperBound {
                         prefetchRow(graph, x: rowsToPrefetch, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)

@@ -6,22 +6,27 @@ public enum SumAggregation {
     /// - `skipSelfLoops`: ignore edges whose source is v (GCN replaces them by its own loop term).
     /// - `selfWeights`: per-node weight s_v of an added self loop (nil: none).
     /// - `mean`: divide by the number of summed edges (0 for an empty row), as PyG's mean aggregation.
+    /// - `completed`: called once for each fixed block of rows (`KernelThreads.forEachBlock`'s) as soon as
+    ///   those rows of `out` are final, on the thread that finished them, while they are still in cache:
+    ///   a layer consumes the aggregate there (e.g. multiplies it by a weight) instead of in another pass.
     ///
     /// Memory: reads x rows at random by source (M·C floats), writes out once (N·C). Each row is summed
     /// in CSR order by one thread, so results do not depend on the thread count.
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int,
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
-                           skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>) {
+                           skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
+                           completed: ((Range<Int>) -> Void)? = nil) {
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
         let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
         let vectorRows = channels % RowVectors.width == 0
         if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * 4) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
-                         skipSelfLoops: skipSelfLoops, mean: mean, into: out)
+                         skipSelfLoops: skipSelfLoops, mean: mean, into: out, completed: completed)
             return
         }
         let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && vectorRows
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
+            defer { completed?(rows) }
             let x = xs.value
             for v in rows {
                 let target = os.value + v * channels
@@ -56,22 +61,18 @@ public enum SumAggregation {
         }
     }
 
-    /// `run` for an x larger than the cache, with `SourceBlocking` (same addition order as one pass).
+    /// `run` for an x larger than the cache, with `SourceBlocking` (same addition order as one pass). Each
+    /// block's rows are zeroed in the first range and get their self loops and mean scale in the last.
     private static func segmentedSum(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int,
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
-                                     skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>) {
-        let n = graph.nodeCount
-        out.initialize(repeating: 0, count: n * channels)
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ew = UnsafeSendableBox(edgeWeights)
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4) { v, edges in
-            RunAccumulation.add(xs.value, rowStride: channels, columnOffset: 0, channels: channels,
-                                sources: graph.sources, edges: edges, skipping: skipSelfLoops ? v : -1,
-                                weights: ew.value, weightStride: 1, into: os.value + v * channels)
-        }
-        guard mean || selfWeights != nil else { return }
-        let sw = UnsafeSendableBox(selfWeights)
-        KernelThreads.forEachBlock(rows: n) { rows in
-            for v in rows {
+                                     skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
+                                     completed: ((Range<Int>) -> Void)?) {
+        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
+        let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, startingBlock: { rows in
+            (os.value + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
+        }, finishingBlock: { rows in
+            for v in rows where mean || sw.value != nil {
                 let target = os.value + v * channels
                 if let selfWeights = sw.value {
                     let w = selfWeights[v], own = xs.value + v * channels
@@ -83,6 +84,11 @@ public enum SumAggregation {
                 let scale = 1 / Float(count)
                 for c in 0..<channels { target[c] *= scale }
             }
+            completed?(rows)
+        }) { v, edges in
+            RunAccumulation.add(xs.value, rowStride: channels, columnOffset: 0, channels: channels,
+                                sources: graph.sources, edges: edges, skipping: skipSelfLoops ? v : -1,
+                                weights: ew.value, weightStride: 1, into: os.value + v * channels)
         }
     }
 

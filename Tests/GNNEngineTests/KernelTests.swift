@@ -146,6 +146,25 @@ final class SegmentedAggregationTests: XCTestCase {
                 SumAggregation.run(sorted, x: x, channels: channels, mean: true, into: &a)
                 SumAggregation.run(plain, x: x, channels: channels, mean: true, into: &b)
                 XCTAssertLessThanOrEqual(relativeL2(a, b), 1e-6)
+                // `completed` sees each block of rows once, already final: copies taken there equal the result.
+                for graph in [sorted, plain] {
+                    var seen = [Float](repeating: .nan, count: n * channels), calls = [Int](repeating: 0, count: n)
+                    seen.withUnsafeMutableBufferPointer { seenRows in
+                        calls.withUnsafeMutableBufferPointer { callCounts in
+                            let seen = seenRows.baseAddress!, calls = callCounts.baseAddress!
+                            a.withUnsafeMutableBufferPointer { out in
+                                let result = out.baseAddress!
+                                SumAggregation.run(graph, x: x, channels: channels, mean: true, into: result) { rows in
+                                    (seen + rows.lowerBound * channels).update(from: result + rows.lowerBound * channels,
+                                                                               count: rows.count * channels)
+                                    for v in rows { calls[v] += 1 }
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(calls, [Int](repeating: 1, count: n), "every row in exactly one completed block")
+                    XCTAssertEqual(seen.map(\.bitPattern), a.map(\.bitPattern), "rows are final when their block completes")
+                }
             }
         }
     }

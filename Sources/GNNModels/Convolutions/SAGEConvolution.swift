@@ -27,9 +27,7 @@ struct SAGEConvolution: GraphConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
         // The mean is aggregated into `out` and replaced by lin_l(mean) + lin_r(x) one block of rows at a
         // time, so it needs no N × C buffer of its own (0.8 GB on a products-sized graph).
-        SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
-                           mean: true, into: out)
-        combine(mean: out, root: x, rows: graph.nodeCount, into: out)
+        aggregateAndCombine(x, graph: graph, workspace: workspace, mean: out, into: out, accumulate: false)
         if normalize { Normalization.l2Normalize(out, rows: graph.nodeCount, channels: outChannels) }
     }
 
@@ -40,29 +38,20 @@ struct SAGEConvolution: GraphConvolution {
             return addSeparately(x, graph: graph, workspace: workspace, into: out)
         }
         let mean = workspace.buffer("sage.mean", count: graph.nodeCount * inChannels)
-        SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
-                           mean: true, into: mean)
-        combine(mean: mean, root: x, rows: graph.nodeCount, into: out, accumulate: true)
+        aggregateAndCombine(x, graph: graph, workspace: workspace, mean: mean, into: out, accumulate: true)
     }
 
-    /// x, or relu(lin(x)) with `project`.
-    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) -> UnsafePointer<Float> {
-        guard let projection else { return x }
-        let n = graph.nodeCount
-        let projected = workspace.buffer("sage.projected", count: n * inChannels)
-        projection.apply(x, rows: n, into: projected)
-        Normalization.relu(projected, count: n * inChannels)
-        return UnsafePointer(projected)
-    }
-
-    /// out = lin_l(mean) + lin_r(root) (+= with `accumulate`), one block of rows at a time; `mean` may be
-    /// `out` itself (each block is copied before it is overwritten). The blocks are those of `Dense.linear`.
-    private func combine(mean: UnsafeMutablePointer<Float>, root: UnsafePointer<Float>, rows n: Int,
-                         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+    /// out = lin_l(mean) + lin_r(x) (+= with `accumulate`), each block of rows multiplied as soon as the
+    /// aggregation has finished its means, while they are in cache. `mean` may be `out` itself: each
+    /// block's means are then copied before the block is overwritten.
+    private func aggregateAndCombine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
+                                     mean: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                     accumulate: Bool) {
         let target = UncheckedPointer(out), means = UncheckedPointer(mean)
-        let root = UncheckedPointer(UnsafeMutablePointer(mutating: root))
+        let root = UncheckedPointer(UnsafeMutablePointer(mutating: x))
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
-        KernelThreads.forEachBlock(rows: n) { rows in
+        SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
+                           mean: true, into: mean) { rows in
             let block = target.pointer + rows.lowerBound * outChannels
             var meanBlock = UnsafePointer(means.pointer + rows.lowerBound * inChannels)
             var copy: UnsafeMutablePointer<Float>?
@@ -75,5 +64,15 @@ struct SAGEConvolution: GraphConvolution {
             linLeft.applySerial(meanBlock, rows: rows.count, into: block, accumulate: accumulate)
             linRight?.applySerial(root.pointer + rows.lowerBound * inChannels, rows: rows.count, into: block, accumulate: true)
         }
+    }
+
+    /// x, or relu(lin(x)) with `project`.
+    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) -> UnsafePointer<Float> {
+        guard let projection else { return x }
+        let n = graph.nodeCount
+        let projected = workspace.buffer("sage.projected", count: n * inChannels)
+        projection.apply(x, rows: n, into: projected)
+        Normalization.relu(projected, count: n * inChannels)
+        return UnsafePointer(projected)
     }
 }
