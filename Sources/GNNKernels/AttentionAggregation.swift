@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// GATConv's attention-weighted aggregation, with an online softmax per destination and head.
@@ -23,7 +24,10 @@ public enum AttentionAggregation {
     }
 
     /// - x: N × heads·channels (the conv's projected features), alphaSource/alphaTarget: N × heads.
-    /// - out: N × heads·channels.
+    /// - out: N × heads·channels; with `adding`, the aggregate is added to it (a block's update of its
+    ///   state, with no buffer for the aggregate) instead of overwriting it.
+    /// - completed: called once for each fixed block of rows as soon as those rows of `out` are final, on
+    ///   the thread that finished them (see `SumAggregation.run`).
     ///
     /// Each row is done in three passes over its entries (its edges in CSR order, then the added loop):
     /// scores and their per-head maximum (in a per-thread buffer of degree × heads floats; an existing self
@@ -32,8 +36,8 @@ public enum AttentionAggregation {
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                            alphaSource: UnsafePointer<Float>, alphaTarget: UnsafePointer<Float>,
                            edges: EdgeScores?, selfLoops: Bool, negativeSlope: Float,
-                           weightScratch: UnsafeMutablePointer<Float>? = nil,
-                           into out: UnsafeMutablePointer<Float>) {
+                           weightScratch: UnsafeMutablePointer<Float>? = nil, adding: Bool = false,
+                           into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)? = nil) {
         let width = heads * channels
         // For an x larger than the cache, store the attention weights (M × heads, never M × channels) and
         // do the weighted sums cache-blocked by source range, as `SumAggregation` does.
@@ -51,8 +55,10 @@ public enum AttentionAggregation {
             for v in rows { longest = max(longest, graph.row(v).count) }
             // Rounded up to whole vectors so the exponentials can run eight at a time past the end.
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: ((longest + 1) * heads + 7) / 8 * 8)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * heads + 2 * columns + 1)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * heads + 2 * columns + 1 + (adding ? width : 0))
             defer { scores.deallocate(); scratch.deallocate() }
+            // One-pass rows are summed and scaled here first when they are added to `out`.
+            let rowSum = scratch + 3 * heads + 2 * columns + 1
             let best = scratch, denominator = scratch + heads, edgeScore = scratch + 2 * heads
             let raw = scratch + 3 * heads, loopFeatures = raw + columns
             edgeScore.initialize(repeating: 0, count: heads)
@@ -72,8 +78,8 @@ public enum AttentionAggregation {
             for v in rows {
                 let row = graph.row(v), first = row.lowerBound
                 let entries = row.count + (selfLoops ? 1 : 0)
-                let target = os.value + v * width
-                target.initialize(repeating: 0, count: width)
+                let target = adding && !blocked ? rowSum : os.value + v * width
+                if !(adding && blocked) { target.initialize(repeating: 0, count: width) }
                 guard entries > 0 else { continue }
                 // Pass 1: scores and the maximum per head.
                 best.initialize(repeating: -.infinity, count: heads)
@@ -81,6 +87,10 @@ public enum AttentionAggregation {
                 if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
                 for k in 0..<row.count {
                     let e = first + k, u = Int(graph.sources[e])
+                    // a_src is read at random (N × heads floats, more than L2 on large graphs): fetch ahead.
+                    if e + alphaPrefetchDistance < graph.edgeCount {
+                        gnn_prefetch(srcs.value + Int(graph.sources[e + alphaPrefetchDistance]) * heads)
+                    }
                     if selfLoops && u == v {
                         (scores + k * heads).initialize(repeating: -.infinity, count: heads)
                         continue
@@ -110,11 +120,11 @@ public enum AttentionAggregation {
                     RowVectors.store(VectorMath.exp(RowVectors.load(scores, i)), scores, i)
                     i += RowVectors.width
                 }
-                denominator.initialize(repeating: 0, count: heads)
-                for k in 0..<entries {
-                    for h in 0..<heads { denominator[h] += scores[k * heads + h] }
+                for h in 0..<heads {
+                    var sum: Float = 0
+                    for k in 0..<entries { sum += scores[k * heads + h] }
+                    denominator[h] = sum + 1e-16
                 }
-                for h in 0..<heads { denominator[h] += 1e-16 }
                 if blocked {
                     // Normalised weights per edge (the weighted sums skip replaced loops); an added loop's go
                     // after the M edges, per node.
@@ -137,37 +147,42 @@ public enum AttentionAggregation {
                     let scale = 1 / denominator[h]
                     for c in 0..<channels { accumulator[c] *= scale }
                 }
+                if adding { accumulate(rowSum, weight: 1, channels: width, into: os.value + v * width) }
             }
+            if !blocked { completed?(rows) }
         }
         if blocked {
             weightedSumsBlocked(graph, x: x, heads: heads, channels: channels, weights: weightScratch!,
-                                selfLoops: selfLoops, into: out)
+                                selfLoops: selfLoops, into: out, completed: completed)
         }
     }
 
-    /// out[v, h, :] = Σ_e w[e, h] · x[u, h, :] (+ the added loop's w · x[v, h, :]), with `SourceBlocking`.
+    /// out[v, h, :] += Σ_e w[e, h] · x[u, h, :] (+ the added loop's w · x[v, h, :]), with `SourceBlocking`;
+    /// the loop term is added to each block in the last range, while its rows are in cache.
     private static func weightedSumsBlocked(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                                             weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
-                                            into out: UnsafeMutablePointer<Float>) {
-        let n = graph.nodeCount, width = heads * channels
+                                            into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)?) {
+        let width = heads * channels
         let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights)
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, startingBlock: { _ in }, finishingBlock: { _ in }) { v, edges in
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, startingBlock: { _ in }, finishingBlock: { rows in
+            for v in rows where selfLoops {
+                for h in 0..<heads {
+                    accumulate(xs.value + v * width + h * channels, weight: ws.value[(graph.edgeCount + v) * heads + h],
+                               channels: channels, into: os.value + v * width + h * channels)
+                }
+            }
+            completed?(rows)
+        }) { v, edges in
             for h in 0..<heads {
                 RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
                                     sources: graph.sources, edges: edges, skipping: selfLoops ? v : -1,
                                     weights: ws.value + h, weightStride: heads, into: os.value + v * width + h * channels)
             }
         }
-        guard selfLoops else { return }
-        KernelThreads.forEachBlock(rows: n) { rows in
-            for v in rows {
-                for h in 0..<heads {
-                    accumulate(xs.value + v * width + h * channels, weight: ws.value[(graph.edgeCount + v) * heads + h],
-                               channels: channels, into: os.value + v * width + h * channels)
-                }
-            }
-        }
     }
+
+    /// Edges ahead whose a_src entry the score pass prefetches.
+    private static let alphaPrefetchDistance = 16
 
     /// accumulator += weight · values, eight channels at a time where possible.
     @inline(__always)

@@ -61,24 +61,8 @@ struct GATConvolution: GraphConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount
         let width = heads * headChannels
-        let h = workspace.buffer("gat.h", count: n * width)
-        lin.apply(x, rows: n, into: h)
-        let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
-        let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)
-        attentionLogits(h, rows: n, into: alphaSource, alphaTarget)
         let aggregated = concat ? out : workspace.buffer("gat.heads", count: n * width)
-        let run = { (scores: AttentionAggregation.EdgeScores?) in
-            AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
-                                     alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
-                                     selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope,
-                                     weightScratch: workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads),
-                                     into: aggregated)
-        }
-        if let edgeProjections, let features = graph.edgeFeatures {
-            edgeProjections.withUnsafeBufferPointer { run(AttentionAggregation.EdgeScores(features: features, projections: $0.baseAddress!)) }
-        } else {
-            run(nil)
-        }
+        aggregate(x, graph: graph, workspace: workspace, into: aggregated, adding: false)
         if !concat {
             let target = UncheckedPointer(out), source = UncheckedPointer(aggregated)
             let heads = self.heads, channels = headChannels
@@ -94,6 +78,48 @@ struct GATConvolution: GraphConvolution {
         }
         residual?.apply(x, rows: n, into: out, accumulate: true)
         if let bias { addRowVector(bias, to: out, rows: n) }
+    }
+
+    /// out += the layer's output. With concatenated heads and no residual, the attention sums are added
+    /// straight into `out` and the bias to each block of rows as soon as it is final: no N × C result
+    /// buffer and no pass to add it.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+        guard concat, residual == nil else {
+            return addSeparately(x, graph: graph, workspace: workspace, into: out)
+        }
+        let target = UncheckedPointer(out), width = heads * headChannels, bias = bias
+        aggregate(x, graph: graph, workspace: workspace, into: out, adding: true) { rows in
+            guard let bias else { return }
+            for v in rows {
+                let row = target.pointer + v * width
+                for c in 0..<width { row[c] += bias[c] }
+            }
+        }
+    }
+
+    /// h = lin(x), its attention logits, and the attention-weighted sums of h written (or with `adding`,
+    /// added) to `out`; `completed` as in `AttentionAggregation.run`.
+    private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
+                           into out: UnsafeMutablePointer<Float>, adding: Bool,
+                           completed: ((Range<Int>) -> Void)? = nil) {
+        let n = graph.nodeCount
+        let h = workspace.buffer("gat.h", count: n * heads * headChannels)
+        lin.apply(x, rows: n, into: h)
+        let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
+        let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)
+        attentionLogits(h, rows: n, into: alphaSource, alphaTarget)
+        let run = { (scores: AttentionAggregation.EdgeScores?) in
+            AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
+                                     alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
+                                     selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope,
+                                     weightScratch: workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads),
+                                     adding: adding, into: out, completed: completed)
+        }
+        if let edgeProjections, let features = graph.edgeFeatures {
+            edgeProjections.withUnsafeBufferPointer { run(AttentionAggregation.EdgeScores(features: features, projections: $0.baseAddress!)) }
+        } else {
+            run(nil)
+        }
     }
 
     /// a[v, h] = Σ_c h[v, h, c] · att[h, c] for the source and target attention vectors.
