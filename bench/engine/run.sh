@@ -2,12 +2,14 @@
 # Engine benchmark: `gnn-serve predict` vs PyTorch Geometric (CPU) on the same model, weights and graph —
 # forward time, peak RSS of each process, and how far the logits differ.
 #   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--degree-factor F] [--configs NAME...] [--threads N]
-#                            [--reorder metis] [--depth-study] [--products] [--serve-only]
+#                            [--reorder metis] [--target-cpu CPU] [--depth-study] [--products] [--serve-only]
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
 # --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
 # --reorder metis packs that graph again with `gnn-serve pack --reorder metis` and gives the reordered file to
 #   both sides (PyG's rows are put back in input-id order).
+# --target-cpu CPU builds gnn-serve for that LLVM CPU (GNN_TARGET_CPU, see Package.swift), e.g. native; the
+#   default is the portable build, or GNN_TARGET_CPU when it is set.
 # --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
 #   a scaled study writes them beside its work files instead).
 # --products runs RevSAGE-28-160 on the products-like graph, gnn-serve only (PyG would need hundreds of GiB).
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --degree-factor) degree=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --reorder) reorder=$2; shift 2 ;;
+    --target-cpu) export GNN_TARGET_CPU=$2; shift 2 ;;
     --depth-study) depth=1 list=depth; shift ;;
     --products) list=products serve_only=1; shift ;;
     --serve-only) serve_only=1; shift ;;
@@ -36,6 +39,7 @@ done
 [ ${#configs[@]} -gt 0 ] || mapfile -t configs < <("$py" "$here/configs.py" --list "$list" "${shape[@]}")
 [ ${#configs[@]} -gt 0 ] || { echo "no configs for ${shape[*]} in the $list list of configs.py" >&2; exit 2; }
 
+echo "gnn-serve build: ${GNN_TARGET_CPU:-portable}" >&2
 for product in gnn-serve gnn-export gnn-bench; do swift build -c release --product $product >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 dir=${BENCH_DIR:-/tmp/gnn-bench}/engine
