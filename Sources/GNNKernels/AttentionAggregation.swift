@@ -172,12 +172,15 @@ public enum AttentionAggregation {
                 }
             }
             completed?(rows)
-        }) { v, edges in
+        }) { v, first, end, limit in
+            var runEnd = first
             for h in 0..<heads {
-                RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
-                                    sources: graph.sources, edges: edges, skipping: selfLoops ? v : -1,
-                                    weights: ws.value + h, weightStride: heads, into: os.value + v * width + h * channels)
+                runEnd = RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
+                                             sources: graph.sources, from: first, end: end, below: limit,
+                                             skipping: selfLoops ? v : -1, weights: ws.value + h, weightStride: heads,
+                                             into: os.value + v * width + h * channels)
             }
+            return runEnd
         }
     }
 

@@ -30,10 +30,12 @@ public enum SourceBlocking {
         return graph.edgeCount >= ranges * n ? byCache : n
     }
 
-    /// Calls `body(v, edges)` for every row v and each range of sources, in source-range order; within a
-    /// range, rows run in parallel on fixed blocks. `x` is what `body` gathers (rows of `rowBytes`): the
-    /// first source row of the row `prefetchDistance` ahead is prefetched, so that its cache misses overlap
-    /// the current row's additions (runs are short: a few edges per row and range).
+    /// Calls `body(v, first, end, limit)` for every row v and each range of sources in which v has edges,
+    /// in source-range order; within a range, rows run in parallel on fixed blocks. `body` adds the row's
+    /// run, the edges from `first` (before `end`, the row's end) whose source is below `limit`, and returns
+    /// where it stopped (`RunAccumulation.add` does both). `x` is what `body` gathers (rows of `rowBytes`):
+    /// the first source row of the row `prefetchDistance` ahead is prefetched, so that its cache misses
+    /// overlap the current row's additions (runs are short: a few edges per row and range).
     ///
     /// `startingBlock(rows)` runs before a block's rows in the first range and `finishingBlock(rows)` after
     /// them in the last, on the same thread: there a block's output rows are in cache, so initialising and
@@ -43,7 +45,7 @@ public enum SourceBlocking {
     @inline(__always)
     static func forEachRun(_ graph: CSRGraph, gathering x: UnsafePointer<Float>, rowBytes: Int,
                            startingBlock: (Range<Int>) -> Void, finishingBlock: (Range<Int>) -> Void,
-                           _ body: (Int, Range<Int>) -> Void) {
+                           _ body: (_ v: Int, _ first: Int, _ end: Int, _ limit: UInt32) -> Int) {
         let rowsToPrefetch = UnsafeRawPointer(x)
         let n = graph.nodeCount
         let segmentRows = rowsPerSegment(graph, rowBytes: rowBytes)
@@ -62,10 +64,7 @@ public enum SourceBlocking {
                         prefetchRow(graph, x: rowsToPrefetch, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
                     }
                     let first = cursor[v], end = Int(graph.offsets[v + 1])
-                    var e = first
-                    while e < end && graph.sources[e] < limit { e += 1 }
-                    if e > first { body(v, first..<e) }
-                    cursor[v] = e
+                    if first < end && graph.sources[first] < limit { cursor[v] = body(v, first, end, limit) }
                 }
             }
             start += segmentRows

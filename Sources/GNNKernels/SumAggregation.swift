@@ -85,9 +85,9 @@ public enum SumAggregation {
                 for c in 0..<channels { target[c] *= scale }
             }
             completed?(rows)
-        }) { v, edges in
+        }) { v, first, end, limit in
             RunAccumulation.add(xs.value, rowStride: channels, columnOffset: 0, channels: channels,
-                                sources: graph.sources, edges: edges, skipping: skipSelfLoops ? v : -1,
+                                sources: graph.sources, from: first, end: end, below: limit, skipping: skipSelfLoops ? v : -1,
                                 weights: ew.value, weightStride: 1, into: os.value + v * channels)
         }
     }
