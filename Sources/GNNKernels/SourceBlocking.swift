@@ -1,4 +1,3 @@
-import Foundation
 import CPrefetch
 
 /// Cache blocking by source: visits every row's edges one range of source ids at a time, so that the
@@ -11,7 +10,7 @@ public enum SourceBlocking {
     /// RevSAGE-28 forward on the arxiv-sized graph with 4.66M edges, median of 3 alternating runs, with
     /// 4 / 8 / 16 MiB ranges and with one range: input order 5.64 / 4.78 / 5.16 / 8.13 s, METIS order
     /// (`pack --reorder metis`) 4.98 / 4.17 / 4.18 / 6.82 s.
-    public static let segmentBytes = (Int(getenv("GNN_SEGMENT_KB").map { String(cString: $0) } ?? "") ?? 8192) << 10
+    public static let segmentBytes = 8 << 20
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
     public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {
