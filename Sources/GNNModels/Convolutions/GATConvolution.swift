@@ -87,13 +87,9 @@ struct GATConvolution: GraphConvolution {
         guard concat, residual == nil else {
             return addSeparately(x, graph: graph, workspace: workspace, into: out)
         }
-        let target = UncheckedPointer(out), width = heads * headChannels, bias = bias
+        let target = UncheckedPointer(out), bias = bias
         aggregate(x, graph: graph, workspace: workspace, into: out, adding: true) { rows in
-            guard let bias else { return }
-            for v in rows {
-                let row = target.pointer + v * width
-                for c in 0..<width { row[c] += bias[c] }
-            }
+            if let bias { addRowVector(bias, to: target.pointer, rows: rows) }
         }
     }
 

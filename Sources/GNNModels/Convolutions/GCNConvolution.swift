@@ -43,15 +43,17 @@ struct GCNConvolution: GraphConvolution {
 
 /// out[r, :] += vector for every row.
 func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: Int) {
-    let width = vector.count
     let target = UncheckedPointer(out)
-    vector.withUnsafeBufferPointer { v in
-        let source = UncheckedPointer(UnsafeMutablePointer(mutating: v.baseAddress!))
-        KernelThreads.forEachBlock(rows: rows) { block in
-            for r in block {
-                let row = target.pointer + r * width
-                for c in 0..<width { row[c] += source.pointer[c] }
-            }
+    KernelThreads.forEachBlock(rows: rows) { block in addRowVector(vector, to: target.pointer, rows: block) }
+}
+
+/// `addRowVector` for the rows in `rows` only, on the calling thread (inside a parallel region).
+func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
+    let width = vector.count
+    vector.withUnsafeBufferPointer { source in
+        for r in rows {
+            let row = out + r * width
+            for c in 0..<width { row[c] += source[c] }
         }
     }
 }
