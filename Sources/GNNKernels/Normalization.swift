@@ -173,17 +173,14 @@ public enum Normalization {
         }
     }
 
-    /// L2-normalises each row: x / max(‖x‖₂, eps) (PyTorch's `F.normalize`).
-    public static func l2Normalize(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, eps: Float = 1e-12) {
-        let xs = UnsafeSendableBox(x)
-        KernelThreads.forEachBlock(rows: rows) { block in
-            for r in block {
-                let row = xs.value + r * channels
-                var squares: Float = 0
-                for c in 0..<channels { squares += row[c] * row[c] }
-                let inverse = 1 / max(squares.squareRoot(), eps)
-                for c in 0..<channels { row[c] *= inverse }
-            }
+    /// L2-normalises each row: x / max(‖x‖₂, eps) (PyTorch's `F.normalize`), on the calling thread only.
+    public static func l2NormalizeSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, eps: Float = 1e-12) {
+        for r in 0..<rows {
+            let row = x + r * channels
+            var squares: Float = 0
+            for c in 0..<channels { squares += row[c] * row[c] }
+            let inverse = 1 / max(squares.squareRoot(), eps)
+            for c in 0..<channels { row[c] *= inverse }
         }
     }
 }

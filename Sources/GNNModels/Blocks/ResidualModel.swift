@@ -36,12 +36,13 @@ struct ResidualModel: Sendable {
         let first = try layers.layer(0)
         first.conv.forward(encoded, graph: graph, workspace: workspace, into: state)
         progress(1)
-        let normed = encoded
+        let chain = BlockChain(rows: n, channels: hidden, workspace: workspace, reusing: encoded)
+        var layer = try layers.layer(min(1, architecture.layers - 1))
         for step in 1..<max(architecture.layers, 1) {
-            let layer = try layers.layer(step)
-            GNNBlock(norm: layer.norm, conv: layer.conv).forward(state, normedInto: normed, graph: graph,
-                                                                 workspace: workspace, addingInto: state)
+            let following = step + 1 < architecture.layers ? try layers.layer(step + 1) : nil
+            chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
             progress(step + 1)
+            if let following { layer = following }
         }
         workspace.releaseAll(except: "res.state")
         RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: first.norm, head, into: out)
@@ -52,4 +53,7 @@ struct ResidualModel: Sendable {
 struct ResidualLayer: Sendable {
     let conv: any GraphConvolution
     let norm: Norm
+
+    /// The res+ block: conv(relu(norm(x))).
+    var block: GNNBlock { GNNBlock(norm: norm, conv: conv) }
 }

@@ -6,8 +6,8 @@ import GNNKernels
 /// Each layer is PyG's `GroupAddRev._forward` (paper eq. 2–3) on C groups of d = D/C channels:
 /// X'_0 = Σ_{i≥1} X_i, then X'_i = f_i(X'_{i−1}) + X_i. It runs in place on one N × D state stored group
 /// by group: group i is overwritten by X'_i as soon as it is computed, so a layer needs only O(N·d)
-/// extra memory, whatever the depth: one buffer that holds the exchange sum and then each block's
-/// normalised input, one block output, and the conv's own scratch.
+/// extra memory, whatever the depth: the `BlockChain`'s two buffers (each block's normalised input, which
+/// also holds the exchange sum of more than two groups, and the conv's scratch).
 struct ReversibleModel: Sendable {
     let architecture: ModelArchitecture
     let lin1: Linear
@@ -45,22 +45,25 @@ struct ReversibleModel: Sendable {
         let state = workspace.buffer("rev.state", count: n * hidden)
         RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
         graph.releaseNodeFeatures()
-        let exchange = workspace.buffer("rev.exchange", count: n * d)
+        let chain = BlockChain(rows: n, channels: d, workspace: workspace)
+        var layerBlocks = try blocks.layer(0)
         for layer in 0..<architecture.layers {
-            let layerBlocks = try blocks.layer(layer)
+            let following = layer + 1 < architecture.layers ? try blocks.layer(layer + 1) : nil
             for group in 0..<groups {
-                // Group 0 reads X'_0 = Σ_{i≥1} X_i (with two groups, X_1 itself, read in place); group i > 0
-                // reads X'_{i−1}, already updated. The block's normalised input goes to `exchange`.
+                // Group 0 reads X'_0 = Σ_{i≥1} X_i (with two groups, X_1 itself, read in place: the last group's
+                // output, so the chain can prepare it); group i > 0 reads X'_{i−1}, the group before it.
                 var input = UnsafePointer(state + (group == 0 ? 1 : group - 1) * n * d)
                 if group == 0 && groups > 2 {
+                    let exchange = chain.inputBuffer
                     exchange.update(from: state + n * d, count: n * d)
                     for other in 2..<groups { add(state + other * n * d, into: exchange, count: n * d) }
                     input = UnsafePointer(exchange)
                 }
-                layerBlocks[group].forward(input, normedInto: exchange, graph: graph, workspace: workspace,
-                                           addingInto: state + group * n * d)
+                let next = group + 1 < groups ? layerBlocks[group + 1] : groups == 2 ? following?[0] : nil
+                chain.run(layerBlocks[group], input: input, addingInto: state + group * n * d, next: next, graph: graph)
             }
             progress(layer + 1)
+            if let following { layerBlocks = following }
         }
         workspace.releaseAll(except: "rev.state")
         RowBlocks.normReluLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm, lin2, into: out)

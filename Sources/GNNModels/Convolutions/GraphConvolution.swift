@@ -26,6 +26,18 @@ extension GraphConvolution {
     }
 }
 
+/// A conv that finishes its output a block of rows at a time and hands each block to its caller while those
+/// rows are still in cache, so that the caller can derive the next block's input from them without another
+/// pass over the state (`BlockChain`).
+protocol RowBlockConvolution: GraphConvolution {
+    /// out += the layer's output, with `scratch` (N × inChannels floats, overlapping neither x nor out) as the
+    /// conv's working rows. `finished(rows)` is called once for each block of rows, on the thread that
+    /// finished it, as soon as those rows of `out` are final; those rows of `scratch` are then free, and
+    /// `finished` may overwrite them.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?)
+}
+
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).
 func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int,
                      edgeChannels: Int) throws -> any GraphConvolution {

@@ -3,7 +3,7 @@ import GNNKernels
 
 /// PyG `SAGEConv` with mean aggregation: out = lin_l(mean_u x_u) + lin_r(x) [if root_weight], where
 /// x_u is relu(lin(x_u)) when `project`; optionally L2-normalised rows. Isolated nodes aggregate to 0.
-struct SAGEConvolution: GraphConvolution {
+struct SAGEConvolution: RowBlockConvolution {
     let inChannels: Int
     let outChannels: Int
     let readsEdgeFeatures = false
@@ -25,44 +25,52 @@ struct SAGEConvolution: GraphConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
-        // The mean is aggregated into `out` and replaced by lin_l(mean) + lin_r(x) one block of rows at a
-        // time, so it needs no N × C buffer of its own (0.8 GB on a products-sized graph).
-        aggregateAndCombine(x, graph: graph, workspace: workspace, mean: out, into: out, accumulate: false)
-        if normalize { Normalization.l2Normalize(out, rows: graph.nodeCount, channels: outChannels) }
+        // The mean is aggregated into `out` and replaced by the result one block of rows at a time, so it
+        // needs no N × C buffer of its own (0.8 GB on a products-sized graph).
+        combine(x, graph: graph, workspace: workspace, mean: out, into: out, accumulate: false, finished: nil)
     }
 
-    /// out += lin_l(mean) + lin_r(x), the products accumulated straight into the block's state (no pass to
-    /// add a separate result). With `normalize` the output must be normalised on its own first.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
-        guard !normalize else {
-            return addSeparately(x, graph: graph, workspace: workspace, into: out)
-        }
-        let mean = workspace.buffer("sage.mean", count: graph.nodeCount * inChannels)
-        aggregateAndCombine(x, graph: graph, workspace: workspace, mean: mean, into: out, accumulate: true)
+        forward(x, graph: graph, workspace: workspace, addingInto: out,
+                scratch: workspace.buffer("sage.mean", count: graph.nodeCount * inChannels), finished: nil)
     }
 
-    /// out = lin_l(mean) + lin_r(x) (+= with `accumulate`), each block of rows multiplied as soon as the
-    /// aggregation has finished its means, while they are in cache. `mean` may be `out` itself: each
-    /// block's means are then copied before the block is overwritten.
-    private func aggregateAndCombine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
-                                     mean: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                     accumulate: Bool) {
+    /// The means go to `scratch`; each block's products are added straight into `out`.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
+        combine(x, graph: graph, workspace: workspace, mean: scratch, into: out, accumulate: true, finished: finished)
+    }
+
+    /// out = lin_l(mean) + lin_r(x), rows L2-normalised with `normalize` (+= with `accumulate`), each block
+    /// of rows multiplied as soon as the aggregation has finished its means, while they are in cache. `mean`
+    /// may be `out` itself.
+    private func combine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
+                         mean: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                         accumulate: Bool, finished: ((Range<Int>) -> Void)?) {
         let target = UncheckedPointer(out), means = UncheckedPointer(mean)
         let root = UncheckedPointer(UnsafeMutablePointer(mutating: x))
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
+        let normalize = normalize
+        // Products go straight into `out` unless the rows must be normalised on their own first, or their
+        // means are the very rows being overwritten.
+        let direct = !normalize && means.pointer != target.pointer
         SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
                            mean: true, into: mean) { rows in
-            let block = target.pointer + rows.lowerBound * outChannels
-            var meanBlock = UnsafePointer(means.pointer + rows.lowerBound * inChannels)
-            var copy: UnsafeMutablePointer<Float>?
-            if means.pointer == target.pointer {
-                copy = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * inChannels)
-                copy!.update(from: meanBlock, count: rows.count * inChannels)
-                meanBlock = UnsafePointer(copy!)
+            let block = target.pointer + rows.lowerBound * outChannels, count = rows.count * outChannels
+            let result = direct ? block : UnsafeMutablePointer<Float>.allocate(capacity: count)
+            linLeft.applySerial(means.pointer + rows.lowerBound * inChannels, rows: rows.count, into: result,
+                                accumulate: direct && accumulate)
+            linRight?.applySerial(root.pointer + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
+            if !direct {
+                if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
+                if accumulate {
+                    for i in 0..<count { block[i] += result[i] }
+                } else {
+                    block.update(from: result, count: count)
+                }
+                result.deallocate()
             }
-            defer { copy?.deallocate() }
-            linLeft.applySerial(meanBlock, rows: rows.count, into: block, accumulate: accumulate)
-            linRight?.applySerial(root.pointer + rows.lowerBound * inChannels, rows: rows.count, into: block, accumulate: true)
+            finished?(rows)
         }
     }
 

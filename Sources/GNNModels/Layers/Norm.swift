@@ -47,13 +47,35 @@ enum Norm: Sendable {
     /// x = norm(source) (then ReLU with `relu`): for layer norms in one pass over the rows, otherwise a copy
     /// and the norm in place. `source` may be `x`.
     func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int, relu: Bool) {
+        apply(x, from: source, rows: rows, channels: channels, relu: relu, serial: false)
+    }
+
+    /// `apply(_:from:rows:channels:relu:)` on the calling thread only (inside a parallel region), for norms
+    /// that are `rowWise`.
+    func applySerial(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int, relu: Bool) {
+        apply(x, from: source, rows: rows, channels: channels, relu: relu, serial: true)
+    }
+
+    /// Whether a block of rows can be normalised on its own: false only for a graph-mode norm whose
+    /// statistics are not fixed yet (they need every row first).
+    var rowWise: Bool {
+        if case .graphLayer(_, _, nil) = self { return false }
+        return true
+    }
+
+    private func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int,
+                       relu: Bool, serial: Bool) {
         guard case .layer(let weight, let bias) = self, source != UnsafePointer(x) else {
             if source != UnsafePointer(x) { x.update(from: source, count: rows * channels) }
-            return apply(x, rows: rows, channels: channels, relu: relu)
+            return apply(x, rows: rows, channels: channels, relu: relu, serial: serial)
         }
         withOptionalPointer(weight) { w in
             withOptionalPointer(bias) { b in
-                Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu, source: source)
+                if serial {
+                    Normalization.layerNormSerial(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu, source: source)
+                } else {
+                    Normalization.layerNorm(x, rows: rows, channels: channels, weight: w, bias: b, relu: relu, source: source)
+                }
             }
         }
     }

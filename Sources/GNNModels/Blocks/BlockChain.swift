@@ -1,0 +1,61 @@
+import GNNKernels
+
+/// Runs a model's blocks one after another, each adding conv(relu(norm(input))) into the state, with the two
+/// N × C buffers they need between them: the running block's normalised input, and its conv's scratch.
+///
+/// In these models a block's input is usually the rows the block before it has just written (the next
+/// group's X'_{i−1}, the residual state). When the conv finishes its output a block of rows at a time
+/// (`RowBlockConvolution`), the next block's normalised input is computed from each finished block of rows
+/// while they are still in cache, into the scratch rows the conv has just freed, and the two buffers trade
+/// roles; otherwise the next block normalises its input in a pass of its own. Both give the same bits.
+final class BlockChain {
+    private let rows: Int
+    private let channels: Int
+    private let workspace: Workspace
+    /// The running block's normalised input, or the input a caller builds there (`inputBuffer`).
+    private var normed: UnsafeMutablePointer<Float>
+    /// The conv's scratch, allocated for row-block convs only.
+    private var scratch: UnsafeMutablePointer<Float>?
+    /// Whether `normed` already holds the next block's normalised input.
+    private var prepared = false
+
+    /// A chain over inputs and outputs of `rows` × `channels` floats; `free` is a buffer of that size the
+    /// caller no longer needs, used as one of the two (nil: a new one).
+    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Float>? = nil) {
+        self.rows = rows
+        self.channels = channels
+        self.workspace = workspace
+        normed = free ?? workspace.buffer("chain.normed", count: rows * channels)
+    }
+
+    /// A buffer the caller may fill with the next block's input when it is not a previous block's output
+    /// (the reversible exchange sum of more than two groups).
+    var inputBuffer: UnsafeMutablePointer<Float> {
+        precondition(!prepared, "the next block's input is already prepared")
+        return normed
+    }
+
+    /// out += block(x). `next` is the block that runs next if it reads exactly the rows of `out` this one
+    /// writes, nil otherwise; `x` may be `out` (read before it changes) or `inputBuffer`.
+    func run(_ block: GNNBlock, input x: UnsafePointer<Float>, addingInto out: UnsafeMutablePointer<Float>,
+             next: GNNBlock?, graph: GraphContext) {
+        precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
+        if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, relu: true) }
+        prepared = false
+        guard let conv = block.conv as? RowBlockConvolution else {
+            return block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
+        }
+        let scratch = scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
+        self.scratch = scratch
+        guard let nextNorm = next?.norm, nextNorm.rowWise else {
+            return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
+        }
+        let channels = channels, target = UncheckedPointer(out), free = UncheckedPointer(scratch)
+        conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
+            let offset = finished.lowerBound * channels
+            nextNorm.applySerial(free.pointer + offset, from: target.pointer + offset, rows: finished.count,
+                                 channels: channels, relu: true)
+        }
+        (self.scratch, normed, prepared) = (normed, scratch, true)
+    }
+}
