@@ -44,7 +44,9 @@ let package = Package(
         .target(
             name: "GNNKernels",
             dependencies: ["COpenBLAS", "CPrefetch"],
-            swiftSettings: cpuFlags),
+            // Optimised in debug builds too: tests run the kernels on graphs large enough for their
+            // cache-blocked paths, which take tens of seconds unoptimised.
+            swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "GNNModels",
             dependencies: ["GNNFormats", "GNNKernels"],

@@ -1,6 +1,7 @@
 import Foundation
 import GNNFormats
-import GNNKernels
+@testable import GNNKernels
+import TestSupport
 @testable import GNNModels
 import XCTest
 
@@ -71,46 +72,165 @@ final class ModelFidelityTests: XCTestCase {
     func testInPlaceReversibleEqualsPlainLayerByLayer() throws {
         let graphFile = try GraphFile(path: EngineFixtures.graphPath)
         let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("wt_rev_sage_deep")))
-        guard case .reversible(let body) = model.body else { return XCTFail("not reversible") }
         let inPlace = try ForwardPass.run(model, on: graphFile).outputs
-
-        let graph = GraphContext(graphFile), workspace = Workspace()
-        let n = graph.nodeCount, hidden = body.architecture.hiddenChannels, groups = body.architecture.groups, d = hidden / groups
-        var features = [Float](repeating: 0, count: n * graphFile.featureCount)
-        graphFile.nodeFeatures.copyRows(0..<n, into: &features)
-        var x = [Float](repeating: 0, count: n * hidden)
-        body.lin1.apply(features, rows: n, into: &x)
-        for layer in 0..<body.architecture.layers {
-            let blocks = try body.blocks.layer(layer)
-            var xs = [[Float]](repeating: [], count: groups)
-            for g in 0..<groups {
-                for v in 0..<n {
-                    let start = v * hidden + g * d
-                    xs[g] += x[start..<start + d]
-                }
-            }
-            var yIn = xs[1]
-            for g in 2..<max(groups, 2) { yIn = zip(yIn, xs[g]).map { $0 + $1 } }
-            var ys: [[Float]] = []
-            for g in 0..<groups {
-                // y_g = x_g + f_g(y_in) in fresh arrays (the block adds its output to y_g as the model does).
-                var normed = [Float](repeating: 0, count: n * d), y = xs[g]
-                blocks[g].forward(yIn, normedInto: &normed, graph: graph, workspace: workspace, addingInto: &y)
-                yIn = y
-                ys.append(y)
-            }
-            x = []
-            for v in 0..<n {
-                for g in 0..<groups { x += ys[g][(v * d)..<((v + 1) * d)] }
-            }
-        }
-        body.finalNorm.apply(&x, rows: n, channels: hidden)
-        x = x.map { max($0, 0) }
-        var plain = [Float](repeating: 0, count: n * body.architecture.outputChannels)
-        body.lin2.apply(x, rows: n, into: &plain)
-        XCTAssertEqual(inPlace.map(\.bitPattern), plain.map(\.bitPattern))
+        XCTAssertEqual(inPlace.map(\.bitPattern), try plainForward(model, graphFile).map(\.bitPattern))
         let expected = try EngineFixtures.npy("\(EngineFixtures.root)/wt_rev_sage_deep/expected.npy")
         XCTAssertLessThanOrEqual(relativeL2(inPlace, expected), 1e-5)
+    }
+
+    /// On a graph whose hidden state is too large for one source range, the aggregations run cache-blocked
+    /// and each block's next norm is computed inside the conv's per-block callback (`BlockChain`); the
+    /// result must equal the models written out plainly, block by block with a norm pass of its own.
+    func testBlockedChainEqualsPlainLayerByLayer() throws {
+        // Just above two source ranges of 64 channels; two reversible layers (the hand-over from a layer's
+        // last group to the next layer's first) and three residual ones.
+        let n = 2 * SourceBlocking.segmentBytes / (64 * 4) + 500, features = 4
+        let graphFile = try randomSortedGraph(nodes: n, features: features, seed: 5)
+        let csr = GraphContext(graphFile).csr
+        XCTAssertGreaterThan(graphFile.edgeCount, 3 * n)
+        for (family, hidden, groups, layers) in [(ModelArchitecture.Family.revgnn, 128, 2, 2), (.resgnn, 64, 1, 3)] {
+            let d = hidden / groups
+            XCTAssertTrue(SourceBlocking.applies(to: csr, rowBytes: d * 4), "the blocked path must run")
+            XCTAssertLessThan(SourceBlocking.rowsPerSegment(csr, rowBytes: d * 4), n, "more than one source range")
+            let model = try GNNModel(ModelFile(path: try randomSAGEModel(family, layers: layers, groups: groups, input: features,
+                                                                         hidden: hidden, output: 4, seed: 6)))
+            let chained = try ForwardPass.run(model, on: graphFile).outputs
+            XCTAssertEqual(chained.map(\.bitPattern), try plainForward(model, graphFile).map(\.bitPattern), "\(family)")
+        }
+    }
+
+    /// A reversible or residual model's forward pass written out plainly in fresh arrays: every block
+    /// normalises its input in a pass of its own (`GNNBlock.forward`), and reversible groups are chunked
+    /// and concatenated around each layer as PyG's GroupAddRev does.
+    private func plainForward(_ model: GNNModel, _ graphFile: GraphFile) throws -> [Float] {
+        let graph = GraphContext(graphFile), workspace = Workspace(), n = graph.nodeCount
+        var features = [Float](repeating: 0, count: n * graphFile.featureCount)
+        graphFile.nodeFeatures.copyRows(0..<n, into: &features)
+        var x: [Float], finalNorm: Norm, head: Linear
+        switch model.body {
+        case .reversible(let body):
+            let hidden = body.architecture.hiddenChannels, groups = body.architecture.groups, d = hidden / groups
+            x = [Float](repeating: 0, count: n * hidden)
+            body.lin1.apply(features, rows: n, into: &x)
+            for layer in 0..<body.architecture.layers {
+                let blocks = try body.blocks.layer(layer)
+                var xs = [[Float]](repeating: [], count: groups)
+                for g in 0..<groups {
+                    for v in 0..<n {
+                        let start = v * hidden + g * d
+                        xs[g] += x[start..<start + d]
+                    }
+                }
+                var yIn = xs[1]
+                for g in 2..<max(groups, 2) { yIn = zip(yIn, xs[g]).map { $0 + $1 } }
+                var ys: [[Float]] = []
+                for g in 0..<groups {
+                    // y_g = x_g + f_g(y_in) in fresh arrays (the block adds its output to y_g as the model does).
+                    var normed = [Float](repeating: 0, count: n * d), y = xs[g]
+                    blocks[g].forward(yIn, normedInto: &normed, graph: graph, workspace: workspace, addingInto: &y)
+                    yIn = y
+                    ys.append(y)
+                }
+                x = []
+                for v in 0..<n {
+                    for g in 0..<groups { x += ys[g][(v * d)..<((v + 1) * d)] }
+                }
+            }
+            (finalNorm, head) = (body.finalNorm, body.lin2)
+        case .residual(let body):
+            let hidden = body.architecture.hiddenChannels
+            var encoded = [Float](repeating: 0, count: n * hidden)
+            body.encoder.apply(features, rows: n, into: &encoded)
+            let first = try body.layers.layer(0)
+            x = [Float](repeating: 0, count: n * hidden)
+            first.conv.forward(encoded, graph: graph, workspace: workspace, into: &x)
+            for step in 1..<body.architecture.layers {
+                var normed = [Float](repeating: 0, count: n * hidden), state = x
+                try body.layers.layer(step).block.forward(x, normedInto: &normed, graph: graph, workspace: workspace,
+                                                          addingInto: &state)
+                x = state
+            }
+            (finalNorm, head) = (first.norm, body.head)
+        case .equilibrium:
+            throw GNNError("no plain form of an equilibrium model")
+        }
+        finalNorm.apply(&x, rows: n, channels: x.count / n)
+        x = x.map { max($0, 0) }
+        var out = [Float](repeating: 0, count: n * head.outChannels)
+        head.apply(x, rows: n, into: &out)
+        return out
+    }
+
+    /// A graph of `nodes` nodes with 0–8 random in-edges each, rows sorted by source, random features.
+    private func randomSortedGraph(nodes: Int, features: Int, seed: UInt64) throws -> GraphFile {
+        var generator = SeededGenerator(seed: seed)
+        var offsets: [UInt64] = [0], sources: [UInt32] = []
+        for _ in 0..<nodes {
+            sources += (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                UInt32.random(in: 0..<UInt32(nodes), using: &generator)
+            }.sorted()
+            offsets.append(UInt64(sources.count))
+        }
+        let values = (0..<nodes * features).map { _ in Float.random(in: -1...1, using: &generator) }
+        var writer = GraphFileWriter(nodeCount: nodes, edgeCount: sources.count, features: [.sortedRows])
+        writer.add(.rowOffsets, dtype: .uint64, shape: [nodes + 1]) { try $0.write(offsets) }
+        writer.add(.sources, dtype: .uint32, shape: [sources.count]) { try $0.write(sources) }
+        writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) { try $0.write(values) }
+        try FileManager.default.createDirectory(atPath: EngineFixtures.scratch, withIntermediateDirectories: true)
+        let path = EngineFixtures.scratch + "/random-sorted-\(nodes)-\(seed).bin"
+        try writer.write(to: path)
+        return try GraphFile(path: path)
+    }
+
+    /// A SAGE model (layer norm, mean aggregation) of `family` with seeded weights of PyTorch's default
+    /// initialisation scale, written to the scratch folder.
+    private func randomSAGEModel(_ family: ModelArchitecture.Family, layers: Int, groups: Int, input: Int, hidden: Int,
+                                 output: Int, seed: UInt64) throws -> String {
+        var conv = ConvSpec(kind: .sage)
+        conv.aggr = "mean"
+        let architecture = ModelArchitecture(family: family, layers: layers, groups: groups, inputChannels: input,
+                                             hiddenChannels: hidden, outputChannels: output, task: .multiClass,
+                                             norm: .layer, conv: conv)
+        var writer = ModelFileWriter(metadata: ModelMetadata(architecture: architecture, producer: "tests"), compressionLevel: 1)
+        var generator = SeededGenerator(seed: seed)
+        func add(_ name: String, _ shape: [Int], around center: Float = 0) throws {
+            let bound = 1 / Float(shape.last!).squareRoot()
+            try writer.add(name, shape: shape, values: (0..<shape.reduce(1, *)).map { _ in
+                center + Float.random(in: -bound...bound, using: &generator)
+            })
+        }
+        func linear(_ prefix: String, in inputs: Int, out outputs: Int, bias: Bool = true) throws {
+            try add("\(prefix).weight", [outputs, inputs])
+            if bias { try add("\(prefix).bias", [outputs]) }
+        }
+        func sageBlock(_ prefix: String, norm: String, channels: Int) throws {
+            try add("\(norm).weight", [channels], around: 1)
+            try add("\(norm).bias", [channels])
+            try linear("\(prefix).lin_l", in: channels, out: channels)
+            try linear("\(prefix).lin_r", in: channels, out: channels, bias: false)
+        }
+        let d = hidden / groups
+        if family == .revgnn {
+            try linear("lin1", in: input, out: hidden)
+            for layer in 0..<layers {
+                for group in 0..<groups {
+                    let prefix = "convs.\(layer).convs.\(group)"
+                    try sageBlock("\(prefix).conv", norm: "\(prefix).norm", channels: d)
+                }
+            }
+            try add("norm.weight", [hidden], around: 1)
+            try add("norm.bias", [hidden])
+            try linear("lin2", in: hidden, out: output)
+        } else {
+            try linear("node_encoder", in: input, out: hidden)
+            for layer in 0..<layers {
+                try sageBlock("layers.\(layer).conv", norm: "layers.\(layer).norm", channels: hidden)
+            }
+            try linear("lin", in: hidden, out: output)
+        }
+        let path = EngineFixtures.scratch + "/random-\(family.rawValue)-\(seed).gnnz"
+        try writer.write(to: path)
+        return path
     }
 
     func testModelAndGraphMismatchIsRefused() throws {
