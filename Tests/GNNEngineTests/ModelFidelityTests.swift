@@ -88,14 +88,18 @@ final class ModelFidelityTests: XCTestCase {
         let graphFile = try randomSortedGraph(nodes: n, features: features, seed: 5)
         let csr = GraphContext(graphFile).csr
         XCTAssertGreaterThan(graphFile.edgeCount, 3 * n)
-        for (family, hidden, groups, layers) in [(ModelArchitecture.Family.revgnn, 128, 2, 2), (.resgnn, 64, 1, 3)] {
+        var gat = ConvSpec(kind: .gat)
+        gat.heads = 2
+        let sage = ConvSpec(kind: .sage)
+        for (family, conv, hidden, groups, layers) in [(ModelArchitecture.Family.revgnn, sage, 128, 2, 2), (.resgnn, sage, 64, 1, 3),
+                                                       (.revgnn, gat, 128, 2, 2)] {
             let d = hidden / groups
             XCTAssertTrue(SourceBlocking.applies(to: csr, rowBytes: d * 4), "the blocked path must run")
             XCTAssertLessThan(SourceBlocking.rowsPerSegment(csr, rowBytes: d * 4), n, "more than one source range")
-            let model = try GNNModel(ModelFile(path: try randomSAGEModel(family, layers: layers, groups: groups, input: features,
-                                                                         hidden: hidden, output: 4, seed: 6)))
+            let model = try GNNModel(ModelFile(path: try randomModel(family, conv: conv, layers: layers, groups: groups,
+                                                                     input: features, hidden: hidden, output: 4, seed: 6)))
             let chained = try ForwardPass.run(model, on: graphFile).outputs
-            XCTAssertEqual(chained.map(\.bitPattern), try plainForward(model, graphFile).map(\.bitPattern), "\(family)")
+            XCTAssertEqual(chained.map(\.bitPattern), try plainForward(model, graphFile).map(\.bitPattern), "\(family) \(conv.kind)")
         }
     }
 
@@ -182,12 +186,10 @@ final class ModelFidelityTests: XCTestCase {
         return try GraphFile(path: path)
     }
 
-    /// A SAGE model (layer norm, mean aggregation) of `family` with seeded weights of PyTorch's default
-    /// initialisation scale, written to the scratch folder.
-    private func randomSAGEModel(_ family: ModelArchitecture.Family, layers: Int, groups: Int, input: Int, hidden: Int,
-                                 output: Int, seed: UInt64) throws -> String {
-        var conv = ConvSpec(kind: .sage)
-        conv.aggr = "mean"
+    /// A model of `family` with layer norms and SAGE (mean) or GAT (concatenated heads) convs, seeded
+    /// weights of PyTorch's default initialisation scale, written to the scratch folder.
+    private func randomModel(_ family: ModelArchitecture.Family, conv: ConvSpec, layers: Int, groups: Int, input: Int,
+                             hidden: Int, output: Int, seed: UInt64) throws -> String {
         let architecture = ModelArchitecture(family: family, layers: layers, groups: groups, inputChannels: input,
                                              hiddenChannels: hidden, outputChannels: output, task: .multiClass,
                                              norm: .layer, conv: conv)
@@ -203,11 +205,19 @@ final class ModelFidelityTests: XCTestCase {
             try add("\(prefix).weight", [outputs, inputs])
             if bias { try add("\(prefix).bias", [outputs]) }
         }
-        func sageBlock(_ prefix: String, norm: String, channels: Int) throws {
+        func block(_ prefix: String, norm: String, channels: Int) throws {
             try add("\(norm).weight", [channels], around: 1)
             try add("\(norm).bias", [channels])
-            try linear("\(prefix).lin_l", in: channels, out: channels)
-            try linear("\(prefix).lin_r", in: channels, out: channels, bias: false)
+            if conv.kind == .gat {
+                let heads = conv.heads ?? 1
+                try linear("\(prefix).lin", in: channels, out: channels, bias: false)
+                try add("\(prefix).att_src", [1, heads, channels / heads])
+                try add("\(prefix).att_dst", [1, heads, channels / heads])
+                try add("\(prefix).bias", [channels])
+            } else {
+                try linear("\(prefix).lin_l", in: channels, out: channels)
+                try linear("\(prefix).lin_r", in: channels, out: channels, bias: false)
+            }
         }
         let d = hidden / groups
         if family == .revgnn {
@@ -215,7 +225,7 @@ final class ModelFidelityTests: XCTestCase {
             for layer in 0..<layers {
                 for group in 0..<groups {
                     let prefix = "convs.\(layer).convs.\(group)"
-                    try sageBlock("\(prefix).conv", norm: "\(prefix).norm", channels: d)
+                    try block("\(prefix).conv", norm: "\(prefix).norm", channels: d)
                 }
             }
             try add("norm.weight", [hidden], around: 1)
@@ -224,11 +234,11 @@ final class ModelFidelityTests: XCTestCase {
         } else {
             try linear("node_encoder", in: input, out: hidden)
             for layer in 0..<layers {
-                try sageBlock("layers.\(layer).conv", norm: "layers.\(layer).norm", channels: hidden)
+                try block("layers.\(layer).conv", norm: "layers.\(layer).norm", channels: hidden)
             }
             try linear("lin", in: hidden, out: output)
         }
-        let path = EngineFixtures.scratch + "/random-\(family.rawValue)-\(seed).gnnz"
+        let path = EngineFixtures.scratch + "/random-\(family.rawValue)-\(conv.kind)-\(seed).gnnz"
         try writer.write(to: path)
         return path
     }

@@ -6,8 +6,9 @@ import GNNKernels
 /// In these models a block's input is usually the rows the block before it has just written (the next
 /// group's X'_{i−1}, the residual state). When the conv finishes its output a block of rows at a time
 /// (`RowBlockConvolution`), the next block's normalised input is computed from each finished block of rows
-/// while they are still in cache, into the scratch rows the conv has just freed, and the two buffers trade
-/// roles; otherwise the next block normalises its input in a pass of its own. Both give the same bits.
+/// while they are still in cache, into rows the conv no longer reads: its scratch rows (and the two buffers
+/// then trade roles) or its input's. Otherwise the next block normalises its input in a pass of its own.
+/// Both give the same bits.
 final class BlockChain {
     private let rows: Int
     private let channels: Int
@@ -42,7 +43,7 @@ final class BlockChain {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
         if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, relu: true) }
         prepared = false
-        guard let conv = block.conv as? RowBlockConvolution else {
+        guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
             return block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }
         let scratch = scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
@@ -50,12 +51,14 @@ final class BlockChain {
         guard let nextNorm = next?.norm, nextNorm.rowWise else {
             return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
         }
-        let channels = channels, target = UncheckedPointer(out), free = UncheckedPointer(scratch)
+        let preparing = freed == .scratch ? scratch : normed
+        let channels = channels, target = UncheckedPointer(out), free = UncheckedPointer(preparing)
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
             let offset = finished.lowerBound * channels
             nextNorm.applySerial(free.pointer + offset, from: target.pointer + offset, rows: finished.count,
                                  channels: channels, relu: true)
         }
-        (self.scratch, normed, prepared) = (normed, scratch, true)
+        prepared = true
+        if freed == .scratch { (self.scratch, normed) = (normed, scratch) }
     }
 }

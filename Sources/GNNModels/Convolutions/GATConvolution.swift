@@ -5,7 +5,7 @@ import GNNKernels
 /// attention logits a_src = Σ_c h·att_src, a_dst = Σ_c h·att_dst (+ edge term from `lin_edge`/`att_edge`),
 /// leaky ReLU, softmax over each node's incoming edges plus one self loop, weighted sum of h; heads
 /// concatenated or averaged; then `+ res(x)` when residual, `+ bias`.
-struct GATConvolution: GraphConvolution {
+struct GATConvolution: RowBlockConvolution {
     let inChannels: Int
     let outChannels: Int
     let heads: Int
@@ -21,6 +21,8 @@ struct GATConvolution: GraphConvolution {
     let residual: Linear?
     let bias: [Float]?
     var readsEdgeFeatures: Bool { edgeProjections != nil }
+    /// Block by block only when the attention sums are the output itself: concatenated heads, no residual.
+    var freedRows: FreedRows? { concat && residual == nil ? .input : nil }
 
     init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
         heads = spec.heads ?? 1
@@ -62,7 +64,7 @@ struct GATConvolution: GraphConvolution {
         let n = graph.nodeCount
         let width = heads * headChannels
         let aggregated = concat ? out : workspace.buffer("gat.heads", count: n * width)
-        aggregate(x, graph: graph, workspace: workspace, into: aggregated, adding: false)
+        aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * width), into: aggregated, adding: false)
         if !concat {
             let target = UncheckedPointer(out), source = UncheckedPointer(aggregated)
             let heads = self.heads, channels = headChannels
@@ -84,22 +86,30 @@ struct GATConvolution: GraphConvolution {
     /// straight into `out` and the bias to each block of rows as soon as it is final: no N × C result
     /// buffer and no pass to add it.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
-        guard concat, residual == nil else {
+        guard freedRows != nil else {
             return addSeparately(x, graph: graph, workspace: workspace, into: out)
         }
+        forward(x, graph: graph, workspace: workspace, addingInto: out,
+                scratch: workspace.buffer("gat.h", count: graph.nodeCount * heads * headChannels), finished: nil)
+    }
+
+    /// `scratch` holds h; x is read only to compute it.
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
+        precondition(freedRows != nil, "GAT with averaged heads or a residual adds its output separately")
         let target = UncheckedPointer(out), bias = bias
-        aggregate(x, graph: graph, workspace: workspace, into: out, adding: true) { rows in
+        aggregate(x, graph: graph, workspace: workspace, h: scratch, into: out, adding: true) { rows in
             if let bias { addRowVector(bias, to: target.pointer, rows: rows) }
+            finished?(rows)
         }
     }
 
-    /// h = lin(x), its attention logits, and the attention-weighted sums of h written (or with `adding`,
-    /// added) to `out`; `completed` as in `AttentionAggregation.run`.
-    private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
+    /// h = lin(x) (into `h`, N × heads·headChannels), its attention logits, and the attention-weighted sums
+    /// of h written (or with `adding`, added) to `out`; `completed` as in `AttentionAggregation.run`.
+    private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, h: UnsafeMutablePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, adding: Bool,
                            completed: ((Range<Int>) -> Void)? = nil) {
         let n = graph.nodeCount
-        let h = workspace.buffer("gat.h", count: n * heads * headChannels)
         lin.apply(x, rows: n, into: h)
         let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
         let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)

@@ -30,12 +30,24 @@ extension GraphConvolution {
 /// rows are still in cache, so that the caller can derive the next block's input from them without another
 /// pass over the state (`BlockChain`).
 protocol RowBlockConvolution: GraphConvolution {
+    /// Which buffer's rows `finished` may overwrite; nil when this layer's options keep it from finishing
+    /// its output block by block (then only `forward(_:graph:workspace:addingInto:)` applies).
+    var freedRows: FreedRows? { get }
+
     /// out += the layer's output, with `scratch` (N × inChannels floats, overlapping neither x nor out) as the
     /// conv's working rows. `finished(rows)` is called once for each block of rows, on the thread that
-    /// finished it, as soon as those rows of `out` are final; those rows of `scratch` are then free, and
-    /// `finished` may overwrite them.
+    /// finished it, as soon as those rows of `out` are final; it may then overwrite those rows of the buffer
+    /// `freedRows` names.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
                  scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?)
+}
+
+/// The buffer whose rows a `RowBlockConvolution` no longer reads once it has reported them finished.
+enum FreedRows {
+    /// Its scratch (SAGE: the means, consumed block by block).
+    case scratch
+    /// Its input x (GAT: read once, to compute h = lin(x), before any row is aggregated).
+    case input
 }
 
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).

@@ -11,6 +11,7 @@ struct SAGEConvolution: RowBlockConvolution {
     let linRight: Linear?
     let projection: Linear?
     let normalize: Bool
+    let freedRows: FreedRows? = .scratch
 
     init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
         guard (spec.aggr ?? "mean") == "mean" else {
