@@ -2,7 +2,7 @@
 # Engine benchmark: `gnn-serve predict` vs PyTorch Geometric (CPU) on the same model, weights and graph —
 # forward time, peak RSS of each process, and how far the logits differ.
 #   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--degree-factor F] [--configs NAME...] [--threads N]
-#                            [--reorder metis] [--target-cpu CPU] [--depth-study] [--products] [--serve-only]
+#                            [--reorder metis] [--target-cpu CPU] [--repeat K] [--depth-study] [--products] [--serve-only]
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
 # --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
@@ -10,6 +10,8 @@
 #   both sides (PyG's rows are put back in input-id order).
 # --target-cpu CPU builds gnn-serve for that LLVM CPU (GNN_TARGET_CPU, see Package.swift), e.g. native; the
 #   default is the portable build, or GNN_TARGET_CPU when it is set.
+# --repeat K runs each config K times, PyG and gnn-serve in turn, so that both meet the same drift of a noisy
+#   machine; the table gives medians, the spread of the runs and the per-pair speed-ups.
 # --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
 #   a scaled study writes them beside its work files instead).
 # --products runs RevSAGE-28-160 on the products-like graph, gnn-serve only (PyG would need hundreds of GiB).
@@ -20,7 +22,7 @@ export PYTHONWARNINGS=ignore::FutureWarning  # torch.jit.script deprecation, pri
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 py=${PYTHON:-$HOME/pyg/bin/python}
-scale=1 degree=1 threads=2 depth=0 serve_only=0 list=main shape=() configs=() reorder=none
+scale=1 degree=1 threads=2 repeat=1 depth=0 serve_only=0 list=main shape=() configs=() reorder=none
 while [ $# -gt 0 ]; do
   case $1 in
     --shape) shape=(--shape "$2"); shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --reorder) reorder=$2; shift 2 ;;
     --target-cpu) export GNN_TARGET_CPU=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --depth-study) depth=1 list=depth; shift ;;
     --products) list=products serve_only=1; shift ;;
     --serve-only) serve_only=1; shift ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#configs[@]} -gt 0 ] || mapfile -t configs < <("$py" "$here/configs.py" --list "$list" "${shape[@]}")
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive whole number, not '$repeat'" >&2; exit 2; }
 [ ${#configs[@]} -gt 0 ] || { echo "no configs for ${shape[*]} in the $list list of configs.py" >&2; exit 2; }
 
 echo "gnn-serve build: ${GNN_TARGET_CPU:-portable}" >&2
@@ -80,25 +84,34 @@ for name in "${configs[@]}"; do
     continue
   fi
   estimate=$("$py" "$here/configs.py" "$name" --pyg-estimate "$nodes" "$edges" "$params")
+  run_pyg=1
   if [ $serve_only = 1 ]; then
     echo "$name: PyG skipped (--serve-only; estimated peak RSS $(( estimate >> 20 )) MiB)" | tee "$c/pyg.skipped" >&2
+    run_pyg=0
   elif [ "$estimate" -gt $(( ${PYG_MAX_GIB:-20} << 30 )) ]; then
     echo "$name: PyG skipped (estimated peak RSS $(( estimate >> 30 )) GiB > ${PYG_MAX_GIB:-20} GiB)" | tee "$c/pyg.skipped" >&2
-  else
-    echo "$name: PyG (estimated peak RSS $(( estimate >> 20 )) MiB)" >&2
-    cpu_busy >"$c/pyg.busy"
-    /usr/bin/time -f '%M' -o "$c/pyg.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" \
-      --weights "$c/weights.safetensors" --graph "$graph" --threads "$threads" --out "$c/pyg.npy" >"$c/pyg.json" \
-      || { echo "$name: PyG failed" >&2; rm -f "$c"/pyg.*; }
+    run_pyg=0
   fi
-  echo "$name: gnn-serve" >&2
-  cpu_busy >"$c/serve.busy"
-  if /usr/bin/time -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph" \
-       -o "$c/serve.npy" --stats --quiet --threads "$threads" 2>"$c/serve.stats"; then
-    dirs+=("$c")
-  else
-    echo "$name: gnn-serve failed: $(tail -1 "$c/serve.stats")" >&2
-  fi
+  # Each run appends a line to the tool's files (*.json, *.time, *.stats, *.busy): summarize.py reads them all.
+  served=1
+  for run in $(seq "$repeat"); do
+    if [ $run_pyg = 1 ]; then
+      echo "$name: PyG, run $run of $repeat (estimated peak RSS $(( estimate >> 20 )) MiB)" >&2
+      cpu_busy >>"$c/pyg.busy"
+      /usr/bin/time -a -f '%M' -o "$c/pyg.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" \
+        --weights "$c/weights.safetensors" --graph "$graph" --threads "$threads" --out "$c/pyg.npy" >>"$c/pyg.json" \
+        || { echo "$name: PyG failed" >&2; rm -f "$c"/pyg.*; run_pyg=0; }
+    fi
+    echo "$name: gnn-serve, run $run of $repeat" >&2
+    cpu_busy >>"$c/serve.busy"
+    if ! /usr/bin/time -a -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph" \
+         -o "$c/serve.npy" --stats --quiet --threads "$threads" 2>>"$c/serve.stats"; then
+      echo "$name: gnn-serve failed: $(tail -1 "$c/serve.stats")" >&2
+      served=0
+      break
+    fi
+  done
+  [ $served = 0 ] || dirs+=("$c")
 done
 
 if [ $depth = 1 ]; then

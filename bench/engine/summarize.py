@@ -7,32 +7,39 @@
 
 Each DIR holds arch.json; serve.npy, serve.time ("%e %M" of /usr/bin/time), serve.stats (--stats stderr);
 and unless PyG was skipped (then pyg.skipped says why) pyg.npy, pyg.json (pyg_forward.py's line) and pyg.time ("%M"); *.busy hold the %
-of CPU other work used in the second before each run (timings are unreliable when it is high).
+of CPU other work used in the second before each run (timings are unreliable when it is high). With
+`run.sh --repeat K` each of these text files has a line per run, in turn for the two tools; times and peak
+RSS are then medians, shown with the range of the runs, and the speed-up with the range of the per-run pairs.
 Output difference: max over nodes of ‖a_i − b_i‖/‖b_i‖ (a = gnn-serve, b = PyG) and global ‖a − b‖/‖b‖.
 """
 import json
 import pathlib
 import re
+import statistics
 import sys
 
 import numpy as np
 
 
+def lines(path: pathlib.Path) -> list:
+    return [line for line in path.read_text().splitlines() if line.strip()]
+
+
 def load(d: pathlib.Path) -> dict:
+    """One config's runs: lists of per-run values (serve_fwd, serve_wall, serve_rss, pyg_fwd, pyg_rss, pyg_time_rss)."""
     r = {"name": d.name, "layers": json.loads((d / "arch.json").read_text())["layers"]}
-    wall, kib = (d / "serve.time").read_text().split()[-2:]
-    stats = (d / "serve.stats").read_text()
-    r["serve_wall"], r["serve_rss"] = float(wall), int(kib) * 1024
-    r["serve_fwd"] = float(re.search(r"forward ([\d.]+) s", stats).group(1))
+    timed = [line.split() for line in lines(d / "serve.time") if re.fullmatch(r"[\d.]+ \d+", line.strip())]
+    r["serve_wall"], r["serve_rss"] = [float(w) for w, _ in timed], [int(k) * 1024 for _, k in timed]
+    r["serve_fwd"] = [float(s) for s in re.findall(r"forward ([\d.]+) s", (d / "serve.stats").read_text())]
     if (d / "pyg.skipped").exists():
         r["pyg_skipped"] = (d / "pyg.skipped").read_text().split("(", 1)[-1].rstrip(")\n")
     for tool in ("pyg", "serve"):
         if (d / f"{tool}.busy").exists():
-            r[f"{tool}_busy"] = int((d / f"{tool}.busy").read_text())
+            r[f"{tool}_busy"] = max(int(line) for line in lines(d / f"{tool}.busy"))
     if (d / "pyg.json").exists():
-        pyg = json.loads((d / "pyg.json").read_text().strip().splitlines()[-1])
-        r["pyg_fwd"], r["pyg_rss"] = pyg["seconds"], pyg["peak_rss_bytes"]
-        r["pyg_time_rss"] = int((d / "pyg.time").read_text().split()[-1]) * 1024
+        runs = [json.loads(line) for line in lines(d / "pyg.json") if line.startswith("{")]
+        r["pyg_fwd"], r["pyg_rss"] = [p["seconds"] for p in runs], [p["peak_rss_bytes"] for p in runs]
+        r["pyg_time_rss"] = [int(line) * 1024 for line in lines(d / "pyg.time") if line.strip().isdigit()]
         a, b = np.load(d / "serve.npy").astype(np.float64), np.load(d / "pyg.npy").astype(np.float64)
         if a.shape != b.shape:
             r["diff"] = f"shape {a.shape} vs {b.shape}"
@@ -43,6 +50,16 @@ def load(d: pathlib.Path) -> dict:
     return r
 
 
+def median(values: list) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list, form: str) -> str:
+    """The median, and with more than one run the range: `2.81 (2.77–2.90)`."""
+    text = form.format(median(values))
+    return text if len(values) == 1 else f"{text} ({form.format(min(values))}–{form.format(max(values))})"
+
+
 def gib(n: int) -> str:
     return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
@@ -51,29 +68,38 @@ def table(results: list) -> None:
     print("| config | PyG s | gnn-serve s | speed-up | PyG peak RSS | gnn-serve peak RSS | RSS ratio | rel. L2 diff |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
-        serve = f"{r['serve_fwd']:.3f} (proc {r['serve_wall']:.2f})"
+        serve = spread(r["serve_fwd"], "{:.3f}") + f" (proc {median(r['serve_wall']):.2f})"
         if "pyg_fwd" not in r:
             why = f" ({r['pyg_skipped']})" if "pyg_skipped" in r else ""
-            print(f"| {r['name']} | skipped{why} | {serve} | – | – | {gib(r['serve_rss'])} | – | – |")
+            print(f"| {r['name']} | skipped{why} | {serve} | – | – | {gib(median(r['serve_rss']))} | – | – |")
             continue
-        print(f"| {r['name']} | {r['pyg_fwd']:.3f} | {serve} | {r['pyg_fwd'] / r['serve_fwd']:.2f}× "
-              f"| {gib(r['pyg_rss'])} | {gib(r['serve_rss'])} | {r['pyg_rss'] / r['serve_rss']:.1f}× | {r['diff']} |")
+        speedup = f"{median(r['pyg_fwd']) / median(r['serve_fwd']):.2f}×"
+        if len(r["pyg_fwd"]) > 1:
+            pairs = [p / s for p, s in zip(r["pyg_fwd"], r["serve_fwd"])]
+            speedup += f" ({min(pairs):.2f}–{max(pairs):.2f})"
+        print(f"| {r['name']} | {spread(r['pyg_fwd'], '{:.3f}')} | {serve} | {speedup} "
+              f"| {gib(median(r['pyg_rss']))} | {gib(median(r['serve_rss']))} "
+              f"| {median(r['pyg_rss']) / median(r['serve_rss']):.1f}× | {r['diff']} |")
+    runs = max(len(r["serve_fwd"]) for r in results) if results else 1
     print("\nseconds: forward pass (gnn-serve: --stats forward; proc = wall time of the whole predict process); "
           "speed-up = PyG forward / gnn-serve forward; RSS = peak of each process; "
-          "diff = max row rel. L2 / global rel. L2 of gnn-serve vs PyG logits.")
+          "diff = max row rel. L2 / global rel. L2 of gnn-serve vs PyG logits."
+          + (f" {runs} runs of each tool, in turn: medians, (ranges over the runs), and speed-up (range of the"
+             " per-run pairs)." if runs > 1 else ""))
     for r in results:
         for tool in ("pyg", "serve"):
             if r.get(f"{tool}_busy", 0) > 10:
-                print(f"warning: {r['name']}: other work used {r[f'{tool}_busy']}% of the CPUs just before the {tool} run")
-        if "pyg_rss" in r and abs(r["pyg_rss"] - r["pyg_time_rss"]) > 0.05 * r["pyg_rss"]:
-            print(f"warning: {r['name']}: PyG peak RSS {r['pyg_rss']} (getrusage) vs {r['pyg_time_rss']} (/usr/bin/time)")
+                print(f"warning: {r['name']}: other work used {r[f'{tool}_busy']}% of the CPUs just before a {tool} run")
+        for rss, timed in zip(r.get("pyg_rss", []), r.get("pyg_time_rss", [])):
+            if abs(rss - timed) > 0.05 * rss:
+                print(f"warning: {r['name']}: PyG peak RSS {rss} (getrusage) vs {timed} (/usr/bin/time)")
 
 
 def csv(results: list) -> None:
     for r in results:
-        print(f"{r['name']},{r['layers']},gnn-serve,{r['serve_fwd']},{r['serve_rss']}")
+        print(f"{r['name']},{r['layers']},gnn-serve,{median(r['serve_fwd'])},{median(r['serve_rss'])}")
         if "pyg_fwd" in r:
-            print(f"{r['name']},{r['layers']},PyG,{r['pyg_fwd']},{r['pyg_rss']}")
+            print(f"{r['name']},{r['layers']},PyG,{median(r['pyg_fwd'])},{median(r['pyg_rss'])}")
 
 
 def depth(path: str) -> None:
