@@ -270,3 +270,13 @@ final class ModelFidelityTests: XCTestCase {
         return try GraphFile(path: path)
     }
 }
+
+extension GNNBlock {
+    /// out += conv(relu(norm(x))) in two plain steps, the norm in a pass of its own into `normed`: the
+    /// reference for `BlockChain`, which fuses the norm into the previous block.
+    func forward(_ x: UnsafePointer<Float>, normedInto normed: UnsafeMutablePointer<Float>, graph: GraphContext,
+                 workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+        norm.apply(normed, from: x, rows: graph.nodeCount, channels: conv.inChannels, relu: true)
+        conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
+    }
+}

@@ -37,7 +37,7 @@ struct ResidualModel: Sendable {
         first.conv.forward(encoded, graph: graph, workspace: workspace, into: state)
         progress(1)
         let chain = BlockChain(rows: n, channels: hidden, workspace: workspace, reusing: encoded)
-        var layer = try layers.layer(min(1, architecture.layers - 1))
+        var layer = architecture.layers > 1 ? try layers.layer(1) : first
         for step in 1..<max(architecture.layers, 1) {
             let following = step + 1 < architecture.layers ? try layers.layer(step + 1) : nil
             chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
