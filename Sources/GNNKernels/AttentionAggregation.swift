@@ -23,6 +23,37 @@ public enum AttentionAggregation {
         }
     }
 
+    /// GAT's attention logits of `rows`: a_src[v, h] = Σ_c x[v, h, c] · att_src[h, c], and a_dst likewise,
+    /// for x of N × heads × channels and att of heads × channels; on the calling thread only (a block of
+    /// rows whose x has just been computed, so that it is read from cache).
+    public static func logitsSerial(_ x: UnsafePointer<Float>, rows: Range<Int>, heads: Int, channels: Int,
+                                    attentionSource: UnsafePointer<Float>, attentionTarget: UnsafePointer<Float>,
+                                    into source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+        let vectorEnd = channels / RowVectors.width * RowVectors.width
+        for v in rows {
+            for head in 0..<heads {
+                let row = x + (v * heads + head) * channels
+                let a = attentionSource + head * channels, b = attentionTarget + head * channels
+                var sumA = RowVectors.Vector.zero, sumB = RowVectors.Vector.zero
+                var c = 0
+                while c < vectorEnd {
+                    let value = RowVectors.load(row, c)
+                    sumA += value * RowVectors.load(a, c)
+                    sumB += value * RowVectors.load(b, c)
+                    c += RowVectors.width
+                }
+                var logitA = sumA.sum(), logitB = sumB.sum()
+                while c < channels {
+                    logitA += row[c] * a[c]
+                    logitB += row[c] * b[c]
+                    c += 1
+                }
+                source[v * heads + head] = logitA
+                target[v * heads + head] = logitB
+            }
+        }
+    }
+
     /// - x: N × heads·channels (the conv's projected features), alphaSource/alphaTarget: N × heads.
     /// - out: N × heads·channels; with `adding`, the aggregate is added to it (a block's update of its
     ///   state, with no buffer for the aggregate) instead of overwriting it.

@@ -91,6 +91,27 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Double(out[1]), (w1 * 4 + w0 * 2) / (w1 + w0), accuracy: 1e-5)
     }
 
+    /// GAT's logits for 2 heads of 9 channels (one 8-wide vector and a tail): x[v, h, c] = v + h + c / 8
+    /// (exact in float), att_src = 1 and att_dst = c, so a_src = 9(v + h) + 4.5 and
+    /// a_dst = 36(v + h) + Σ c²/8 = 36(v + h) + 25.5; rows outside the range stay untouched.
+    func testAttentionLogitsByHand() {
+        let heads = 2, channels = 9, n = 3
+        var x = [Float](repeating: 0, count: n * heads * channels)
+        for v in 0..<n { for h in 0..<heads { for c in 0..<channels { x[(v * heads + h) * channels + c] = Float(v + h) + Float(c) / 8 } } }
+        let attSource = [Float](repeating: 1, count: heads * channels)
+        let attTarget = (0..<heads * channels).map { Float($0 % channels) }
+        var source = [Float](repeating: .nan, count: n * heads), target = source
+        AttentionAggregation.logitsSerial(x, rows: 1..<3, heads: heads, channels: channels, attentionSource: attSource,
+                                          attentionTarget: attTarget, into: &source, &target)
+        XCTAssertTrue(source[0].isNaN && source[1].isNaN && target[0].isNaN && target[1].isNaN)
+        for v in 1..<n {
+            for h in 0..<heads {
+                XCTAssertEqual(source[v * heads + h], 9 * Float(v + h) + 4.5)
+                XCTAssertEqual(target[v * heads + h], 36 * Float(v + h) + 25.5)
+            }
+        }
+    }
+
     /// PyG's graph-mode LayerNorm on x = [[1, 2], [3, 4], [5, 6]]: mean 3.5, biased std √(35/12) over all
     /// six values, y = (x − 3.5) / (std + 1e-5) · w + b with w = [1, 2], b = [0, 1], then ReLU.
     func testGraphModeLayerNormByHand() {

@@ -110,10 +110,9 @@ struct GATConvolution: RowBlockConvolution {
                            into out: UnsafeMutablePointer<Float>, adding: Bool,
                            completed: ((Range<Int>) -> Void)? = nil) {
         let n = graph.nodeCount
-        lin.apply(x, rows: n, into: h)
         let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
         let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)
-        attentionLogits(h, rows: n, into: alphaSource, alphaTarget)
+        project(x, rows: n, into: h, logits: alphaSource, alphaTarget)
         let run = { (scores: AttentionAggregation.EdgeScores?) in
             AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
                                      alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
@@ -128,23 +127,22 @@ struct GATConvolution: RowBlockConvolution {
         }
     }
 
-    /// a[v, h] = Σ_c h[v, h, c] · att[h, c] for the source and target attention vectors.
-    private func attentionLogits(_ h: UnsafePointer<Float>, rows: Int, into source: UnsafeMutablePointer<Float>,
-                                 _ target: UnsafeMutablePointer<Float>) {
-        let hs = UncheckedPointer(UnsafeMutablePointer(mutating: h)), ss = UncheckedPointer(source), ts = UncheckedPointer(target)
-        let heads = self.heads, channels = headChannels
-        let attentionSource = self.attentionSource, attentionTarget = self.attentionTarget
+    /// h = lin(x) and its attention logits a[v, h] = Σ_c h[v, h, c] · att[h, c] for the source and target
+    /// attention vectors, a block of rows at a time: each block's logits are taken while its h is in cache.
+    private func project(_ x: UnsafePointer<Float>, rows: Int, into h: UnsafeMutablePointer<Float>,
+                         logits source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
+        let xs = UncheckedPointer(UnsafeMutablePointer(mutating: x)), hs = UncheckedPointer(h)
+        let ss = UncheckedPointer(source), ts = UncheckedPointer(target)
+        let heads = heads, channels = headChannels, lin = lin
+        let attentionSource = attentionSource, attentionTarget = attentionTarget
         KernelThreads.forEachBlock(rows: rows) { block in
-            for v in block {
-                for head in 0..<heads {
-                    var a: Float = 0, b: Float = 0
-                    for c in 0..<channels {
-                        let value = hs.pointer[(v * heads + head) * channels + c]
-                        a += value * attentionSource[head * channels + c]
-                        b += value * attentionTarget[head * channels + c]
-                    }
-                    ss.pointer[v * heads + head] = a
-                    ts.pointer[v * heads + head] = b
+            lin.applySerial(xs.pointer + block.lowerBound * lin.inChannels, rows: block.count,
+                            into: hs.pointer + block.lowerBound * lin.outChannels)
+            attentionSource.withUnsafeBufferPointer { a in
+                attentionTarget.withUnsafeBufferPointer { b in
+                    AttentionAggregation.logitsSerial(UnsafePointer(hs.pointer), rows: block, heads: heads, channels: channels,
+                                                      attentionSource: a.baseAddress!, attentionTarget: b.baseAddress!,
+                                                      into: ss.pointer, ts.pointer)
                 }
             }
         }
