@@ -78,9 +78,10 @@ public enum SumAggregation {
                     let w = selfWeights[v], own = xs.value + v * channels
                     for c in 0..<channels { target[c] += w * own[c] }
                 }
+                guard mean else { continue }
                 var count = graph.row(v).count
-                if skipSelfLoops { count -= graph.row(v).filter { Int(graph.sources[$0]) == v }.count }
-                guard mean && count > 0 else { continue }
+                if skipSelfLoops { count -= graph.row(v).lazy.filter { Int(graph.sources[$0]) == v }.count }
+                guard count > 0 else { continue }
                 let scale = 1 / Float(count)
                 for c in 0..<channels { target[c] *= scale }
             }

@@ -27,8 +27,8 @@ public struct NodeOrdering: Sendable {
     /// makes one part.
     ///
     /// Memory: the symmetric adjacency in METIS's 32-bit indices, plus METIS's own working memory, which
-    /// dominates: the whole pack of the products-shaped graph (124M
-    /// edges, 1196 parts) peaked at 16.3 GiB and took 11 minutes.
+    /// dominates: the whole pack of the products-shaped graph (124M edges, 1196 parts) peaked at 16.3 GiB
+    /// and took 11 minutes.
     public static func metis(nodeCount: Int, edges: some EdgeSource, partNodes: Int = partNodes,
                              progress: ProgressSink?) throws -> NodeOrdering? {
         let parts = (nodeCount + max(partNodes, 1) - 1) / max(partNodes, 1)

@@ -11,7 +11,8 @@ struct SAGEConvolution: RowBlockConvolution {
     let linRight: Linear?
     let projection: Linear?
     let normalize: Bool
-    let freedRows: FreedRows? = .scratch
+    /// Each block's means are consumed by its products.
+    var freedRows: FreedRows? { .scratch }
 
     init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
         guard (spec.aggr ?? "mean") == "mean" else {
