@@ -9,9 +9,6 @@ let targetCPU = ProcessInfo.processInfo.environment["GNN_TARGET_CPU"].flatMap { 
 let cpuFlags: [SwiftSetting] = targetCPU.map {
     [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))]
 } ?? []
-let cCPUFlags: [CSetting] = targetCPU.map {
-    [.unsafeFlags(["-march=\($0)"], .when(configuration: .release))]
-} ?? []
 
 let package = Package(
     name: "gnn-serve",
@@ -36,38 +33,38 @@ let package = Package(
         .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .systemLibrary(name: "CPrefetch"),
 
+        // The one home of unchecked concurrency: the transfer wrapper and the parallel loop.
+        .target(name: "GNNConcurrency", swiftSettings: cpuFlags),
+
         // The pipeline: file formats → importers that build graph files.
         .target(
             name: "GNNFormats",
-            dependencies: ["CZstd", "CXXHash"],
+            dependencies: ["CZstd", "CXXHash", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
-            dependencies: ["COpenBLAS", "CPrefetch"],
+            dependencies: ["GNNConcurrency", "COpenBLAS", "CPrefetch"],
             // Optimised in debug builds too: tests run the kernels on graphs large enough for their
             // cache-blocked paths, which take tens of seconds unoptimised.
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "GNNModels",
-            dependencies: ["GNNFormats", "GNNKernels"],
+            dependencies: ["GNNConcurrency", "GNNFormats", "GNNKernels"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNImport",
-            dependencies: ["GNNFormats", "CGzip", "CMetis", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["GNNConcurrency", "GNNFormats", "CGzip", "CMetis"],
             swiftSettings: cpuFlags),
-        .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNImport", "GNNModels"], swiftSettings: cpuFlags),
+        .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
 
         // Thin command-line front ends and what they share.
         .target(
             name: "CommandLineSupport",
-            dependencies: ["GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["GNNConcurrency", "GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gnn-serve",
             dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
-
-
-        .target(name: "TestSupport", dependencies: ["GNNFormats"], path: "Tests/TestSupport"),
         .executableTarget(
             name: "gnn-export",
             dependencies: ["GNNFormats", "GNNExport", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -76,7 +73,7 @@ let package = Package(
         // The benchmark harness (bench/): synthetic graphs and the roofline, and their front end.
         .target(
             name: "GNNBench",
-            dependencies: ["GNNFormats", "GNNKernels", "GNNModels", "COpenBLAS"],
+            dependencies: ["GNNConcurrency", "GNNFormats", "GNNKernels", "GNNModels", "COpenBLAS"],
             path: "bench/GNNBench",
             swiftSettings: cpuFlags),
         .executableTarget(
@@ -84,6 +81,9 @@ let package = Package(
             dependencies: ["GNNBench", "GNNFormats", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "bench/gnn-bench",
             swiftSettings: cpuFlags),
+
+        // Tests, and the helpers they share.
+        .target(name: "TestSupport", dependencies: ["GNNFormats"], path: "Tests/TestSupport"),
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport",

@@ -39,12 +39,6 @@ public enum CommandLineOutput {
     public static func writeError(_ text: String) {
         writeRaw(text.hasSuffix("\n") ? text : text + "\n")
     }
-
-    /// Prints `error` as one line and exits with status 1.
-    public static func fail(_ error: GNNError) -> Never {
-        writeError("gnn-serve: error: \(error.description)")
-        Glibc.exit(1)
-    }
 }
 
 extension CommandLineOutput {

@@ -1,3 +1,4 @@
+import GNNConcurrency
 import CPrefetch
 import Foundation
 
@@ -74,13 +75,13 @@ public enum AttentionAggregation {
         // do the weighted sums cache-blocked by source range, as `SumAggregation` does.
         let blocked = weightScratch != nil && channels % RowVectors.width == 0
             && SourceBlocking.applies(to: graph, rowBytes: width * 4)
-        let weights = UnsafeSendableBox(weightScratch)
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
-        let srcs = UnsafeSendableBox(alphaSource), dsts = UnsafeSendableBox(alphaTarget)
+        let weights = UnsafeTransfer(weightScratch)
+        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
+        let srcs = UnsafeTransfer(alphaSource), dsts = UnsafeTransfer(alphaTarget)
         let columns = edges?.features.columns ?? 0
         // Plain values out of `edges` before the loops (no reference counting per edge).
-        let featureValues = UnsafeSendableBox(edges?.features.values)
-        let projections = UnsafeSendableBox(edges?.projections)
+        let featureValues = UnsafeTransfer(edges?.features.values)
+        let projections = UnsafeTransfer(edges?.projections)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
@@ -194,7 +195,7 @@ public enum AttentionAggregation {
                                             weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
                                             into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)?) {
         let width = heads * channels
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out), ws = UnsafeSendableBox(weights)
+        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out), ws = UnsafeTransfer(weights)
         SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, startingBlock: { _ in }, finishingBlock: { rows in
             for v in rows where selfLoops {
                 for h in 0..<heads {

@@ -1,3 +1,4 @@
+import GNNConcurrency
 /// Sums over long flat vectors (dot products, squared norms) that give the same bits on any thread count.
 ///
 /// The vector is cut into blocks of `BlockSums.blockLength` elements, a length that depends on nothing but
@@ -15,7 +16,7 @@ public enum BlockSums {
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks * width, 1))
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: max(blocks * width, 1))
-        let shared = UnsafeSendableBox(partials)
+        let shared = UnsafeTransfer(partials)
         KernelThreads.forEachBlock(rows: count, blockRows: blockLength) { range in
             body(range, shared.value + (range.lowerBound / blockLength) * width)
         }
@@ -70,7 +71,7 @@ public enum BlockSums {
 
     /// `dot(a, b)` over the whole of `0..<count`.
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let pa = UnsafeSendableBox(a), pb = UnsafeSendableBox(b)
+        let pa = UnsafeTransfer(a), pb = UnsafeTransfer(b)
         return compute(count: count, width: 1) { range, partial in partial[0] += dot(pa.value, pb.value, range) }[0]
     }
 }

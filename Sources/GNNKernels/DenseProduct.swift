@@ -1,3 +1,4 @@
+import GNNConcurrency
 import COpenBLAS
 
 /// Dense products through OpenBLAS `cblas_sgemm`, in PyTorch's weight layout.
@@ -11,7 +12,7 @@ public enum Dense {
     public static func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                               outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false) {
-        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias), os = UnsafeSendableBox(out)
+        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias), os = UnsafeTransfer(out)
         KernelThreads.forEachBlock(rows: rows) { block in
             linearSerial(xs.value + block.lowerBound * inDim, rows: block.count, inDim: inDim, weight: ws.value,
                          outDim: outDim, bias: bs.value, into: os.value + block.lowerBound * outDim, accumulate: accumulate)

@@ -1,8 +1,5 @@
 import COpenBLAS
-#if canImport(Glibc)
-import Glibc
-#endif
-import Dispatch
+import GNNConcurrency
 import Synchronization
 
 /// The worker threads every kernel runs on, and the fixed work split that makes results independent of
@@ -17,7 +14,7 @@ public enum KernelThreads {
     /// Worker threads used by kernels (default: all cores).
     public static var count: Int {
         let value = configured.load(ordering: .relaxed)
-        return value > 0 ? value : ProcessInfo_activeProcessorCount()
+        return value > 0 ? value : ParallelLoop.processorCount
     }
 
     /// Sets the number of worker threads (0: all cores).
@@ -36,37 +33,8 @@ public enum KernelThreads {
     public static func forEachBlock(rows: Int, blockRows: Int = KernelThreads.blockRows, _ body: (Range<Int>) -> Void) {
         _ = openBLASSingleThreaded
         let blocks = (rows + blockRows - 1) / blockRows
-        guard blocks > 0 else { return }
-        let workers = min(count, blocks)
-        if workers == 1 {
-            for b in 0..<blocks { body(b * blockRows..<min(rows, (b + 1) * blockRows)) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        withoutActuallyEscaping(body) { body in
-            let shared = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if b >= blocks { break }
-                    shared.value(b * blockRows..<min(rows, (b + 1) * blockRows))
-                }
-            }
+        ParallelLoop.run(blocks, workers: count) { b in
+            body(b * blockRows..<min(rows, (b + 1) * blockRows))
         }
     }
-}
-
-/// Carries a non-Sendable value into concurrent code whose safety the caller guarantees.
-struct UnsafeSendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-@inline(__always)
-func ProcessInfo_activeProcessorCount() -> Int {
-    #if canImport(Glibc)
-    return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    #else
-    return 1
-    #endif
 }

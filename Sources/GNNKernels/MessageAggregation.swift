@@ -1,3 +1,4 @@
+import GNNConcurrency
 import Foundation
 
 /// GENConv's neighbourhood aggregation (DeeperGCN), fused with its message function.
@@ -74,12 +75,12 @@ public enum MessageAggregation {
 
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
                            eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
+        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
         let paddedChannels = paddedWidth(channels)
         // Plain values out of `edges` before the loops (no reference counting per edge).
         let columns = edges?.features.columns ?? 0
-        let featureValues = UnsafeSendableBox(edges?.features.values)
-        let encoderWeight = UnsafeSendableBox(edges?.weight), encoderBias = UnsafeSendableBox(edges?.bias)
+        let featureValues = UnsafeTransfer(edges?.features.values)
+        let encoderWeight = UnsafeTransfer(edges?.weight), encoderBias = UnsafeTransfer(edges?.bias)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }

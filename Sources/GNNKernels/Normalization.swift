@@ -1,3 +1,4 @@
+import GNNConcurrency
 /// Row-wise normalisations and activations, in place.
 public enum Normalization {
     /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
@@ -7,8 +8,8 @@ public enum Normalization {
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                  weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
                                  relu: Bool = false, source: UnsafePointer<Float>? = nil) {
-        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
-        let ss = UnsafeSendableBox(source)
+        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias)
+        let ss = UnsafeTransfer(source)
         KernelThreads.forEachBlock(rows: rows) { block in
             layerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
                             weight: ws.value, bias: bs.value, eps: eps, relu: relu,
@@ -97,7 +98,7 @@ public enum Normalization {
         guard blocks > 0 else { return (0, 0) }
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
         defer { partial.deallocate() }
-        let xs = UnsafeSendableBox(x), ps = UnsafeSendableBox(partial)
+        let xs = UnsafeTransfer(x), ps = UnsafeTransfer(partial)
         func blockSums(_ term: @escaping @Sendable (Float) -> Double) -> Double {
             KernelThreads.forEachBlock(rows: count, blockRows: blockSize) { block in
                 var sum: Double = 0
@@ -136,7 +137,7 @@ public enum Normalization {
     public static func graphLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                       mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
                                       bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
-        let xs = UnsafeSendableBox(x), ws = UnsafeSendableBox(weight), bs = UnsafeSendableBox(bias)
+        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias)
         KernelThreads.forEachBlock(rows: rows) { block in
             graphLayerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
                                  mean: mean, deviation: deviation, weight: ws.value, bias: bs.value, eps: eps, relu: relu)
@@ -146,7 +147,7 @@ public enum Normalization {
     /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then max(y, 0) with `relu`.
     public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                               scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
-        let xs = UnsafeSendableBox(x), ss = UnsafeSendableBox(scale), hs = UnsafeSendableBox(shift)
+        let xs = UnsafeTransfer(x), ss = UnsafeTransfer(scale), hs = UnsafeTransfer(shift)
         KernelThreads.forEachBlock(rows: rows) { block in
             affineSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
                          scale: ss.value, shift: hs.value, relu: relu)
@@ -167,7 +168,7 @@ public enum Normalization {
 
     /// `x = max(x, 0)` elementwise over `count` values.
     public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let xs = UnsafeSendableBox(x)
+        let xs = UnsafeTransfer(x)
         KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
             for i in block { xs.value[i] = max(xs.value[i], 0) }
         }

@@ -1,3 +1,4 @@
+import GNNConcurrency
 /// Sparse-dense products over CSR rows: weighted sums and means of neighbour rows.
 public enum SumAggregation {
     /// `out[v] = Σ_{e ∈ row v} w_e · x[src_e] + s_v · x[v]` for every node v.
@@ -16,8 +17,8 @@ public enum SumAggregation {
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
-        let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
+        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
+        let ew = UnsafeTransfer(edgeWeights), sw = UnsafeTransfer(selfWeights)
         let vectorRows = channels % RowVectors.width == 0
         if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * 4) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
@@ -67,8 +68,8 @@ public enum SumAggregation {
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
                                      skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
                                      completed: ((Range<Int>) -> Void)?) {
-        let xs = UnsafeSendableBox(x), os = UnsafeSendableBox(out)
-        let ew = UnsafeSendableBox(edgeWeights), sw = UnsafeSendableBox(selfWeights)
+        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
+        let ew = UnsafeTransfer(edgeWeights), sw = UnsafeTransfer(selfWeights)
         SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, startingBlock: { rows in
             (os.value + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
         }, finishingBlock: { rows in

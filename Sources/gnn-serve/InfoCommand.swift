@@ -13,7 +13,7 @@ struct InfoCommand: ParsableCommand {
             padding, and counts NaN/infinite features; for models it decodes every tensor.
 
             For a DEQ model, info also states the solver settings and the activation memory of a forward \
-            pass, in copies of the N x hidden state (the solver's plus 3 for f), which is the same for any \
+            pass, in copies of the N x hidden state (the solver's plus \(EquilibriumMemory.functionCopies) for f), which is the same for any \
             number of iterations.
             """)
 

@@ -25,8 +25,9 @@ struct PredictCommand: ParsableCommand {
             DEQ models are solved to a fixed point Z* = f(Z*) with the solver settings stored in the model \
             (see 'gnn-serve info'); --solver, --tol, --max-iter, --memory and --damping override them. Each \
             iteration evaluates f once, at the cost of two graph convolutions. Memory, in copies of the \
-            N x hidden state, does not grow with the iterations: picard 3 (O(N*D)), anderson 2m+2 and broyden \
-            2m+5 (O(m*N*D), m = --memory), plus 3 for f itself and the convolution's scratch. A solve that \
+            N x hidden state, does not grow with the iterations: picard \(EquilibriumMemory.solverCopiesText(.picard)) (O(N*D)), \
+            anderson \(EquilibriumMemory.solverCopiesText(.anderson)) and broyden \(EquilibriumMemory.solverCopiesText(.broyden)) (O(m*N*D), m = \
+            --memory), plus \(EquilibriumMemory.functionCopies) for f itself and the convolution's scratch. A solve that \
             stops above the tolerance returns its lowest-residual iterate with a warning on stderr, or fails \
             with --strict.
 

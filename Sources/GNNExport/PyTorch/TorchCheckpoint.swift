@@ -1,5 +1,4 @@
 import GNNFormats
-import GNNImport
 
 /// A file written by `torch.save` (PyTorch ≥ 1.6's zip format): `NAME/data.pkl` describes the saved
 /// object, `NAME/data/KEY` holds each storage's raw little-endian bytes.

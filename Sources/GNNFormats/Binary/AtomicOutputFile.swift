@@ -3,14 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-@preconcurrency import Dispatch
-import Synchronization
 
 /// An output file that appears at its final path only when complete.
 ///
 /// Bytes go to a temporary file beside the destination (`.NAME.tmp-PID`); `commit()` flushes it and
-/// renames it over the destination. A failure, a thrown error, or SIGINT/SIGTERM removes the temporary
-/// file, so an interrupted run never leaves a partial output behind.
+/// renames it over the destination. A failure or a thrown error removes the temporary file; while it exists
+/// it is listed in `TemporaryFiles`, so that a command-line tool's signal handling can remove it too, and
+/// an interrupted run never leaves a partial output behind.
 public final class AtomicOutputFile {
     /// The destination path.
     public let path: String
@@ -29,10 +28,10 @@ public final class AtomicOutputFile {
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         temporaryPath = "\(directory).\(name).tmp-\(getpid())"
-        InterruptCleanup.shared.register(temporaryPath)
+        TemporaryFiles.register(temporaryPath)
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            InterruptCleanup.shared.unregister(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
             throw GNNError("cannot create output file: \(systemReason(errno))", in: path,
                            fix: "check that the directory exists and is writable")
         }
@@ -42,7 +41,7 @@ public final class AtomicOutputFile {
         if descriptor >= 0 { close(descriptor) }
         if !committed {
             unlink(temporaryPath)
-            InterruptCleanup.shared.unregister(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
         }
     }
 
@@ -82,42 +81,6 @@ public final class AtomicOutputFile {
             throw GNNError("cannot move output file into place: \(systemReason(errno))", in: path)
         }
         committed = true
-        InterruptCleanup.shared.unregister(temporaryPath)
+        TemporaryFiles.unregister(temporaryPath)
     }
-}
-
-/// Removes registered temporary files when the process is interrupted (SIGINT, SIGTERM, SIGHUP), then
-/// exits with status 128 + the signal number, as a shell reports a signal death.
-public final class InterruptCleanup: @unchecked Sendable {
-    static let shared = InterruptCleanup()
-
-    /// Installs the signal handlers now, so that no output file can be created before they are in place.
-    /// Command-line tools call this first thing.
-    public static func install() {
-        _ = shared
-    }
-
-    private let paths = Mutex<Set<String>>([])
-    private let sources: [any DispatchSourceSignal]
-
-    private init() {
-        let queue = DispatchQueue(label: "gnn-serve.interrupt-cleanup")
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            sources.append(source)
-        }
-        self.sources = sources
-        for (source, signalNumber) in zip(sources, [SIGINT, SIGTERM, SIGHUP]) {
-            source.setEventHandler { [self] in
-                self.paths.withLock { for path in $0 { unlink(path) } }
-                _exit(128 + signalNumber)
-            }
-            source.resume()
-        }
-    }
-
-    func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
-    func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 }

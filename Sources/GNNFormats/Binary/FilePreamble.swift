@@ -38,7 +38,7 @@ public enum FileKind: Sendable, CustomStringConvertible {
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             return "it is a zip archive such as a NumPy .npz or a PyTorch .pt; use `gnn-serve pack` or `gnn-export`"
         }
-        if head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
+        if head.starts(with: Npy.magic) {
             return "it is a NumPy .npy array"
         }
         if head.count == 8, bytes.count > 8, bytes[8] == UInt8(ascii: "{") {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// What `gnn-serve info` reports about a graph or model file, ready to print as text or JSON.
+/// What `gnn-serve info` reports about a graph or model file, as data (and stable JSON); the text a person
+/// reads is the command line's (`gnn-serve`'s `FileInfo+Text.swift`).
 public enum FileInfo: Encodable, Sendable {
     case graph(GraphInfo)
     case model(ModelInfo)
@@ -33,14 +34,6 @@ public enum FileInfo: Encodable, Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    /// Human-readable lines.
-    public var text: String {
-        switch self {
-        case .graph(let info): info.text
-        case .model(let info): info.text
-        }
     }
 }
 
@@ -108,36 +101,6 @@ public struct GraphInfo: Encodable, Sendable {
             try graph.verifyChecksums()
         }
     }
-
-    var text: String {
-        var lines = [
-            "\(path): gnn-serve graph, format \(version), \(ByteCount(fileBytes))",
-            "  nodes        \(nodes)",
-            "  edges        \(edges) (CSR by destination, \(sourceIndexDtype) sources)",
-            "  features     \(nodeFeatures) per node (\(nodeFeatureDtype))" + (edgeFeatures > 0 ? ", \(edgeFeatures) per edge" : ""),
-            "  labels       \(labels)",
-        ]
-        if !splits.isEmpty {
-            lines.append("  splits       " + SplitName.allCases.compactMap { s in splits[s.rawValue].map { "\(s.rawValue) \($0)" } }.joined(separator: ", "))
-        }
-        if !properties.isEmpty { lines.append("  properties   " + properties.joined(separator: ", ")) }
-        if reordered { lines.append("  node order   reordered at pack time (node.order maps rows to input ids)") }
-        lines.append("  sections")
-        for section in sections {
-            let shape = section.shape.map(String.init).joined(separator: " × ")
-            lines.append("    \(section.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(section.dtype.padding(toLength: 5, withPad: " ", startingAt: 0)) [\(shape)]  \(ByteCount(Int(section.bytes)))")
-        }
-        if let verification {
-            lines.append("  verified     structure and checksums OK")
-            lines.append("    isolated nodes \(verification.isolatedNodes), max in-degree \(verification.maxInDegree), self loops \(verification.selfLoops)")
-            if verification.nonFiniteNodeFeatures > 0 || verification.nonFiniteEdgeFeatures > 0 {
-                lines.append("    warning: \(verification.nonFiniteNodeFeatures) node-feature and \(verification.nonFiniteEdgeFeatures) edge-feature values are NaN or infinite")
-            }
-        } else {
-            lines.append("  (header and table checked; --verify checks structure and checksums)")
-        }
-        return lines.joined(separator: "\n")
-    }
 }
 
 /// A summary of a model file.
@@ -182,7 +145,7 @@ public struct ModelInfo: Encodable, Sendable {
             solverCopies = EquilibriumMemory.solverCopies(solver.method, memory: memory)
             stateCopies = EquilibriumMemory.copies(solver.method, memory: memory)
             bytesPerNode = stateCopies * architecture.hiddenChannels * 4
-            order = solver.method == .picard ? "O(N·D)" : "O(m·N·D)"
+            order = EquilibriumMemory.order(solver.method)
         }
     }
 
@@ -205,66 +168,5 @@ public struct ModelInfo: Encodable, Sendable {
         if architecture.family == .deq, let solver = architecture.solver {
             memoryEstimate = MemoryEstimate(architecture, solver)
         }
-    }
-
-    var text: String {
-        let a = metadata.architecture
-        var conv = a.conv.kind.rawValue
-        if let heads = a.conv.heads { conv += ", \(heads) heads" }
-        if let aggr = a.conv.aggr { conv += ", aggr \(aggr)" }
-        var lines = [
-            "\(path): gnn-serve model, format \(version), \(ByteCount(fileBytes))",
-            "  name         \(metadata.name ?? "(none)")",
-            "  family       \(a.family.rawValue), \(a.layers) layers" + (a.groups > 1 ? ", \(a.groups) groups" : ""),
-            "  conv         \(conv)",
-            "  channels     \(a.inputChannels) in → \(a.hiddenChannels) hidden → \(a.outputChannels) out" + (a.edgeChannels > 0 ? ", \(a.edgeChannels) per edge" : ""),
-            "  norm         \(a.norm.rawValue), activation \(a.activation)",
-            "  task         \(a.task.rawValue)",
-        ]
-        if let solver = a.solver {
-            lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance) (\((solver.stopMode ?? .relative).rawValue)), max \(solver.maxIterations) iterations"
-                + (solver.memory.map { ", memory \($0)" } ?? "") + (solver.damping.map { ", damping \($0)" } ?? "")
-                + (solver.regularization.map { ", regularization \($0)" } ?? "") + ", starts from \((solver.initialState ?? .zeros).rawValue)")
-        }
-        if let estimate = memoryEstimate {
-            lines.append("  memory       \(estimate.stateCopies) × N × \(a.hiddenChannels) floats (\(ByteCount(estimate.bytesPerNode)) per node): "
-                + "\(estimate.solverCopies) for the solver, \(estimate.order), and \(EquilibriumMemory.functionCopies) for f, "
-                + "plus the conv's scratch; the same for any number of iterations")
-        }
-        lines += [
-            "  parameters   \(metadata.parameterCount)",
-            "  tensors      \(tensors.count) (\(tensors.filter { $0.aliasOf != nil }.count) shared), \(ByteCount(Int(tensorBytesRaw))) raw → \(ByteCount(Int(tensorBytesStored))) stored",
-            "  producer     \(metadata.producer)" + (metadata.createdAt.map { ", \($0)" } ?? ""),
-        ]
-        if let framework = metadata.sourceFramework { lines.append("  source       \(framework)") }
-        for (key, value) in (metadata.training ?? [:]).sorted(by: { $0.key < $1.key }) {
-            lines.append("  training     \(key): \(value)")
-        }
-        if let names = metadata.classNames { lines.append("  classes      \(names.joined(separator: ", "))") }
-        lines.append("  tensors")
-        for t in tensors {
-            let shape = t.shape.map(String.init).joined(separator: " × ")
-            let storage = t.aliasOf.map { "= \($0)" } ?? "\(t.encoding) \(ByteCount(Int(t.storedBytes)))"
-            lines.append("    \(t.name) \(t.dtype) [\(shape)] \(storage)" + (t.buffer ? " (buffer)" : ""))
-        }
-        lines.append(verified ? "  verified     every tensor decoded, checksums OK" : "  (header, metadata and table checked; --verify decodes every tensor)")
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// A byte count shown with a binary unit: `12.3 MiB`.
-public struct ByteCount: CustomStringConvertible, Sendable {
-    public var bytes: Int
-    public init(_ bytes: Int) { self.bytes = bytes }
-
-    public var description: String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f", value) + " " + units[unit]
     }
 }

@@ -1,3 +1,4 @@
+import GNNConcurrency
 import Foundation
 import GNNFormats
 
@@ -192,7 +193,7 @@ private struct Builder {
         sources.withUnsafeMutableBufferPointer { sourceBuffer in
             origins.withUnsafeMutableBufferPointer { originBuffer in
                 kept.withUnsafeMutableBufferPointer { keptBuffer in
-                    let shared = UncheckedSendable((sourceBuffer, originBuffer, keptBuffer))
+                    let shared = UnsafeTransfer((sourceBuffer, originBuffer, keptBuffer))
                     ParallelLoop.ranges(nodeCount, pieces: 64) { rows in
                         let (sourceBuffer, originBuffer, keptBuffer) = shared.value
                         var sorter = RowSorter()
@@ -233,9 +234,9 @@ private struct Builder {
                                _ body: (Int, Range<Int>, Int, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Int64>) throws -> Void) throws {
         var errors = [(any Error)?](repeating: nil, count: rowRanges.count)
         try withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable((edges, body))
+            let shared = UnsafeTransfer((edges, body))
             errors.withUnsafeMutableBufferPointer { errors in
-                let slots = UncheckedSendable(errors)
+                let slots = UnsafeTransfer(errors)
                 ParallelLoop.run(rowRanges.count) { thread in
                     let (edges, body) = shared.value
                     do {

@@ -51,7 +51,7 @@ public enum GraphPacker {
         enum Content { case zip, npy, graphFile, modelFile, other }
         let content: Content = try MappedFile(path: path).withBytes { bytes in
             if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .zip }
-            if bytes.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) { return .npy }
+            if Npy.hasMagic(bytes) { return .npy }
             switch try? FileKind.detect(bytes) {
             case .graph: return .graphFile
             case .model: return .modelFile

@@ -6,28 +6,9 @@ import GNNFormats
 /// (`b1 i1 u1 i2 u2 i4 u4 i8 u8 f2 f4 f8`), C and Fortran order. Reading converts element by element, so
 /// the caller never needs a second copy of a large array.
 public struct NumPyArray: @unchecked Sendable {
-    /// NumPy's element kinds that an input may use.
-    public enum ElementType: Sendable, Equatable {
-        case bool, int(bytes: Int), uint(bytes: Int), float(bytes: Int)
-
-        var size: Int {
-            switch self {
-            case .bool: 1
-            case .int(let b), .uint(let b), .float(let b): b
-            }
-        }
-
-        var isInteger: Bool {
-            switch self {
-            case .bool, .int, .uint: true
-            case .float: false
-            }
-        }
-    }
-
     /// The name used in messages (the `.npz` member or file path).
     public let name: String
-    public let elementType: ElementType
+    public let elementType: Npy.ElementType
     public let shape: [Int]
     public let fortranOrder: Bool
     /// The element data, `shape.product × elementType.size` bytes.
@@ -42,29 +23,17 @@ public struct NumPyArray: @unchecked Sendable {
     public init(npy bytes: UnsafeRawBufferPointer, name: String, owner: AnyObject) throws {
         self.name = name
         self.owner = owner
-        guard bytes.count >= 10, bytes.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) else {
-            throw GNNError("is not a NumPy .npy array (bad magic)", in: name)
-        }
-        let major = bytes[6]
-        var reader = ByteReader(bytes, at: 8, context: "\(name) header")
-        let headerLength: Int
-        switch major {
-        case 1: headerLength = Int(try reader.read(UInt16.self))
-        case 2, 3: headerLength = try Checked.int(UInt64(try reader.read(UInt32.self)), "header length")
-        default: throw GNNError("uses .npy format version \(major), which this reader does not know", in: name)
-        }
-        let header = String(decoding: try reader.readBytes(headerLength), as: UTF8.self)
-        let fields = try NumPyHeader(parsing: header, name: name)
-        elementType = fields.elementType
-        shape = fields.shape
-        fortranOrder = fields.fortranOrder
+        let header = try Npy.Header(reading: bytes, name: name)
+        elementType = header.elementType
+        shape = header.shape
+        fortranOrder = header.fortranOrder
         var total: UInt64 = 1
         for dim in shape { total = try Checked.multiply(total, UInt64(dim), "\(name) element count") }
         let byteCount = try Checked.multiply(total, UInt64(elementType.size), "\(name) size")
-        guard byteCount <= UInt64(bytes.count - reader.position) else {
-            throw GNNError("is truncated: shape \(shape) needs \(byteCount) bytes of data but \(bytes.count - reader.position) remain", in: name)
+        guard byteCount <= UInt64(bytes.count - header.dataOffset) else {
+            throw GNNError("is truncated: shape \(shape) needs \(byteCount) bytes of data but \(bytes.count - header.dataOffset) remain", in: name)
         }
-        data = UnsafeRawBufferPointer(rebasing: bytes[reader.position..<reader.position + Int(byteCount)])
+        data = UnsafeRawBufferPointer(rebasing: bytes[header.dataOffset..<header.dataOffset + Int(byteCount)])
     }
 
     /// The byte offset of element (`row`, `column`) in C-order terms; 1-D arrays are indexed by whichever
@@ -157,62 +126,5 @@ extension NumPyArray: FloatRowSource {
                 k += 1
             }
         }
-    }
-}
-
-/// The Python-literal dictionary at the start of a `.npy` file: `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
-struct NumPyHeader {
-    var elementType: NumPyArray.ElementType
-    var fortranOrder: Bool
-    var shape: [Int]
-
-    init(parsing header: String, name: String) throws {
-        func value(of key: String) throws -> Substring {
-            guard let keyRange = header.range(of: "'\(key)':") else {
-                throw GNNError("has a .npy header without '\(key)'", in: name)
-            }
-            return header[keyRange.upperBound...].drop { $0 == " " }
-        }
-        let descrValue = try value(of: "descr")
-        guard descrValue.first == "'", let close = descrValue.dropFirst().firstIndex(of: "'") else {
-            throw GNNError("has a .npy header with an unreadable descr", in: name)
-        }
-        let descr = String(descrValue[descrValue.index(after: descrValue.startIndex)..<close])
-        let order = descr.first ?? "?"
-        let code = descr.dropFirst()
-        if order == ">" && code.dropFirst() != "1" {
-            throw GNNError("is a big-endian array (\(descr))", in: name, fix: "convert it with arr.astype(arr.dtype.newbyteorder('<'))")
-        }
-        guard order == "<" || order == "|" || order == "=" || order == ">" else {
-            throw GNNError("has dtype \(descr), which is not a plain numeric type", in: name)
-        }
-        switch code {
-        case "b1": elementType = .bool
-        case "i1", "i2", "i4", "i8": elementType = .int(bytes: Int(code.dropFirst())!)
-        case "u1", "u2", "u4", "u8": elementType = .uint(bytes: Int(code.dropFirst())!)
-        case "f2", "f4", "f8": elementType = .float(bytes: Int(code.dropFirst())!)
-        default:
-            throw GNNError("has dtype \(descr); supported: bool, int8–64, uint8–64, float16/32/64", in: name)
-        }
-        fortranOrder = try value(of: "fortran_order").hasPrefix("True")
-        let shapeValue = try value(of: "shape")
-        guard shapeValue.first == "(", let end = shapeValue.firstIndex(of: ")") else {
-            throw GNNError("has a .npy header with an unreadable shape", in: name)
-        }
-        let parts = shapeValue[shapeValue.index(after: shapeValue.startIndex)..<end]
-            .split(separator: ",").map { $0.trimmingCharacters(in: " L") }.filter { !$0.isEmpty }
-        shape = try parts.map {
-            guard let dim = Int($0), dim >= 0 else { throw GNNError("has a .npy header with shape entry '\($0)'", in: name) }
-            return dim
-        }
-        guard shape.count <= 2 else {
-            throw GNNError("has \(shape.count) dimensions \(shape); inputs are 1-D or 2-D arrays", in: name)
-        }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }

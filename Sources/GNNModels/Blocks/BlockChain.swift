@@ -1,3 +1,4 @@
+import GNNConcurrency
 import GNNKernels
 
 /// Runs a model's blocks one after another, each adding conv(relu(norm(input))) into the state, with the two
@@ -52,10 +53,10 @@ final class BlockChain {
             return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
         }
         let preparing = freed == .scratch ? scratch : normed
-        let channels = channels, target = UncheckedPointer(out), free = UncheckedPointer(preparing)
+        let channels = channels, target = UnsafeTransfer(out), free = UnsafeTransfer(preparing)
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
             let offset = finished.lowerBound * channels
-            nextNorm.applySerial(free.pointer + offset, from: target.pointer + offset, rows: finished.count,
+            nextNorm.applySerial(free.value + offset, from: target.value + offset, rows: finished.count,
                                  channels: channels, relu: true)
         }
         prepared = true

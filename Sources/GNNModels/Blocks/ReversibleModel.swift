@@ -1,3 +1,4 @@
+import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -72,8 +73,8 @@ struct ReversibleModel: Sendable {
 
 /// target += source elementwise.
 func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-    let s = UncheckedPointer(UnsafeMutablePointer(mutating: source)), t = UncheckedPointer(target)
+    let s = UnsafeTransfer(source), t = UnsafeTransfer(target)
     KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
-        for i in block { t.pointer[i] += s.pointer[i] }
+        for i in block { t.value[i] += s.value[i] }
     }
 }

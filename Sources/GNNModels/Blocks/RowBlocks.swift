@@ -1,3 +1,4 @@
+import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -7,7 +8,7 @@ enum RowBlocks {
     /// state (group-major: C blocks of N × D/C) = lin(x), x read from the graph file (any float dtype).
     static func linearIntoGroups(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<Float>) {
         let n = x.rows, width = lin.outChannels, d = width / groups
-        let target = UncheckedPointer(state)
+        let target = UnsafeTransfer(state)
         KernelThreads.forEachBlock(rows: n) { rows in
             let input = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * x.columns)
             let output = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
@@ -21,7 +22,7 @@ enum RowBlocks {
             }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (target.pointer + g * n * d + v * d).update(from: output + k * width + g * d, count: d)
+                    (target.value + g * n * d + v * d).update(from: output + k * width + g * d, count: d)
                 }
             }
         }
@@ -32,20 +33,20 @@ enum RowBlocks {
                                          norm: Norm, _ lin: Linear, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
         let norm = norm.fixingStatistics(of: state, count: n * width)
-        let source = UncheckedPointer(state), target = UncheckedPointer(out)
+        let source = UnsafeTransfer(state), target = UnsafeTransfer(out)
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
             defer { gathered.deallocate() }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (gathered + k * width + g * d).update(from: source.pointer + g * n * d + v * d, count: d)
+                    (gathered + k * width + g * d).update(from: source.value + g * n * d + v * d, count: d)
                 }
             }
             norm.applySerial(gathered, rows: rows.count, channels: width, relu: true)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(gathered, rows: rows.count, inDim: width, weight: w.baseAddress!,
-                                       outDim: lin.outChannels, bias: b, into: target.pointer + rows.lowerBound * lin.outChannels)
+                                       outDim: lin.outChannels, bias: b, into: target.value + rows.lowerBound * lin.outChannels)
                 }
             }
         }

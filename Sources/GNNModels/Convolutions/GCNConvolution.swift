@@ -1,3 +1,4 @@
+import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -43,8 +44,8 @@ struct GCNConvolution: GraphConvolution {
 
 /// out[r, :] += vector for every row.
 func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: Int) {
-    let target = UncheckedPointer(out)
-    KernelThreads.forEachBlock(rows: rows) { block in addRowVector(vector, to: target.pointer, rows: block) }
+    let target = UnsafeTransfer(out)
+    KernelThreads.forEachBlock(rows: rows) { block in addRowVector(vector, to: target.value, rows: block) }
 }
 
 /// `addRowVector` for the rows in `rows` only, on the calling thread (inside a parallel region).
@@ -56,10 +57,4 @@ func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: 
             for c in 0..<width { row[c] += source[c] }
         }
     }
-}
-
-/// A pointer carried into concurrent kernels whose memory safety the caller guarantees.
-struct UncheckedPointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

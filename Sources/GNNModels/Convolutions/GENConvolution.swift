@@ -1,3 +1,4 @@
+import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -98,10 +99,10 @@ struct GENConvolution: GraphConvolution {
     /// aggregated += x (after message normalisation when configured).
     private func addRoot(_ x: UnsafePointer<Float>, to aggregated: UnsafeMutablePointer<Float>, rows: Int) {
         let channels = outChannels, scale = messageScale
-        let xs = UncheckedPointer(UnsafeMutablePointer(mutating: x)), target = UncheckedPointer(aggregated)
+        let xs = UnsafeTransfer(x), target = UnsafeTransfer(aggregated)
         KernelThreads.forEachBlock(rows: rows) { block in
             for v in block {
-                let row = target.pointer + v * channels, own = xs.pointer + v * channels
+                let row = target.value + v * channels, own = xs.value + v * channels
                 if let scale {
                     var messageNorm: Float = 0, ownNorm: Float = 0
                     for c in 0..<channels {

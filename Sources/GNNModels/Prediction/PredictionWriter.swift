@@ -46,13 +46,7 @@ public struct PredictionWriter {
 
     /// NumPy format 1.0: magic, header dict padded to a 64-byte boundary, then little-endian f32 rows.
     private func npy(outputs: [Float], columns: Int, rows: [Int]) -> [UInt8] {
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows.count), \(columns)), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0]
-        let length = UInt16(header.utf8.count)
-        bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
-        bytes += Array(header.utf8)
+        var bytes = Npy.header(descr: "<f4", shape: [rows.count, columns])
         bytes.reserveCapacity(bytes.count + rows.count * columns * 4)
         for v in rows {
             for value in rowValues(outputs, columns, v) {

@@ -1,3 +1,4 @@
+import GNNConcurrency
 import Foundation
 import GNNFormats
 
@@ -84,7 +85,7 @@ public enum SyntheticGraphWriter {
         var offsets = [UInt64](repeating: 0, count: n + 1)
         let step = 1 << 14
         offsets.withUnsafeMutableBufferPointer { buffer in
-            let degrees = UncheckedSendable(buffer.baseAddress! + 1)
+            let degrees = UnsafeTransfer(buffer.baseAddress! + 1)
             for start in stride(from: 0, to: n, by: step) {
                 let end = min(n, start + step)
                 ParallelLoop.ranges(end - start, pieces: ProcessInfo.processInfo.activeProcessorCount) { piece in
@@ -118,7 +119,7 @@ public enum SyntheticGraphWriter {
             let base = Int(offsets[start])
             let chunk = UnsafeMutableBufferPointer<Value>.allocate(capacity: (Int(offsets[end]) - base) * width)
             defer { chunk.deallocate() }
-            let shared = UncheckedSendable(chunk)
+            let shared = UnsafeTransfer(chunk)
             // Pieces split by node count; heavy rows make them uneven, which costs a little balance only.
             ParallelLoop.ranges(end - start, pieces: 4 * ProcessInfo.processInfo.activeProcessorCount) { piece in
                 fill(piece.lowerBound + start..<piece.upperBound + start, base, shared.value)
@@ -136,7 +137,7 @@ public enum SyntheticGraphWriter {
         let blockRows = 1 << 13
         let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockRows * max(width, 1))
         defer { block.deallocate() }
-        let shared = UncheckedSendable(block)
+        let shared = UnsafeTransfer(block)
         for start in stride(from: 0, to: n, by: blockRows) {
             let rows = min(blockRows, n - start)
             ParallelLoop.ranges(rows, pieces: ProcessInfo.processInfo.activeProcessorCount) { piece in

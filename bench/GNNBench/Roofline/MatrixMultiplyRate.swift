@@ -1,5 +1,5 @@
+import GNNConcurrency
 import COpenBLAS
-import Dispatch
 import GNNFormats
 
 /// OpenBLAS `cblas_sgemm` throughput as the engine uses it: single-threaded OpenBLAS inside each of
@@ -16,9 +16,9 @@ public enum MatrixMultiplyRate {
         defer { x.deallocate(); w.deallocate(); out.deallocate() }
         x.initialize(repeating: 0.5, count: rows * inDim)
         w.initialize(repeating: 0.25, count: outDim * inDim)
-        let buffers = UncheckedSendable((x, w, out))
+        let buffers = UnsafeTransfer((x, w, out))
         let seconds = Stopwatch.best(of: runs) {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            ParallelLoop.run(workers, workers: workers) { worker in
                 let (x, w, out) = buffers.value
                 let first = rows * worker / workers, count = rows * (worker + 1) / workers - first
                 guard count > 0 else { return }

@@ -1,4 +1,4 @@
-import Dispatch
+import GNNConcurrency
 import GNNFormats
 
 /// This machine's sustainable memory bandwidth, measured as STREAM's triad: `a[i] = b[i] + s · c[i]`.
@@ -12,10 +12,10 @@ public enum MemoryBandwidth {
         let b = UnsafeMutablePointer<Float>.allocate(capacity: elements)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: elements)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        let arrays = UncheckedSendable((a, b, c))
+        let arrays = UnsafeTransfer((a, b, c))
         let workers = max(1, threads)
         func eachSlice(_ body: @escaping @Sendable (Range<Int>) -> Void) {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            ParallelLoop.run(workers, workers: workers) { w in
                 body(elements * w / workers..<elements * (w + 1) / workers)
             }
         }
@@ -48,11 +48,11 @@ extension MemoryBandwidth {
         let workers = max(1, threads)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: workers * channels)
         defer { sums.deallocate() }
-        let shared = UncheckedSendable((UnsafePointer(x), sums))
+        let shared = UnsafeTransfer((UnsafePointer(x), sums))
         /// Row of gather g: a multiplicative hash, so the stream is the same on every run and machine.
         @Sendable func row(_ g: Int) -> Int { Int((UInt64(g) &* 0x9E37_79B9_7F4A_7C15) >> 20) % rows }
         let seconds = Stopwatch.best(of: runs) {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            ParallelLoop.run(workers, workers: workers) { w in
                 let (x, sums) = shared.value
                 let total = sums + w * channels
                 total.initialize(repeating: 0, count: channels)

@@ -1,6 +1,5 @@
 import CGzip
 import Foundation
-import GNNFormats
 import ZIPFoundation
 
 /// A zip archive opened with ZIPFoundation whose members are extracted whole, one at a time, after their

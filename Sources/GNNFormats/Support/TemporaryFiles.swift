@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// The temporary files this process is writing and has not yet committed (`AtomicOutputFile`).
+///
+/// The library only keeps the list; what happens on a signal is the program's business (the command-line
+/// tools' `InterruptCleanup` calls `removeAll()` before exiting), so that a library user can handle
+/// signals its own way.
+public enum TemporaryFiles {
+    private static let paths = Mutex<Set<String>>([])
+
+    static func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    static func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+
+    /// Unlinks every temporary file not yet committed.
+    public static func removeAll() {
+        paths.withLock { for path in $0 { unlink(path) } }
+    }
+}
