@@ -49,7 +49,7 @@ let package = Package(
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "GNNModels",
-            dependencies: ["GNNConcurrency", "GNNFormats", "GNNKernels"],
+            dependencies: ["GNNFormats", "GNNKernels"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNImport",

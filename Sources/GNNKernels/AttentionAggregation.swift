@@ -1,4 +1,3 @@
-import GNNConcurrency
 import CPrefetch
 import Foundation
 
@@ -62,9 +61,8 @@ public enum AttentionAggregation {
     ///   the thread that finished them (see `SumAggregation.run`).
     ///
     /// Each row is done in three passes over its entries (its edges in CSR order, then the added loop):
-    /// scores and their per-head maximum (in a per-thread buffer of degree × heads floats; an existing self
-    /// loop that the added one replaces scores −∞), the exponentials and their sums, then the weighted sum
-    /// of source rows eight channels at a time.
+    /// scores and their per-head maximum (`AttentionRows.score`), the exponentials and their sums
+    /// (`normalize`), then the weighted sum of source rows a vector of channels at a time (`weightedSum`).
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int,
                            alphaSource: UnsafePointer<Float>, alphaTarget: UnsafePointer<Float>,
                            edges: EdgeScores?, selfLoops: Bool, negativeSlope: Float,
@@ -75,113 +73,30 @@ public enum AttentionAggregation {
         // do the weighted sums cache-blocked by source range, as `SumAggregation` does.
         let blocked = weightScratch != nil && channels % RowVectors.width == 0
             && SourceBlocking.applies(to: graph, rowBytes: width * 4)
-        let weights = UnsafeTransfer(weightScratch)
-        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
-        let srcs = UnsafeTransfer(alphaSource), dsts = UnsafeTransfer(alphaTarget)
-        let columns = edges?.features.columns ?? 0
-        // Plain values out of `edges` before the loops (no reference counting per edge).
-        let featureValues = UnsafeTransfer(edges?.features.values)
-        let projections = UnsafeTransfer(edges?.projections)
-        KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
+        let rows = AttentionRows(graph: graph, x: x, heads: heads, channels: channels, alphaSource: alphaSource,
+                                 alphaTarget: alphaTarget, edges: edges, selfLoops: selfLoops,
+                                 negativeSlope: negativeSlope)
+        KernelThreads.forEachBlock(rows: graph.nodeCount) { block in
             var longest = 0
-            for v in rows { longest = max(longest, graph.row(v).count) }
-            // Rounded up to whole vectors so the exponentials can run eight at a time past the end.
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: ((longest + 1) * heads + 7) / 8 * 8)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * heads + 2 * columns + 1 + (adding ? width : 0))
-            defer { scores.deallocate(); scratch.deallocate() }
-            // One-pass rows are summed and scaled here first when they are added to `out`.
-            let rowSum = scratch + 3 * heads + 2 * columns + 1
-            let best = scratch, denominator = scratch + heads, edgeScore = scratch + 2 * heads
-            let raw = scratch + 3 * heads, loopFeatures = raw + columns
-            edgeScore.initialize(repeating: 0, count: heads)
-
-            /// score[h] = leakyReLU(a_src[u, h] + a_dst[v, h] + a_edge[h]), and the running maximum.
-            @inline(__always)
-            func score(_ u: Int, _ v: Int, into score: UnsafeMutablePointer<Float>) {
-                let source = srcs.value + u * heads, target = dsts.value + v * heads
-                for h in 0..<heads {
-                    var value = source[h] + target[h] + edgeScore[h]
-                    if value < 0 { value *= negativeSlope }
-                    score[h] = value
-                    best[h] = max(best[h], value)
-                }
-            }
-
-            for v in rows {
-                let row = graph.row(v), first = row.lowerBound
-                let entries = row.count + (selfLoops ? 1 : 0)
-                let target = adding && !blocked ? rowSum : os.value + v * width
+            for v in block { longest = max(longest, graph.row(v).count) }
+            // Unblocked rows that are added to `out` are summed and scaled in the scratch first.
+            let scratch = AttentionScratch(heads: heads, columns: rows.columns, longestRow: longest,
+                                           rowSumWidth: adding && !blocked ? width : 0)
+            defer { scratch.deallocate() }
+            for v in block {
+                let target = scratch.rowSum ?? out + v * width
                 if !(adding && blocked) { target.initialize(repeating: 0, count: width) }
+                let entries = rows.score(v, scratch)
                 guard entries > 0 else { continue }
-                // Pass 1: scores and the maximum per head.
-                best.initialize(repeating: -.infinity, count: heads)
-                var kept = 0
-                if columns > 0 { loopFeatures.initialize(repeating: 0, count: columns) }
-                for k in 0..<row.count {
-                    let e = first + k, u = Int(graph.sources[e])
-                    // a_src is read at random (N × heads floats, more than L2 on large graphs): fetch ahead.
-                    if e + alphaPrefetchDistance < graph.edgeCount {
-                        gnn_prefetch(srcs.value + Int(graph.sources[e + alphaPrefetchDistance]) * heads)
-                    }
-                    if selfLoops && u == v {
-                        (scores + k * heads).initialize(repeating: -.infinity, count: heads)
-                        continue
-                    }
-                    kept += 1
-                    if let projections = projections.value {
-                        let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
-                        for c in 0..<columns { loopFeatures[c] += features[c] }
-                        project(features, projections, heads: heads, columns: columns, into: edgeScore)
-                    }
-                    score(u, v, into: scores + k * heads)
-                }
-                if selfLoops {
-                    if let projections = projections.value {
-                        // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
-                        if kept > 0 { for c in 0..<columns { loopFeatures[c] /= Float(kept) } }
-                        project(loopFeatures, projections, heads: heads, columns: columns, into: edgeScore)
-                    }
-                    score(v, v, into: scores + row.count * heads)
-                }
-                // Pass 2: weights (a vector exp over the whole buffer) and their sums.
-                for k in 0..<entries {
-                    for h in 0..<heads { scores[k * heads + h] -= best[h] }
-                }
-                var i = 0
-                while i < entries * heads {
-                    RowVectors.store(VectorMath.exp(RowVectors.load(scores, i)), scores, i)
-                    i += RowVectors.width
-                }
-                for h in 0..<heads {
-                    var sum: Float = 0
-                    for k in 0..<entries { sum += scores[k * heads + h] }
-                    denominator[h] = sum + 1e-16
-                }
+                rows.normalize(entries, scratch)
                 if blocked {
-                    // Normalised weights per edge (the weighted sums skip replaced loops); an added loop's go
-                    // after the M edges, per node.
-                    let stored = weights.value!
-                    for k in 0..<entries {
-                        let base = k < row.count ? (first + k) * heads : (graph.edgeCount + v) * heads
-                        for h in 0..<heads { stored[base + h] = scores[k * heads + h] / denominator[h] }
-                    }
+                    rows.storeWeights(v, entries, scratch, into: weightScratch!)
                     continue
                 }
-                // Pass 3: the weighted sum of neighbour rows, normalised.
-                for h in 0..<heads {
-                    let accumulator = target + h * channels
-                    for k in 0..<entries {
-                        let u = k < row.count ? Int(graph.sources[first + k]) : v
-                        if selfLoops && u == v && k < row.count { continue }
-                        accumulate(xs.value + u * width + h * channels, weight: scores[k * heads + h],
-                                   channels: channels, into: accumulator)
-                    }
-                    let scale = 1 / denominator[h]
-                    for c in 0..<channels { accumulator[c] *= scale }
-                }
-                if adding { accumulate(rowSum, weight: 1, channels: width, into: os.value + v * width) }
+                rows.weightedSum(v, entries, scratch, into: target)
+                if let rowSum = scratch.rowSum { accumulate(rowSum, weight: 1, channels: width, into: out + v * width) }
             }
-            if !blocked { completed?(rows) }
+            if !blocked { completed?(block) }
         }
         if blocked {
             weightedSumsBlocked(graph, x: x, heads: heads, channels: channels, weights: weightScratch!,
@@ -195,33 +110,29 @@ public enum AttentionAggregation {
                                             weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
                                             into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)?) {
         let width = heads * channels
-        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out), ws = UnsafeTransfer(weights)
         SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, startingBlock: { _ in }, finishingBlock: { rows in
             for v in rows where selfLoops {
                 for h in 0..<heads {
-                    accumulate(xs.value + v * width + h * channels, weight: ws.value[(graph.edgeCount + v) * heads + h],
-                               channels: channels, into: os.value + v * width + h * channels)
+                    accumulate(x + v * width + h * channels, weight: weights[(graph.edgeCount + v) * heads + h],
+                               channels: channels, into: out + v * width + h * channels)
                 }
             }
             completed?(rows)
         }) { v, first, end, limit in
             var runEnd = first
             for h in 0..<heads {
-                runEnd = RunAccumulation.add(xs.value, rowStride: width, columnOffset: h * channels, channels: channels,
+                runEnd = RunAccumulation.add(x, rowStride: width, columnOffset: h * channels, channels: channels,
                                              sources: graph.sources, from: first, end: end, below: limit,
-                                             skipping: selfLoops ? v : -1, weights: ws.value + h, weightStride: heads,
-                                             into: os.value + v * width + h * channels)
+                                             skipping: selfLoops ? v : -1, weights: weights + h, weightStride: heads,
+                                             into: out + v * width + h * channels)
             }
             return runEnd
         }
     }
 
-    /// Edges ahead whose a_src entry the score pass prefetches.
-    private static let alphaPrefetchDistance = 16
-
-    /// accumulator += weight · values, eight channels at a time where possible.
+    /// accumulator += weight · values, a vector of channels at a time where possible.
     @inline(__always)
-    private static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
+    fileprivate static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
                                    into accumulator: UnsafeMutablePointer<Float>) {
         var c = 0
         while c + RowVectors.width <= channels {
@@ -234,8 +145,9 @@ public enum AttentionAggregation {
         }
     }
 
+    /// scores[h] = features · projections[h] (the edge's attention logit per head).
     @inline(__always)
-    private static func project(_ features: UnsafePointer<Float>, _ projections: UnsafePointer<Float>,
+    fileprivate static func project(_ features: UnsafePointer<Float>, _ projections: UnsafePointer<Float>,
                                 heads: Int, columns: Int, into scores: UnsafeMutablePointer<Float>) {
         for h in 0..<heads {
             var value: Float = 0
@@ -243,4 +155,184 @@ public enum AttentionAggregation {
             scores[h] = value
         }
     }
+}
+
+/// One row's attention over its entries (its edges in CSR order, then the added self loop): the inputs that
+/// stay fixed for a whole run, and one method per pass. Passes read and write only the thread's
+/// `AttentionScratch`, except the last, which writes the row's output.
+private struct AttentionRows {
+    let graph: CSRGraph
+    let x: UnsafePointer<Float>
+    let heads: Int
+    let channels: Int
+    let alphaSource: UnsafePointer<Float>
+    let alphaTarget: UnsafePointer<Float>
+    let selfLoops: Bool
+    let negativeSlope: Float
+    /// Edge features per edge (0 without edge scores).
+    let columns: Int
+    /// The edge scores' features where they are stored as f32 (plain values, read without reference
+    /// counting per edge), else nil.
+    let featureValues: UnsafePointer<Float>?
+    let edgeFeatures: EdgeFeatureRows?
+    /// heads × columns, or nil without edge scores.
+    let projections: UnsafePointer<Float>?
+
+    /// Edges ahead whose a_src entry the score pass prefetches.
+    static let alphaPrefetchDistance = 16
+
+    init(graph: CSRGraph, x: UnsafePointer<Float>, heads: Int, channels: Int, alphaSource: UnsafePointer<Float>,
+         alphaTarget: UnsafePointer<Float>, edges: AttentionAggregation.EdgeScores?, selfLoops: Bool,
+         negativeSlope: Float) {
+        self.graph = graph
+        self.x = x
+        self.heads = heads
+        self.channels = channels
+        self.alphaSource = alphaSource
+        self.alphaTarget = alphaTarget
+        self.selfLoops = selfLoops
+        self.negativeSlope = negativeSlope
+        columns = edges?.features.columns ?? 0
+        featureValues = edges?.features.values
+        edgeFeatures = edges?.features
+        projections = edges?.projections
+    }
+
+    /// Pass 1: `scratch.scores[k, h]` = leakyReLU(a_src[u, h] + a_dst[v, h] + a_edge[k, h]) for each entry k
+    /// of row v, and `scratch.best[h]` their maximum; an existing self loop that the added one replaces
+    /// scores −∞. Returns the number of entries.
+    @inline(__always)
+    func score(_ v: Int, _ scratch: AttentionScratch) -> Int {
+        let row = graph.row(v), first = row.lowerBound
+        let entries = row.count + (selfLoops ? 1 : 0)
+        guard entries > 0 else { return 0 }
+        scratch.best.initialize(repeating: -.infinity, count: heads)
+        var kept = 0
+        if columns > 0 { scratch.loopFeatures.initialize(repeating: 0, count: columns) }
+        for k in 0..<row.count {
+            let e = first + k, u = Int(graph.sources[e])
+            // a_src is read at random (N × heads floats, more than L2 on large graphs): fetch ahead.
+            if e + Self.alphaPrefetchDistance < graph.edgeCount {
+                gnn_prefetch(alphaSource + Int(graph.sources[e + Self.alphaPrefetchDistance]) * heads)
+            }
+            if selfLoops && u == v {
+                (scratch.scores + k * heads).initialize(repeating: -.infinity, count: heads)
+                continue
+            }
+            kept += 1
+            if let projections {
+                let features = featureValues.map { $0 + e * columns } ?? edgeFeatures!.read(e, scratch: scratch.rawFeatures)
+                for c in 0..<columns { scratch.loopFeatures[c] += features[c] }
+                AttentionAggregation.project(features, projections, heads: heads, columns: columns, into: scratch.edgeScore)
+            }
+            entryScore(u, v, scratch, into: scratch.scores + k * heads)
+        }
+        if selfLoops {
+            if let projections {
+                // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
+                if kept > 0 { for c in 0..<columns { scratch.loopFeatures[c] /= Float(kept) } }
+                AttentionAggregation.project(scratch.loopFeatures, projections, heads: heads, columns: columns,
+                                             into: scratch.edgeScore)
+            }
+            entryScore(v, v, scratch, into: scratch.scores + row.count * heads)
+        }
+        return entries
+    }
+
+    /// score[h] = leakyReLU(a_src[u, h] + a_dst[v, h] + a_edge[h]), and the running maximum.
+    @inline(__always)
+    private func entryScore(_ u: Int, _ v: Int, _ scratch: AttentionScratch, into score: UnsafeMutablePointer<Float>) {
+        let source = alphaSource + u * heads, target = alphaTarget + v * heads
+        for h in 0..<heads {
+            var value = source[h] + target[h] + scratch.edgeScore[h]
+            if value < 0 { value *= negativeSlope }
+            score[h] = value
+            scratch.best[h] = max(scratch.best[h], value)
+        }
+    }
+
+    /// Pass 2: the scores become exp(score − max) (a vector exp over the whole buffer, past its end into the
+    /// rounding), and `scratch.denominator[h]` their sum + 1e-16.
+    @inline(__always)
+    func normalize(_ entries: Int, _ scratch: AttentionScratch) {
+        let scores = scratch.scores
+        for k in 0..<entries {
+            for h in 0..<heads { scores[k * heads + h] -= scratch.best[h] }
+        }
+        var i = 0
+        while i < entries * heads {
+            RowVectors.store(VectorMath.exp(RowVectors.load(scores, i)), scores, i)
+            i += RowVectors.width
+        }
+        for h in 0..<heads {
+            var sum: Float = 0
+            for k in 0..<entries { sum += scores[k * heads + h] }
+            scratch.denominator[h] = sum + 1e-16
+        }
+    }
+
+    /// For the cache-blocked sums: the normalised weights of row v's entries, per edge at `(e, h)` of
+    /// `stored` (the weighted sums skip replaced loops); an added loop's go after the M edges, per node.
+    @inline(__always)
+    func storeWeights(_ v: Int, _ entries: Int, _ scratch: AttentionScratch, into stored: UnsafeMutablePointer<Float>) {
+        let row = graph.row(v)
+        for k in 0..<entries {
+            let base = k < row.count ? (row.lowerBound + k) * heads : (graph.edgeCount + v) * heads
+            for h in 0..<heads { stored[base + h] = scratch.scores[k * heads + h] / scratch.denominator[h] }
+        }
+    }
+
+    /// Pass 3: target[h, :] = Σ_k weight[k, h] · x[u_k, h, :] / denominator[h], with `target` zeroed.
+    @inline(__always)
+    func weightedSum(_ v: Int, _ entries: Int, _ scratch: AttentionScratch, into target: UnsafeMutablePointer<Float>) {
+        let row = graph.row(v), width = heads * channels
+        for h in 0..<heads {
+            let accumulator = target + h * channels
+            for k in 0..<entries {
+                let u = k < row.count ? Int(graph.sources[row.lowerBound + k]) : v
+                if selfLoops && u == v && k < row.count { continue }
+                AttentionAggregation.accumulate(x + u * width + h * channels, weight: scratch.scores[k * heads + h],
+                                                channels: channels, into: accumulator)
+            }
+            let scale = 1 / scratch.denominator[h]
+            for c in 0..<channels { accumulator[c] *= scale }
+        }
+    }
+}
+
+/// The working memory of one thread's block of rows, in one allocation: per-head running values, one
+/// edge's features, and the scores of the longest row. O(heads · (longest row + 3) + 2 · columns) floats,
+/// plus one row of output when unblocked rows are added to `out`.
+private struct AttentionScratch {
+    /// Per head: the row's maximum score.
+    let best: UnsafeMutablePointer<Float>
+    /// Per head: Σ exp(score − max) + 1e-16.
+    let denominator: UnsafeMutablePointer<Float>
+    /// Per head: the current entry's edge logit a_edge (zero without edge features).
+    let edgeScore: UnsafeMutablePointer<Float>
+    /// One edge's features converted to f32, when they are not stored as f32.
+    let rawFeatures: UnsafeMutablePointer<Float>
+    /// The added loop's features: the sum, then the mean, of the row's other edges' features.
+    let loopFeatures: UnsafeMutablePointer<Float>
+    /// Entries × heads scores, then weights, rounded up to whole vectors so that the exponentials can run
+    /// a vector at a time past the end.
+    let scores: UnsafeMutablePointer<Float>
+    /// The row's aggregate before it is added to `out`, or nil.
+    let rowSum: UnsafeMutablePointer<Float>?
+    private let allocation: UnsafeMutablePointer<Float>
+
+    init(heads: Int, columns: Int, longestRow: Int, rowSumWidth: Int) {
+        let scoreCount = ((longestRow + 1) * heads + RowVectors.width - 1) / RowVectors.width * RowVectors.width
+        allocation = .allocate(capacity: 3 * heads + 2 * columns + scoreCount + rowSumWidth)
+        best = allocation
+        denominator = best + heads
+        edgeScore = denominator + heads
+        rawFeatures = edgeScore + heads
+        loopFeatures = rawFeatures + columns
+        scores = loopFeatures + columns
+        rowSum = rowSumWidth > 0 ? scores + scoreCount : nil
+        edgeScore.initialize(repeating: 0, count: heads)
+    }
+
+    func deallocate() { allocation.deallocate() }
 }

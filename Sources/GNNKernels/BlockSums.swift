@@ -1,4 +1,3 @@
-import GNNConcurrency
 /// Sums over long flat vectors (dot products, squared norms) that give the same bits on any thread count.
 ///
 /// The vector is cut into blocks of `BlockSums.blockLength` elements, a length that depends on nothing but
@@ -16,9 +15,8 @@ public enum BlockSums {
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks * width, 1))
         defer { partials.deallocate() }
         partials.initialize(repeating: 0, count: max(blocks * width, 1))
-        let shared = UnsafeTransfer(partials)
         KernelThreads.forEachBlock(rows: count, blockRows: blockLength) { range in
-            body(range, shared.value + (range.lowerBound / blockLength) * width)
+            body(range, partials + (range.lowerBound / blockLength) * width)
         }
         var totals = [Float](repeating: 0, count: width)
         for block in 0..<blocks {
@@ -71,7 +69,6 @@ public enum BlockSums {
 
     /// `dot(a, b)` over the whole of `0..<count`.
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let pa = UnsafeTransfer(a), pb = UnsafeTransfer(b)
-        return compute(count: count, width: 1) { range, partial in partial[0] += dot(pa.value, pb.value, range) }[0]
+        return compute(count: count, width: 1) { range, partial in partial[0] += dot(a, b, range) }[0]
     }
 }

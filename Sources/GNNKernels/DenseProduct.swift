@@ -1,4 +1,3 @@
-import GNNConcurrency
 import COpenBLAS
 
 /// Dense products through OpenBLAS `cblas_sgemm`, in PyTorch's weight layout.
@@ -12,10 +11,9 @@ public enum Dense {
     public static func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                               outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false) {
-        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias), os = UnsafeTransfer(out)
         KernelThreads.forEachBlock(rows: rows) { block in
-            linearSerial(xs.value + block.lowerBound * inDim, rows: block.count, inDim: inDim, weight: ws.value,
-                         outDim: outDim, bias: bs.value, into: os.value + block.lowerBound * outDim, accumulate: accumulate)
+            linearSerial(x + block.lowerBound * inDim, rows: block.count, inDim: inDim, weight: weight,
+                         outDim: outDim, bias: bias, into: out + block.lowerBound * outDim, accumulate: accumulate)
         }
     }
 

@@ -1,4 +1,3 @@
-import GNNConcurrency
 import Foundation
 
 /// GENConv's neighbourhood aggregation (DeeperGCN), fused with its message function.
@@ -75,12 +74,11 @@ public enum MessageAggregation {
 
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
                            eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
-        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
         let paddedChannels = paddedWidth(channels)
         // Plain values out of `edges` before the loops (no reference counting per edge).
         let columns = edges?.features.columns ?? 0
-        let featureValues = UnsafeTransfer(edges?.features.values)
-        let encoderWeight = UnsafeTransfer(edges?.weight), encoderBias = UnsafeTransfer(edges?.bias)
+        let featureValues = edges?.features.values
+        let encoderWeight = edges?.weight, encoderBias = edges?.bias
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
@@ -96,12 +94,12 @@ public enum MessageAggregation {
             /// Fills `message` with edge e's message (padding lanes are never written, and never stored).
             @inline(__always)
             func makeMessage(_ e: Int, into message: UnsafeMutablePointer<Float>) {
-                let source = xs.value + Int(graph.sources[e]) * channels
+                let source = x + Int(graph.sources[e]) * channels
                 if columns > 0 {
-                    let features = featureValues.value.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
+                    let features = featureValues.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)
                     var edgeTerm = features
-                    if let weight = encoderWeight.value {
-                        EdgeEncoder.embed(features, columns: columns, weight: weight, bias: encoderBias.value,
+                    if let weight = encoderWeight {
+                        EdgeEncoder.embed(features, columns: columns, weight: weight, bias: encoderBias,
                                           padded: paddedChannels, into: embedding)
                         edgeTerm = UnsafePointer(embedding)
                     }
@@ -112,7 +110,7 @@ public enum MessageAggregation {
             }
 
             for v in rows {
-                let target = os.value + v * channels
+                let target = out + v * channels
                 let row = graph.row(v)
                 guard !row.isEmpty else {
                     var empty: Float = 0

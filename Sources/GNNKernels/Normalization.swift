@@ -1,4 +1,3 @@
-import GNNConcurrency
 /// Row-wise normalisations and activations, in place.
 public enum Normalization {
     /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
@@ -8,12 +7,10 @@ public enum Normalization {
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                  weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
                                  relu: Bool = false, source: UnsafePointer<Float>? = nil) {
-        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias)
-        let ss = UnsafeTransfer(source)
         KernelThreads.forEachBlock(rows: rows) { block in
-            layerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
-                            weight: ws.value, bias: bs.value, eps: eps, relu: relu,
-                            source: ss.value.map { $0 + block.lowerBound * channels })
+            layerNormSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
+                            weight: weight, bias: bias, eps: eps, relu: relu,
+                            source: source.map { $0 + block.lowerBound * channels })
         }
     }
 
@@ -93,17 +90,16 @@ public enum Normalization {
     /// float32 as torch returns them). The sums run in double over fixed blocks, added in block order, so
     /// they are accurate for N·C terms and independent of the thread count.
     public static func globalMoments(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, deviation: Float) {
-        let blockSize = 1 << 16
+        let blockSize = KernelThreads.flatBlockLength
         let blocks = (count + blockSize - 1) / blockSize
         guard blocks > 0 else { return (0, 0) }
         let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
         defer { partial.deallocate() }
-        let xs = UnsafeTransfer(x), ps = UnsafeTransfer(partial)
         func blockSums(_ term: @escaping @Sendable (Float) -> Double) -> Double {
             KernelThreads.forEachBlock(rows: count, blockRows: blockSize) { block in
                 var sum: Double = 0
-                for i in block { sum += term(xs.value[i]) }
-                ps.value[block.lowerBound / blockSize] = sum
+                for i in block { sum += term(x[i]) }
+                partial[block.lowerBound / blockSize] = sum
             }
             var total: Double = 0
             for b in 0..<blocks { total += partial[b] }
@@ -137,20 +133,18 @@ public enum Normalization {
     public static func graphLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                       mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
                                       bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
-        let xs = UnsafeTransfer(x), ws = UnsafeTransfer(weight), bs = UnsafeTransfer(bias)
         KernelThreads.forEachBlock(rows: rows) { block in
-            graphLayerNormSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
-                                 mean: mean, deviation: deviation, weight: ws.value, bias: bs.value, eps: eps, relu: relu)
+            graphLayerNormSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
+                                 mean: mean, deviation: deviation, weight: weight, bias: bias, eps: eps, relu: relu)
         }
     }
 
     /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then max(y, 0) with `relu`.
     public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                               scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
-        let xs = UnsafeTransfer(x), ss = UnsafeTransfer(scale), hs = UnsafeTransfer(shift)
         KernelThreads.forEachBlock(rows: rows) { block in
-            affineSerial(xs.value + block.lowerBound * channels, rows: block.count, channels: channels,
-                         scale: ss.value, shift: hs.value, relu: relu)
+            affineSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
+                         scale: scale, shift: shift, relu: relu)
         }
     }
 
@@ -168,9 +162,8 @@ public enum Normalization {
 
     /// `x = max(x, 0)` elementwise over `count` values.
     public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let xs = UnsafeTransfer(x)
-        KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
-            for i in block { xs.value[i] = max(xs.value[i], 0) }
+        KernelThreads.forEachBlock(rows: count, blockRows: KernelThreads.flatBlockLength) { block in
+            for i in block { x[i] = max(x[i], 0) }
         }
     }
 

@@ -1,4 +1,3 @@
-import GNNConcurrency
 /// Sparse-dense products over CSR rows: weighted sums and means of neighbour rows.
 public enum SumAggregation {
     /// `out[v] = Σ_{e ∈ row v} w_e · x[src_e] + s_v · x[v]` for every node v.
@@ -17,8 +16,6 @@ public enum SumAggregation {
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
-        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
-        let ew = UnsafeTransfer(edgeWeights), sw = UnsafeTransfer(selfWeights)
         let vectorRows = channels % RowVectors.width == 0
         if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * 4) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
@@ -28,9 +25,9 @@ public enum SumAggregation {
         let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && vectorRows
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
             defer { completed?(rows) }
-            let x = xs.value
+            let x = x
             for v in rows {
-                let target = os.value + v * channels
+                let target = out + v * channels
                 if plain {
                     let row = graph.row(v)
                     sumRows(x, graph.sources, row, channels: channels, scale: mean && !row.isEmpty ? 1 / Float(row.count) : 1, into: target)
@@ -42,7 +39,7 @@ public enum SumAggregation {
                     let s = Int(graph.sources[e])
                     if skipSelfLoops && s == v { continue }
                     let source = x + s * channels
-                    if let weights = ew.value {
+                    if let weights = edgeWeights {
                         let w = weights[e]
                         for c in 0..<channels { target[c] += w * source[c] }
                     } else {
@@ -50,7 +47,7 @@ public enum SumAggregation {
                     }
                     count += 1
                 }
-                if let selfWeights = sw.value {
+                if let selfWeights = selfWeights {
                     let w = selfWeights[v], own = x + v * channels
                     for c in 0..<channels { target[c] += w * own[c] }
                 }
@@ -68,15 +65,13 @@ public enum SumAggregation {
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
                                      skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
                                      completed: ((Range<Int>) -> Void)?) {
-        let xs = UnsafeTransfer(x), os = UnsafeTransfer(out)
-        let ew = UnsafeTransfer(edgeWeights), sw = UnsafeTransfer(selfWeights)
         SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, startingBlock: { rows in
-            (os.value + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
+            (out + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
         }, finishingBlock: { rows in
-            for v in rows where mean || sw.value != nil {
-                let target = os.value + v * channels
-                if let selfWeights = sw.value {
-                    let w = selfWeights[v], own = xs.value + v * channels
+            for v in rows where mean || selfWeights != nil {
+                let target = out + v * channels
+                if let selfWeights = selfWeights {
+                    let w = selfWeights[v], own = x + v * channels
                     for c in 0..<channels { target[c] += w * own[c] }
                 }
                 guard mean else { continue }
@@ -88,9 +83,9 @@ public enum SumAggregation {
             }
             completed?(rows)
         }) { v, first, end, limit in
-            RunAccumulation.add(xs.value, rowStride: channels, columnOffset: 0, channels: channels,
+            RunAccumulation.add(x, rowStride: channels, columnOffset: 0, channels: channels,
                                 sources: graph.sources, from: first, end: end, below: limit, skipping: skipSelfLoops ? v : -1,
-                                weights: ew.value, weightStride: 1, into: os.value + v * channels)
+                                weights: edgeWeights, weightStride: 1, into: out + v * channels)
         }
     }
 

@@ -193,9 +193,7 @@ private struct Builder {
         sources.withUnsafeMutableBufferPointer { sourceBuffer in
             origins.withUnsafeMutableBufferPointer { originBuffer in
                 kept.withUnsafeMutableBufferPointer { keptBuffer in
-                    let shared = UnsafeTransfer((sourceBuffer, originBuffer, keptBuffer))
                     ParallelLoop.ranges(nodeCount, pieces: 64) { rows in
-                        let (sourceBuffer, originBuffer, keptBuffer) = shared.value
                         var sorter = RowSorter()
                         for v in rows {
                             let row = Int(offsets[v])..<Int(offsets[v + 1])
@@ -234,15 +232,12 @@ private struct Builder {
                                _ body: (Int, Range<Int>, Int, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Int64>) throws -> Void) throws {
         var errors = [(any Error)?](repeating: nil, count: rowRanges.count)
         try withoutActuallyEscaping(body) { body in
-            let shared = UnsafeTransfer((edges, body))
             errors.withUnsafeMutableBufferPointer { errors in
-                let slots = UnsafeTransfer(errors)
                 ParallelLoop.run(rowRanges.count) { thread in
-                    let (edges, body) = shared.value
                     do {
                         try edges.forEachChunk { try body(thread, rowRanges[thread], $0, $1, $2) }
                     } catch {
-                        slots.value[thread] = error
+                        errors[thread] = error
                     }
                 }
             }

@@ -145,12 +145,16 @@ public enum GraphPacker {
         return report
     }
 
+    /// Floats converted per chunk when streaming a feature matrix (1 MiB of f32): small against the matrix,
+    /// large enough that each chunk's write is one sizeable call.
+    private static let conversionChunkFloats = 1 << 18
+
     /// Converts `rows` of `source` (in the given order) to `dtype` and streams them into `sink`.
     private static func writeRows(_ source: any FloatRowSource, rows: some Sequence<Int>, count: Int, dtype: DType,
                                   into sink: inout SectionSink, nonFinite: inout Int,
                                   progress: ProgressSink?, stage: String) throws {
         let columns = source.columns
-        let chunkRows = max(1, (1 << 18) / max(columns, 1))
+        let chunkRows = max(1, conversionChunkFloats / max(columns, 1))
         var floats = [Float](repeating: 0, count: chunkRows * columns)
         var encoded = [UInt8](repeating: 0, count: chunkRows * columns * dtype.size)
         var filled = 0

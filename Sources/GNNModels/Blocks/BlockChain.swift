@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNKernels
 
 /// Runs a model's blocks one after another, each adding conv(relu(norm(input))) into the state, with the two
@@ -53,10 +52,10 @@ final class BlockChain {
             return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
         }
         let preparing = freed == .scratch ? scratch : normed
-        let channels = channels, target = UnsafeTransfer(out), free = UnsafeTransfer(preparing)
+        let channels = channels
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
             let offset = finished.lowerBound * channels
-            nextNorm.applySerial(free.value + offset, from: target.value + offset, rows: finished.count,
+            nextNorm.applySerial(preparing + offset, from: out + offset, rows: finished.count,
                                  channels: channels, relu: true)
         }
         prepared = true

@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -73,8 +72,7 @@ struct ReversibleModel: Sendable {
 
 /// target += source elementwise.
 func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-    let s = UnsafeTransfer(source), t = UnsafeTransfer(target)
-    KernelThreads.forEachBlock(rows: count, blockRows: 1 << 16) { block in
-        for i in block { t.value[i] += s.value[i] }
+    KernelThreads.forEachBlock(rows: count, blockRows: KernelThreads.flatBlockLength) { block in
+        for i in block { target[i] += source[i] }
     }
 }

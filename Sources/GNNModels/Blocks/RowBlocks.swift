@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -8,7 +7,6 @@ enum RowBlocks {
     /// state (group-major: C blocks of N × D/C) = lin(x), x read from the graph file (any float dtype).
     static func linearIntoGroups(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<Float>) {
         let n = x.rows, width = lin.outChannels, d = width / groups
-        let target = UnsafeTransfer(state)
         KernelThreads.forEachBlock(rows: n) { rows in
             let input = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * x.columns)
             let output = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
@@ -22,7 +20,7 @@ enum RowBlocks {
             }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (target.value + g * n * d + v * d).update(from: output + k * width + g * d, count: d)
+                    (state + g * n * d + v * d).update(from: output + k * width + g * d, count: d)
                 }
             }
         }
@@ -33,20 +31,19 @@ enum RowBlocks {
                                          norm: Norm, _ lin: Linear, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
         let norm = norm.fixingStatistics(of: state, count: n * width)
-        let source = UnsafeTransfer(state), target = UnsafeTransfer(out)
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
             defer { gathered.deallocate() }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (gathered + k * width + g * d).update(from: source.value + g * n * d + v * d, count: d)
+                    (gathered + k * width + g * d).update(from: state + g * n * d + v * d, count: d)
                 }
             }
             norm.applySerial(gathered, rows: rows.count, channels: width, relu: true)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(gathered, rows: rows.count, inDim: width, weight: w.baseAddress!,
-                                       outDim: lin.outChannels, bias: b, into: target.value + rows.lowerBound * lin.outChannels)
+                                       outDim: lin.outChannels, bias: b, into: out + rows.lowerBound * lin.outChannels)
                 }
             }
         }

@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -67,14 +66,13 @@ struct GATConvolution: RowBlockConvolution {
         let aggregated = concat ? out : workspace.buffer("gat.heads", count: n * width)
         aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * width), into: aggregated, adding: false)
         if !concat {
-            let target = UnsafeTransfer(out), source = UnsafeTransfer(aggregated)
             let heads = self.heads, channels = headChannels
             KernelThreads.forEachBlock(rows: n) { block in
                 for v in block {
                     for c in 0..<channels {
                         var sum: Float = 0
-                        for head in 0..<heads { sum += source.value[v * width + head * channels + c] }
-                        target.value[v * channels + c] = sum / Float(heads)
+                        for head in 0..<heads { sum += aggregated[v * width + head * channels + c] }
+                        out[v * channels + c] = sum / Float(heads)
                     }
                 }
             }
@@ -98,9 +96,9 @@ struct GATConvolution: RowBlockConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
                  scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
         precondition(freedRows != nil, "GAT with averaged heads or a residual adds its output separately")
-        let target = UnsafeTransfer(out), bias = bias
+        let bias = bias
         aggregate(x, graph: graph, workspace: workspace, h: scratch, into: out, adding: true) { rows in
-            if let bias { addRowVector(bias, to: target.value, rows: rows) }
+            if let bias { addRowVector(bias, to: out, rows: rows) }
             finished?(rows)
         }
     }
@@ -132,18 +130,16 @@ struct GATConvolution: RowBlockConvolution {
     /// attention vectors, a block of rows at a time: each block's logits are taken while its h is in cache.
     private func project(_ x: UnsafePointer<Float>, rows: Int, into h: UnsafeMutablePointer<Float>,
                          logits source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>) {
-        let xs = UnsafeTransfer(x), hs = UnsafeTransfer(h)
-        let ss = UnsafeTransfer(source), ts = UnsafeTransfer(target)
         let heads = heads, channels = headChannels, lin = lin
         let attentionSource = attentionSource, attentionTarget = attentionTarget
         KernelThreads.forEachBlock(rows: rows) { block in
-            lin.applySerial(xs.value + block.lowerBound * lin.inChannels, rows: block.count,
-                            into: hs.value + block.lowerBound * lin.outChannels)
+            lin.applySerial(x + block.lowerBound * lin.inChannels, rows: block.count,
+                            into: h + block.lowerBound * lin.outChannels)
             attentionSource.withUnsafeBufferPointer { a in
                 attentionTarget.withUnsafeBufferPointer { b in
-                    AttentionAggregation.logitsSerial(UnsafePointer(hs.value), rows: block, heads: heads, channels: channels,
+                    AttentionAggregation.logitsSerial(UnsafePointer(h), rows: block, heads: heads, channels: channels,
                                                       attentionSource: a.baseAddress!, attentionTarget: b.baseAddress!,
-                                                      into: ss.value, ts.value)
+                                                      into: source, target)
                 }
             }
         }

@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -44,8 +43,7 @@ struct GCNConvolution: GraphConvolution {
 
 /// out[r, :] += vector for every row.
 func addRowVector(_ vector: [Float], to out: UnsafeMutablePointer<Float>, rows: Int) {
-    let target = UnsafeTransfer(out)
-    KernelThreads.forEachBlock(rows: rows) { block in addRowVector(vector, to: target.value, rows: block) }
+    KernelThreads.forEachBlock(rows: rows) { block in addRowVector(vector, to: out, rows: block) }
 }
 
 /// `addRowVector` for the rows in `rows` only, on the calling thread (inside a parallel region).

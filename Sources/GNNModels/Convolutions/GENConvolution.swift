@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -99,10 +98,9 @@ struct GENConvolution: GraphConvolution {
     /// aggregated += x (after message normalisation when configured).
     private func addRoot(_ x: UnsafePointer<Float>, to aggregated: UnsafeMutablePointer<Float>, rows: Int) {
         let channels = outChannels, scale = messageScale
-        let xs = UnsafeTransfer(x), target = UnsafeTransfer(aggregated)
         KernelThreads.forEachBlock(rows: rows) { block in
             for v in block {
-                let row = target.value + v * channels, own = xs.value + v * channels
+                let row = aggregated + v * channels, own = x + v * channels
                 if let scale {
                     var messageNorm: Float = 0, ownNorm: Float = 0
                     for c in 0..<channels {

@@ -1,4 +1,3 @@
-import GNNConcurrency
 import GNNFormats
 import GNNKernels
 
@@ -50,20 +49,18 @@ struct SAGEConvolution: RowBlockConvolution {
     private func combine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
                          mean: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          accumulate: Bool, finished: ((Range<Int>) -> Void)?) {
-        let target = UnsafeTransfer(out), means = UnsafeTransfer(mean)
-        let root = UnsafeTransfer(x)
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
         let normalize = normalize
         // Products go straight into `out` unless the rows must be normalised on their own first, or their
         // means are the very rows being overwritten.
-        let direct = !normalize && means.value != target.value
+        let direct = !normalize && mean != out
         SumAggregation.run(graph.csr, x: neighbours(of: x, graph: graph, workspace: workspace), channels: inChannels,
                            mean: true, into: mean) { rows in
-            let block = target.value + rows.lowerBound * outChannels, count = rows.count * outChannels
+            let block = out + rows.lowerBound * outChannels, count = rows.count * outChannels
             let result = direct ? block : UnsafeMutablePointer<Float>.allocate(capacity: count)
-            linLeft.applySerial(means.value + rows.lowerBound * inChannels, rows: rows.count, into: result,
+            linLeft.applySerial(mean + rows.lowerBound * inChannels, rows: rows.count, into: result,
                                 accumulate: direct && accumulate)
-            linRight?.applySerial(root.value + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
+            linRight?.applySerial(x + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
             if !direct {
                 if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
                 if accumulate {

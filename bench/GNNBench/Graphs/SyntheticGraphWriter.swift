@@ -85,14 +85,14 @@ public enum SyntheticGraphWriter {
         var offsets = [UInt64](repeating: 0, count: n + 1)
         let step = 1 << 14
         offsets.withUnsafeMutableBufferPointer { buffer in
-            let degrees = UnsafeTransfer(buffer.baseAddress! + 1)
+            let degrees = buffer.baseAddress! + 1
             for start in stride(from: 0, to: n, by: step) {
                 let end = min(n, start + step)
                 ParallelLoop.ranges(end - start, pieces: ProcessInfo.processInfo.activeProcessorCount) { piece in
                     var row: [UInt32] = []
                     for v in piece.lowerBound + start..<piece.upperBound + start {
                         graph.sources(of: v, into: &row)
-                        degrees.value[v] = UInt64(row.count)
+                        degrees[v] = UInt64(row.count)
                     }
                 }
                 progress?.report("counting edges", Double(end) / Double(n))
@@ -119,10 +119,9 @@ public enum SyntheticGraphWriter {
             let base = Int(offsets[start])
             let chunk = UnsafeMutableBufferPointer<Value>.allocate(capacity: (Int(offsets[end]) - base) * width)
             defer { chunk.deallocate() }
-            let shared = UnsafeTransfer(chunk)
             // Pieces split by node count; heavy rows make them uneven, which costs a little balance only.
             ParallelLoop.ranges(end - start, pieces: 4 * ProcessInfo.processInfo.activeProcessorCount) { piece in
-                fill(piece.lowerBound + start..<piece.upperBound + start, base, shared.value)
+                fill(piece.lowerBound + start..<piece.upperBound + start, base, chunk)
             }
             try write(chunk)
             progress?.report(stage, Double(offsets[end]) / Double(total))
@@ -137,11 +136,10 @@ public enum SyntheticGraphWriter {
         let blockRows = 1 << 13
         let block = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockRows * max(width, 1))
         defer { block.deallocate() }
-        let shared = UnsafeTransfer(block)
         for start in stride(from: 0, to: n, by: blockRows) {
             let rows = min(blockRows, n - start)
             ParallelLoop.ranges(rows, pieces: ProcessInfo.processInfo.activeProcessorCount) { piece in
-                for r in piece { fill(start + r, shared.value.baseAddress! + r * width) }
+                for r in piece { fill(start + r, block.baseAddress! + r * width) }
             }
             try sink.write(UnsafeBufferPointer(rebasing: block[0..<rows * width]))
             progress?.report(stage, Double(start + rows) / Double(n))

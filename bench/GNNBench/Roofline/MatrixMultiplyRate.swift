@@ -16,10 +16,8 @@ public enum MatrixMultiplyRate {
         defer { x.deallocate(); w.deallocate(); out.deallocate() }
         x.initialize(repeating: 0.5, count: rows * inDim)
         w.initialize(repeating: 0.25, count: outDim * inDim)
-        let buffers = UnsafeTransfer((x, w, out))
         let seconds = Stopwatch.best(of: runs) {
             ParallelLoop.run(workers, workers: workers) { worker in
-                let (x, w, out) = buffers.value
                 let first = rows * worker / workers, count = rows * (worker + 1) / workers - first
                 guard count > 0 else { return }
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(outDim), Int32(inDim),

@@ -12,21 +12,18 @@ public enum MemoryBandwidth {
         let b = UnsafeMutablePointer<Float>.allocate(capacity: elements)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: elements)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        let arrays = UnsafeTransfer((a, b, c))
         let workers = max(1, threads)
-        func eachSlice(_ body: @escaping @Sendable (Range<Int>) -> Void) {
+        func eachSlice(_ body: (Range<Int>) -> Void) {
             ParallelLoop.run(workers, workers: workers) { w in
                 body(elements * w / workers..<elements * (w + 1) / workers)
             }
         }
         eachSlice { slice in
-            let (a, b, c) = arrays.value
             for i in slice { a[i] = 0; b[i] = 1; c[i] = 2 }
         }
         let scalar: Float = 3
         let seconds = Stopwatch.best(of: runs) {
             eachSlice { slice in
-                let (a, b, c) = arrays.value
                 for i in slice { a[i] = b[i] + scalar * c[i] }
             }
         }
@@ -48,12 +45,10 @@ extension MemoryBandwidth {
         let workers = max(1, threads)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: workers * channels)
         defer { sums.deallocate() }
-        let shared = UnsafeTransfer((UnsafePointer(x), sums))
         /// Row of gather g: a multiplicative hash, so the stream is the same on every run and machine.
         @Sendable func row(_ g: Int) -> Int { Int((UInt64(g) &* 0x9E37_79B9_7F4A_7C15) >> 20) % rows }
         let seconds = Stopwatch.best(of: runs) {
             ParallelLoop.run(workers, workers: workers) { w in
-                let (x, sums) = shared.value
                 let total = sums + w * channels
                 total.initialize(repeating: 0, count: channels)
                 var g = gathers * w / workers
