@@ -50,8 +50,9 @@ extension ModelInfo {
     var text: String {
         let a = metadata.architecture
         var conv = a.conv.kind.rawValue
-        if let heads = a.conv.heads { conv += ", \(heads) heads" }
-        if let aggr = a.conv.aggr { conv += ", aggr \(aggr)" }
+        if case .gat(let gat) = a.conv { conv += ", \(gat.heads) heads" }
+        if case .sage(let sage) = a.conv { conv += ", aggr \(sage.aggr.rawValue)" }
+        if case .gen(let gen) = a.conv { conv += ", aggr \(gen.aggr.rawValue)" }
         var lines = [
             "\(path): gnn-serve model, format \(version), \(ByteCount(fileBytes))",
             "  name         \(metadata.name ?? "(none)")",

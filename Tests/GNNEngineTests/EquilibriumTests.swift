@@ -141,7 +141,7 @@ final class EquilibriumTests: XCTestCase {
     func testOutOfRangeSolverValuesAreRefusedWithTheirName() throws {
         let good = SolverSpec(method: .anderson, tolerance: 1e-4, maxIterations: 50, memory: 5, damping: 1, regularization: 1e-4)
         var architecture = ModelArchitecture(family: .deq, layers: 1, groups: 1, inputChannels: 8, hiddenChannels: 16,
-                                             outputChannels: 3, task: .multiClass, norm: .layer, conv: ConvSpec(kind: .gcn),
+                                             outputChannels: 3, task: .multiClass, norm: .layer, conv: .gcn(GCNOptions()),
                                              solver: good)
         XCTAssertNoThrow(try architecture.validate())
         var bad: [(SolverSpec, String)] = []

@@ -88,9 +88,9 @@ final class ModelFidelityTests: XCTestCase {
         let graphFile = try randomSortedGraph(nodes: n, features: features, seed: 5)
         let csr = GraphContext(graphFile).csr
         XCTAssertGreaterThan(graphFile.edgeCount, 3 * n)
-        var gat = ConvSpec(kind: .gat)
-        gat.heads = 2
-        let sage = ConvSpec(kind: .sage)
+        var gatOptions = GATOptions()
+        gatOptions.heads = 2
+        let gat = ConvSpec.gat(gatOptions), sage = ConvSpec.sage(SAGEOptions())
         for (family, conv, hidden, groups, layers) in [(ModelArchitecture.Family.revgnn, sage, 128, 2, 2), (.resgnn, sage, 64, 1, 3),
                                                        (.revgnn, gat, 128, 2, 2)] {
             let d = hidden / groups
@@ -208,8 +208,8 @@ final class ModelFidelityTests: XCTestCase {
         func block(_ prefix: String, norm: String, channels: Int) throws {
             try add("\(norm).weight", [channels], around: 1)
             try add("\(norm).bias", [channels])
-            if conv.kind == .gat {
-                let heads = conv.heads ?? 1
+            if case .gat(let options) = conv {
+                let heads = options.heads
                 try linear("\(prefix).lin", in: channels, out: channels, bias: false)
                 try add("\(prefix).att_src", [1, heads, channels / heads])
                 try add("\(prefix).att_dst", [1, heads, channels / heads])

@@ -10,7 +10,7 @@ final class ModelImporterTests: XCTestCase {
     typealias F = SafetensorsFixture
 
     static let architecture = ModelArchitecture(family: .resgnn, layers: 1, groups: 1, inputChannels: 2, hiddenChannels: 2,
-                                                outputChannels: 2, task: .multiClass, norm: .batch, conv: ConvSpec(kind: .gcn))
+                                                outputChannels: 2, task: .multiClass, norm: .batch, conv: .gcn(GCNOptions()))
 
     /// Every tensor the architecture reads, plus the i64 counter PyTorch saves with BatchNorm.
     static func tensors() -> [(String, String, [Int], [UInt8])] {
@@ -147,11 +147,11 @@ final class ModelImporterTests: XCTestCase {
              "activation": "relu", "conv": {"kind": "gat", "heads": 2, "negative_slope": 0.1},
              "export": {"key_map": {"module.": ""}, "key": "model_state_dict", "tie": true, "class_names": ["no", "yes"]}}
             """
-        var conv = ConvSpec(kind: .gat)
+        var conv = GATOptions()
         conv.heads = 2
         conv.negativeSlope = 0.1
         let expected = ModelArchitecture(family: .revgnn, layers: 3, groups: 2, inputChannels: 16, hiddenChannels: 8,
-                                         outputChannels: 2, task: .multiClass, norm: .layer, conv: conv)
+                                         outputChannels: 2, task: .multiClass, norm: .layer, conv: .gat(conv))
         let description = try ArchitectureDescription(path: write(json))
         XCTAssertEqual(description.architecture, expected)
         XCTAssertEqual(description.export, ExportOptions(keyMap: ["module.": ""], key: "model_state_dict", tie: true, classNames: ["no", "yes"]))

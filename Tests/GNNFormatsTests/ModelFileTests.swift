@@ -6,10 +6,8 @@ import XCTest
 /// A tiny weight-tied model with hand-picked values.
 enum ModelFixture {
     static let architecture: ModelArchitecture = {
-        var conv = ConvSpec(kind: .sage)
-        conv.aggr = "mean"
-        return ModelArchitecture(family: .wtRevgnn, layers: 100, groups: 2, inputChannels: 3, hiddenChannels: 4,
-                                 outputChannels: 2, task: .multiClass, norm: .layer, conv: conv)
+        ModelArchitecture(family: .wtRevgnn, layers: 100, groups: 2, inputChannels: 3, hiddenChannels: 4,
+                          outputChannels: 2, task: .multiClass, norm: .layer, conv: .sage(SAGEOptions()))
     }()
 
     static let metadata = ModelMetadata(architecture: architecture, name: "tiny", producer: "tests",

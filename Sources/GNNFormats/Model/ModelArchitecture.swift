@@ -111,63 +111,12 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
                 throw GNNError("solver setting \(problem)", fix: "correct the solver object of the architecture")
             }
         }
-    }
-}
-
-/// A graph convolution and its options, named as in PyTorch Geometric's constructors.
-///
-/// Options left `nil` take PyG's defaults for that convolution.
-public struct ConvSpec: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable {
-        case gcn, sage, gat, gen
-    }
-
-    public var kind: Kind
-    /// GAT: attention heads.
-    public var heads: Int?
-    /// GAT: concatenate heads (else average).
-    public var concat: Bool?
-    /// GAT: leaky ReLU slope.
-    public var negativeSlope: Float?
-    /// GCN, GAT: add self loops.
-    public var addSelfLoops: Bool?
-    /// GCN: fill value 2 for self loops.
-    public var improved: Bool?
-    /// GCN: symmetric normalisation; SAGE: L2-normalise outputs.
-    public var normalize: Bool?
-    /// SAGE: add the root's own transform.
-    public var rootWeight: Bool?
-    /// SAGE: project neighbours before aggregating.
-    public var project: Bool?
-    /// Whether the conv has a bias.
-    public var bias: Bool?
-    /// GEN: aggregation (`softmax`, `softmax_sg`, `powermean`, `max`, `mean`, `add`); SAGE: `mean`.
-    public var aggr: String?
-    /// GEN: softmax temperature.
-    public var t: Float?
-    /// GEN: whether `t` is learned (stored as a tensor).
-    public var learnT: Bool?
-    /// GEN: power-mean exponent.
-    public var p: Float?
-    /// GEN: whether `p` is learned.
-    public var learnP: Bool?
-    /// GEN: message normalisation.
-    public var msgNorm: Bool?
-    /// GEN: whether the message-norm scale is learned.
-    public var learnMsgScale: Bool?
-    /// GEN: MLP expansion factor.
-    public var expansion: Int?
-    /// GEN: MLP depth.
-    public var numLayers: Int?
-    /// GEN: MLP norm (`batch`, `layer`, `none`).
-    public var mlpNorm: String?
-    /// GAT, GEN: edge feature dimension the conv reads.
-    public var edgeDim: Int?
-    /// GAT: residual connection inside the conv.
-    public var residual: Bool?
-
-    public init(kind: Kind) {
-        self.kind = kind
+        // The convs read edge_channels features per edge (lin_edge's shape is checked against that width), so
+        // an edge_dim that differs means the description contradicts itself: refuse it rather than pick one.
+        if let edgeDim = conv.edgeDim, edgeDim != edgeChannels {
+            throw GNNError("conv edge_dim is \(edgeDim) but the architecture's edge_channels is \(edgeChannels)",
+                           fix: "set edge_dim to \(edgeChannels), the edge features the model reads, or leave it out")
+        }
     }
 }
 

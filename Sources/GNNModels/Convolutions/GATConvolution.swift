@@ -20,21 +20,20 @@ struct GATConvolution: RowBlockConvolution {
     let edgeProjections: [Float]?
     let residual: Linear?
     let bias: [Float]?
-    var readsEdgeFeatures: Bool { edgeProjections != nil }
     /// Block by block only when the attention sums are the output itself: concatenated heads, no residual.
     var freedRows: FreedRows? { concat && residual == nil ? .input : nil }
 
-    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
-        heads = spec.heads ?? 1
-        concat = spec.concat ?? true
+    init(_ options: GATOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+        heads = options.heads
+        concat = options.concat
         guard heads >= 1, !concat || channels % heads == 0 else {
             throw GNNError("GATConv with \(heads) heads cannot concatenate to \(channels) channels")
         }
         headChannels = concat ? channels / heads : channels
         inChannels = channels
         outChannels = channels
-        negativeSlope = spec.negativeSlope ?? 0.2
-        addSelfLoops = spec.addSelfLoops ?? true
+        negativeSlope = options.negativeSlope
+        addSelfLoops = options.addSelfLoops
         let width = heads * headChannels
         lin = try Linear(weights, "\(prefix).lin", in: channels, out: width, bias: false)
         attentionSource = try weights.tensor("\(prefix).att_src", shape: [1, heads, headChannels])
@@ -56,8 +55,8 @@ struct GATConvolution: RowBlockConvolution {
         } else {
             edgeProjections = nil
         }
-        residual = (spec.residual ?? false) ? try Linear(weights, "\(prefix).res", in: channels, out: concat ? width : headChannels, bias: false) : nil
-        bias = (spec.bias ?? true) ? try weights.tensor("\(prefix).bias", shape: [concat ? width : headChannels]) : nil
+        residual = options.residual ? try Linear(weights, "\(prefix).res", in: channels, out: concat ? width : headChannels, bias: false) : nil
+        bias = options.bias ? try weights.tensor("\(prefix).bias", shape: [concat ? width : headChannels]) : nil
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {

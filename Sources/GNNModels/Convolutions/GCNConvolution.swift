@@ -7,19 +7,18 @@ import GNNKernels
 struct GCNConvolution: GraphConvolution {
     let inChannels: Int
     let outChannels: Int
-    let readsEdgeFeatures = false
     let lin: Linear
     let bias: [Float]?
     let addSelfLoops: Bool
     let normalize: Bool
 
-    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
+    init(_ options: GCNOptions, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
         inChannels = channels
         outChannels = channels
         lin = try Linear(weights, "\(prefix).lin", in: channels, out: channels, bias: false)
-        bias = (spec.bias ?? true) ? try weights.tensor("\(prefix).bias", shape: [channels]) : nil
-        addSelfLoops = spec.addSelfLoops ?? true
-        normalize = spec.normalize ?? true
+        bias = options.bias ? try weights.tensor("\(prefix).bias", shape: [channels]) : nil
+        addSelfLoops = options.addSelfLoops
+        normalize = options.normalize
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {

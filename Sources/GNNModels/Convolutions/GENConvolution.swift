@@ -10,29 +10,26 @@ struct GENConvolution: GraphConvolution {
     let reduce: MessageAggregation.Reduce
     /// `lin_edge` in the layout the aggregation kernel reads (`MessageAggregation.EdgeEncoder.pack`).
     let edgeEncoder: (weight: [Float], bias: [Float]?)?
+    /// Whether messages add edge features (the architecture has them).
     let readsEdgeFeatures: Bool
     let messageScale: Float?
     let mlp: [(linear: Linear, norm: Norm?)]
 
-    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+    init(_ options: GENOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
         inChannels = channels
         outChannels = channels
-        let aggregation = spec.aggr ?? "softmax"
-        switch aggregation {
-        case "softmax", "softmax_sg":
-            let t = (spec.learnT ?? false) ? try weights.tensor("\(prefix).aggr_module.t", shape: [1])[0] : (spec.t ?? 1)
+        switch options.aggr {
+        case .softmax, .softmaxSG:
+            let t = options.learnT ? try weights.tensor("\(prefix).aggr_module.t", shape: [1])[0] : options.t
             reduce = .softmax(t: t)
-        case "powermean", "power":
-            let learned = spec.learnP ?? false
-            let p = learned ? try weights.tensor("\(prefix).aggr_module.p", shape: [1])[0] : (spec.p ?? 1)
-            reduce = .powerMean(p: p, applyPower: learned || p != 1)
-        case "max": reduce = .max
-        case "mean": reduce = .mean
-        case "add", "sum": reduce = .sum
-        default:
-            throw GNNError("GENConv aggregation \"\(aggregation)\" is not supported (softmax, softmax_sg, powermean, max, mean, add)")
+        case .powerMean:
+            let p = options.learnP ? try weights.tensor("\(prefix).aggr_module.p", shape: [1])[0] : options.p
+            reduce = .powerMean(p: p, applyPower: options.learnP || p != 1)
+        case .max: reduce = .max
+        case .mean: reduce = .mean
+        case .add: reduce = .sum
         }
-        let bias = spec.bias ?? false
+        let bias = options.bias
         if edgeChannels > 0 && edgeChannels != channels {
             let encoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
             edgeEncoder = MessageAggregation.EdgeEncoder.pack(weight: encoder.weight, bias: encoder.bias,
@@ -41,15 +38,13 @@ struct GENConvolution: GraphConvolution {
             edgeEncoder = nil
         }
         readsEdgeFeatures = edgeChannels > 0
-        messageScale = (spec.msgNorm ?? false) ? try weights.tensor("\(prefix).msg_norm.scale", shape: [1])[0] : nil
-        let layers = spec.numLayers ?? 2
-        let hidden = channels * (spec.expansion ?? 2)
-        let normKind: ModelArchitecture.Norm
-        switch spec.mlpNorm ?? "batch" {
-        case "batch": normKind = .batch
-        case "layer": normKind = .layer
-        case "none": normKind = .none
-        case let other: throw GNNError("GENConv MLP norm \"\(other)\" is not supported (batch, layer, none)")
+        messageScale = options.msgNorm ? try weights.tensor("\(prefix).msg_norm.scale", shape: [1])[0] : nil
+        let layers = options.numLayers
+        let hidden = channels * options.expansion
+        let normKind: ModelArchitecture.Norm = switch options.mlpNorm {
+        case .batch: .batch
+        case .layer: .layer
+        case .none: .none
         }
         // torch.nn.Sequential numbering: each hidden layer is Linear, [norm,] ReLU, Dropout.
         var mlp: [(Linear, Norm?)] = []

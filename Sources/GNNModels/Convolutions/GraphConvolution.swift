@@ -5,8 +5,6 @@ import GNNKernels
 protocol GraphConvolution: Sendable {
     var inChannels: Int { get }
     var outChannels: Int { get }
-    /// Whether the layer reads edge features.
-    var readsEdgeFeatures: Bool { get }
     /// Computes the layer for all nodes. `x` is not modified; scratch comes from `workspace`.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>)
     /// out += the layer's output (a reversible or residual update); `out` must not overlap `x`.
@@ -53,10 +51,10 @@ enum FreedRows {
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).
 func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int,
                      edgeChannels: Int) throws -> any GraphConvolution {
-    switch spec.kind {
-    case .gcn: try GCNConvolution(spec, weights, prefix, channels: channels)
-    case .sage: try SAGEConvolution(spec, weights, prefix, channels: channels)
-    case .gat: try GATConvolution(spec, weights, prefix, channels: channels, edgeChannels: edgeChannels)
-    case .gen: try GENConvolution(spec, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    switch spec {
+    case .gcn(let options): try GCNConvolution(options, weights, prefix, channels: channels)
+    case .sage(let options): try SAGEConvolution(options, weights, prefix, channels: channels)
+    case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
     }
 }

@@ -6,7 +6,6 @@ import GNNKernels
 struct SAGEConvolution: RowBlockConvolution {
     let inChannels: Int
     let outChannels: Int
-    let readsEdgeFeatures = false
     let linLeft: Linear
     let linRight: Linear?
     let projection: Linear?
@@ -14,16 +13,14 @@ struct SAGEConvolution: RowBlockConvolution {
     /// Each block's means are consumed by its products.
     var freedRows: FreedRows? { .scratch }
 
-    init(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
-        guard (spec.aggr ?? "mean") == "mean" else {
-            throw GNNError("SAGEConv with aggr \"\(spec.aggr!)\" is not supported (only mean)")
-        }
+    /// `options.aggr` needs no check: mean is its only value (other names are refused when the file is read).
+    init(_ options: SAGEOptions, _ weights: WeightReader, _ prefix: String, channels: Int) throws {
         inChannels = channels
         outChannels = channels
-        linLeft = try Linear(weights, "\(prefix).lin_l", in: channels, out: channels, bias: spec.bias ?? true)
-        linRight = (spec.rootWeight ?? true) ? try Linear(weights, "\(prefix).lin_r", in: channels, out: channels, bias: false) : nil
-        projection = (spec.project ?? false) ? try Linear(weights, "\(prefix).lin", in: channels, out: channels, bias: true) : nil
-        normalize = spec.normalize ?? false
+        linLeft = try Linear(weights, "\(prefix).lin_l", in: channels, out: channels, bias: options.bias)
+        linRight = options.rootWeight ? try Linear(weights, "\(prefix).lin_r", in: channels, out: channels, bias: false) : nil
+        projection = options.project ? try Linear(weights, "\(prefix).lin", in: channels, out: channels, bias: true) : nil
+        normalize = options.normalize
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
