@@ -82,16 +82,19 @@ let package = Package(
             path: "bench/gnn-bench",
             swiftSettings: cpuFlags),
 
-        // Tests, and the helpers they share.
-        .target(name: "TestSupport", dependencies: ["GNNFormats"], path: "Tests/TestSupport"),
+        // Tests, one target per module they test, and the helpers they share. Every fixture lives in
+        // Tests/Fixtures/ (models/: PyG references; graphs/: pack inputs), read in place through
+        // TestSupport's `Fixtures`.
+        .target(name: "TestSupport", dependencies: ["GNNFormats", "GNNImport"], path: "Tests/TestSupport"),
         .testTarget(name: "GNNFormatsTests", dependencies: ["GNNFormats", "TestSupport"]),
-        .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNFormats", "TestSupport",
+        .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNKernelsTests", dependencies: ["GNNKernels", "TestSupport"]),
+        .testTarget(name: "GNNModelsTests", dependencies: ["GNNModels", "GNNKernels", "GNNExport", "GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNModels", "GNNFormats", "TestSupport",
                                                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .testTarget(name: "GNNEngineTests", dependencies: ["GNNModels", "GNNKernels", "GNNImport", "GNNExport", "GNNFormats", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
         .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
-        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "GNNFormats"], exclude: ["Fixtures"]),
+        // The command-line tests run the built tools: they depend on them without importing them.
+        .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

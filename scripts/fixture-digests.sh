@@ -15,7 +15,7 @@ bin=${1:-$(swift build -c release --show-bin-path)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 serve="$bin/gnn-serve" export="$bin/gnn-export"
-fixtures=Tests/GNNEngineTests/Fixtures
+models=Tests/Fixtures/models graphs=Tests/Fixtures/graphs
 
 digest() {  # NAME FILE: one manifest line
     printf '%s  %s\n' "$(sha256sum < "$2" | cut -c1-64)" "$1"
@@ -32,18 +32,18 @@ pack() {  # NAME INPUT [OPTIONS...]
     "$serve" info "$work/$name.bin" --json | sed "s|$work/||" > "$work/$name.json"
     digest "info --json $name" "$work/$name.json"
 }
-pack engine "$fixtures/graph.npz"
-pack engine-metis "$fixtures/graph.npz" --reorder metis
-pack deq "$fixtures/deq/graph.npz"
-pack deq-metis "$fixtures/deq/graph.npz" --reorder metis
+pack engine "$models/graph.npz"
+pack engine-metis "$models/graph.npz" --reorder metis
+pack deq "$models/deq/graph.npz"
+pack deq-metis "$models/deq/graph.npz" --reorder metis
 pack csbm samples/csbm.npz
 pack csbm-undirected samples/csbm.npz --undirected --duplicates remove --self-loops add --feature-dtype f16
-for npz in Tests/GNNImportTests/Fixtures/*.npz; do
+for npz in "$graphs"/*.npz; do
     name=$(basename "$npz" .npz)
     "$serve" pack "$npz" -o "$work/import-$name.bin" --quiet > /dev/null 2>&1 && digest "graph import-$name" "$work/import-$name.bin"
 done
-"$serve" pack Tests/GNNImportTests/Fixtures/ogb -o "$work/ogb.bin" --quiet > /dev/null && digest "graph ogb" "$work/ogb.bin"
-"$serve" pack Tests/GNNImportTests/Fixtures/edges.tsv --features Tests/GNNImportTests/Fixtures/features.npy \
+"$serve" pack "$graphs"/ogb -o "$work/ogb.bin" --quiet > /dev/null && digest "graph ogb" "$work/ogb.bin"
+"$serve" pack "$graphs"/edges.tsv --features "$graphs"/features.npy \
     -o "$work/edges.bin" --quiet > /dev/null && digest "graph edges.tsv" "$work/edges.bin"
 
 # Models: export, info, predict in three formats.
@@ -59,7 +59,7 @@ model() {  # NAME WEIGHTS ARCH GRAPH
     "$serve" predict --model "$m" "$graph" --format jsonl --nodes 0..7 -o "$work/$name.jsonl" 2> /dev/null
     digest "predict jsonl $name" "$work/$name.jsonl"
 }
-for dir in "$fixtures"/*/ "$fixtures"/deq/*/; do
+for dir in "$models"/*/ "$models"/deq/*/; do
     [ -f "$dir/arch.json" ] || continue
     name=$(basename "$dir")
     graph=engine

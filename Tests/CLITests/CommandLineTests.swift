@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `gnn-serve` as a user would and checks exit codes, stdout and the one-line errors.
@@ -7,7 +8,6 @@ final class CommandLineTests: XCTestCase {
         .appendingPathComponent("gnn-serve").path
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    static let fixtures = repository + "/Tests/GNNImportTests/Fixtures"
 
     struct Result {
         var status: Int32
@@ -32,7 +32,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.stdout, "", file: file, line: line)
     }
 
-    func testPackThenInfoOnTheSample() throws {
+    func testPackThenInfoDescribesTheSample() throws {
         let output = temporary("csbm.bin")
         let pack = try Self.run(["pack", Self.repository + "/samples/csbm.npz", "-o", output])
         XCTAssertEqual(pack.status, 0, pack.stderr)
@@ -49,24 +49,24 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testPackReportsWhatItDidToEdges() throws {
-        let result = try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("s.bin"),
+        let result = try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", temporary("s.bin"),
                                    "--self-loops", "remove", "--duplicates", "remove"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("6 -> 4 edges"), result.stderr)
         XCTAssertTrue(result.stderr.contains("1 self loops in input (removed)"), result.stderr)
         XCTAssertTrue(result.stderr.contains("1 repeated edges removed"), result.stderr)
-        XCTAssertTrue(try Self.run(["pack", Self.fixtures + "/small.npz", "-o", temporary("q.bin"), "--quiet"]).stderr.isEmpty)
+        XCTAssertTrue(try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", temporary("q.bin"), "--quiet"]).stderr.isEmpty)
     }
 
     func testBadFilesExitOneWithOneLine() throws {
         assertOneLineError(try Self.run(["info", "/nonexistent.bin"]), status: 1, contains: "No such file or directory")
-        assertOneLineError(try Self.run(["info", Self.fixtures + "/small.npz"]), status: 1, contains: "zip archive")
-        assertOneLineError(try Self.run(["pack", Self.fixtures + "/bad_index.npz", "-o", temporary("b.bin")]),
+        assertOneLineError(try Self.run(["info", Fixtures.graphs + "/small.npz"]), status: 1, contains: "zip archive")
+        assertOneLineError(try Self.run(["pack", Fixtures.graphs + "/bad_index.npz", "-o", temporary("b.bin")]),
                            status: 1, contains: "edge 1 has source 7")
-        assertOneLineError(try Self.run(["pack", Self.fixtures + "/not_ogb", "-o", temporary("b.bin")]),
+        assertOneLineError(try Self.run(["pack", Fixtures.graphs + "/not_ogb", "-o", temporary("b.bin")]),
                            status: 1, contains: "not in OGB's layout")
         let truncated = temporary("t.bin")
-        XCTAssertEqual(try Self.run(["pack", Self.fixtures + "/small.npz", "-o", truncated]).status, 0)
+        XCTAssertEqual(try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", truncated]).status, 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: truncated))
         try bytes.prefix(5000).write(to: URL(fileURLWithPath: truncated))
         assertOneLineError(try Self.run(["info", truncated]), status: 1, contains: "truncated")
@@ -98,7 +98,7 @@ final class CommandLineTests: XCTestCase {
         let output = directory + "/out.bin"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["pack", edges, "--features", Self.repository + "/Tests/CLITests/Fixtures/features1000.npy", "-o", output]
+        process.arguments = ["pack", edges, "--features", Fixtures.graphs + "/features1000.npy", "-o", output]
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Wait until the temporary output exists (parsing is done and writing has begun), then stop it.

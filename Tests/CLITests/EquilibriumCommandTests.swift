@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
-/// `gnn-serve predict` and `info` on a DEQ-GNN exported from the engine fixtures (make_deq_fixtures.py).
+/// `gnn-serve predict` and `info` on a DEQ-GNN exported from the model fixtures (make_deq_fixtures.py).
 final class EquilibriumCommandTests: XCTestCase {
     typealias CLI = CommandLineTests
-    static let fixture = CLI.repository + "/Tests/GNNEngineTests/Fixtures/deq"
+    static let fixture = Fixtures.models + "/deq"
 
     /// The deq_gcn fixture exported with gnn-export and its graph packed, once per process.
     static let files: (model: String, graph: String) = {

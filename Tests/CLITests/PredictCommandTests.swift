@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `gnn-serve predict` and `gnn-export` on the shipped samples, as a user runs them.
@@ -30,7 +31,7 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual((difference / norm).squareRoot(), 1e-5)
     }
 
-    func testNodeSelectionAndFormats() throws {
+    func testNodeSelectionsAreHonouredInEveryFormat() throws {
         let csv = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--nodes", "5,3", "--top-k", "2"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.split(separator: "\n")
@@ -59,12 +60,12 @@ final class PredictCommandTests: XCTestCase {
         try expectError(["predict", "--model", model, graph, "--nodes", "a,b"], status: 1, "is not a node id")
         try expectError(["predict", "--model", graph, graph], status: 1, "is a graph file where a model file was expected")
         try expectError(["predict", "--model", model, model], status: 1, "is a model file where a graph file was expected")
-        try expectError(["predict", "--model", model, CLI.fixtures + "/../../GNNEngineTests/Fixtures/graph.npz"], status: 1, "zip archive")
+        try expectError(["predict", "--model", model, Fixtures.models + "/graph.npz"], status: 1, "zip archive")
         try expectError(["predict", "--model", model, graph, "--threads", "0"], status: 2, "--threads")
         try expectError(["predict", "--model", model, graph, "--format", "npy"], status: 2, "needs --output")
         // A graph with other features: the sample's 16 features versus the fixture graph's 6.
         let other = temporary("other.bin")
-        XCTAssertEqual(try run(["pack", CLI.repository + "/Tests/GNNEngineTests/Fixtures/graph.npz", "-o", other, "--quiet"]).status, 0)
+        XCTAssertEqual(try run(["pack", Fixtures.models + "/graph.npz", "-o", other, "--quiet"]).status, 0)
         try expectError(["predict", "--model", model, other], status: 1, "reads 16 features per node but the graph has 6")
     }
 
@@ -83,9 +84,9 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
     }
 
-    /// `.pt` inputs, --key, --class-names, tying and the f16/bf16 report, on the engine fixtures.
-    func testExportOptionsOnTorchSaveFiles() throws {
-        let fixtures = CLI.repository + "/Tests/GNNEngineTests/Fixtures"
+    /// `.pt` inputs, --key, --class-names, tying and the f16/bf16 report, on the model fixtures.
+    func testExportHonoursKeyClassNamesDTypeAndTieOnTorchSaveFiles() throws {
+        let fixtures = Fixtures.models
         let classes = temporary("classes.txt")
         try "a\nb\nc\nd\n".write(toFile: classes, atomically: true, encoding: .utf8)
         let output = temporary("m.gnnz")

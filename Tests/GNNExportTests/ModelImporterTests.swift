@@ -140,7 +140,7 @@ final class ModelImporterTests: XCTestCase {
         assertGNNError("already exists") { try ModelImporter.export(request(Self.weights(), output, dtype: .bfloat16)) }
     }
 
-    func testArchitectureDescriptionFile() throws {
+    func testArchitectureDescriptionIsReadAndEachFaultIsNamedWithThePath() throws {
         let json = """
             {"family": "revgnn", "layers": 3, "groups": 2, "input_channels": 16, "hidden_channels": 8,
              "output_channels": 2, "edge_channels": 0, "task": "multi-class", "norm": "layer",
@@ -185,7 +185,7 @@ final class ModelImporterTests: XCTestCase {
         XCTAssertTrue(families.isSuperset(of: [.revgnn, .wtRevgnn, .resgnn, .wtResgnn]), "\(families)")
     }
 
-    func testClassNamesFile() throws {
+    func testClassNamesAreReadOnePerLineAndAnEmptyLineIsRefused() throws {
         XCTAssertEqual(try ClassNames.read(F.write(Array("cat\r\ndog\n\n".utf8), name: "classes.txt")), ["cat", "dog"])
         assertGNNError("line 2 is empty") { try ClassNames.read(F.write(Array("cat\n\ndog\n".utf8), name: "classes.txt")) }
     }

@@ -49,7 +49,7 @@ final class SafetensorsFileTests: XCTestCase {
         XCTAssertEqual(try SafetensorsFile(path: F.write(header: "{}", data: [])).tensors, [])
     }
 
-    func testHeaderLengthBeyondTheFile() {
+    func testHeaderLengthBeyondTheFileOrTheLimitIsRefused() {
         let bytes = F.littleEndian([UInt64(1000)]) + Array("{}".utf8)
         assertGNNError("header length 1000 exceeds the 2 bytes") { try SafetensorsFile(path: F.write(bytes)) }
         let huge = F.littleEndian([UInt64(200_000_000)]) + Array("{}".utf8)
@@ -57,18 +57,18 @@ final class SafetensorsFileTests: XCTestCase {
         assertGNNError("too few for a safetensors file") { try SafetensorsFile(path: F.write([1, 2, 3])) }
     }
 
-    func testTruncatedData() {
+    func testTruncatedDataIsRefused() {
         let path = F.write(header: "{" + F.entry("a", "F32", [2], 0, 8) + "}", data: F.f32([1]))
         assertGNNError("data_offsets [0, 8] outside the data area of 4 bytes") { try SafetensorsFile(path: path) }
     }
 
-    func testOverlappingTensors() {
+    func testOverlappingTensorsAreRefusedNamingBoth() {
         let header = "{" + F.entry("a", "F32", [2], 0, 8) + ", " + F.entry("b", "F32", [2], 4, 12) + "}"
         assertGNNError("tensor \"b\" (data bytes 4..<12") { try SafetensorsFile(path: F.write(header: header, data: F.f32([1, 2, 3]))) }
         assertGNNError("overlaps tensor \"a\"") { try SafetensorsFile(path: F.write(header: header, data: F.f32([1, 2, 3]))) }
     }
 
-    func testGapBetweenTensorsAndTrailingBytes() {
+    func testGapBetweenTensorsAndTrailingBytesAreRefused() {
         let gap = "{" + F.entry("a", "F32", [1], 0, 4) + ", " + F.entry("b", "F32", [1], 8, 12) + "}"
         assertGNNError("gap of 4 bytes before tensor \"b\"") { try SafetensorsFile(path: F.write(header: gap, data: F.f32([1, 2, 3]))) }
         let trailing = "{" + F.entry("a", "F32", [1], 0, 4) + "}"
@@ -82,12 +82,12 @@ final class SafetensorsFileTests: XCTestCase {
         assertGNNError("data_offsets [4, 0] outside") { try SafetensorsFile(path: F.write(header: reversed, data: F.f32([1]))) }
     }
 
-    func testUnknownDType() {
+    func testUnknownDTypeIsRefusedByName() {
         let header = "{" + F.entry("a", "F4", [2], 0, 1) + "}"
         assertGNNError("tensor \"a\" has unknown dtype F4") { try SafetensorsFile(path: F.write(header: header, data: [0])) }
     }
 
-    func testDuplicateKeys() {
+    func testDuplicateKeysInOneObjectAreRefusedEvenWhenEscaped() {
         let tensor = "{" + F.entry("a", "F32", [1], 0, 4) + ", " + F.entry("a", "F32", [1], 0, 4) + "}"
         assertGNNError("key \"a\" twice") { try SafetensorsFile(path: F.write(header: tensor, data: F.f32([1]))) }
         let escaped = "{" + F.entry("a", "F32", [1], 0, 4) + ", " + F.entry("\\u0061", "F32", [1], 0, 4) + "}"

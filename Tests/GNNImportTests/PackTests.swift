@@ -4,9 +4,9 @@ import GNNImport
 import TestSupport
 import XCTest
 
-/// Packs the fixtures of `Fixtures/make_fixtures.py`; every expected array below is worked out by hand.
+/// Packs the fixtures of `Tests/Fixtures/graphs/make_fixtures.py`; every expected array below is worked out by hand.
 final class PackTests: XCTestCase {
-    static let fixtures = Bundle.module.resourcePath! + "/Fixtures"
+    static let fixtures = Fixtures.graphs
 
     private func pack(_ name: String, features: String? = nil, _ options: PackOptions = PackOptions()) throws -> GraphFile {
         let input = try GraphPacker.readInput(Self.fixtures + "/" + name, featuresPath: features.map { Self.fixtures + "/" + $0 }, progress: nil)
@@ -48,7 +48,7 @@ final class PackTests: XCTestCase {
         XCTAssertFalse(graph.features.contains(.noSelfLoops))
     }
 
-    func testRemovingDuplicatesAndSelfLoops() throws {
+    func testRemovingDuplicatesAndSelfLoopsKeepsTheFirstOfEachEdge() throws {
         let graph = try pack("small.npz", PackOptions(adjacency: AdjacencyOptions(selfLoops: .remove, duplicates: .remove)))
         XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 3, 4, 4, 4])
         XCTAssertEqual(sources(graph), [4, 0, 2, 1])
@@ -73,13 +73,13 @@ final class PackTests: XCTestCase {
         XCTAssertTrue(graph.features.contains(.oneSelfLoopPerNode))
     }
 
-    func testHalfPrecisionFeatures() throws {
+    func testBF16FeaturesAreStoredAsBF16() throws {
         let graph = try pack("small.npz", PackOptions(featureDType: .bfloat16))
         XCTAssertEqual(graph.section(.nodeFeatures)?.dtype, .bfloat16)
         XCTAssertEqual(nodeFeatures(graph), (0..<10).map(Float.init))   // small integers are exact in bf16
     }
 
-    func testFortranOrderArraysAndTargets() throws {
+    func testFortranOrderArraysAreReadAndFloatTargetsAreKeptAsTargets() throws {
         let graph = try pack("fortran.npz")
         XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 2, 3])
         XCTAssertEqual(sources(graph), [2, 0, 1])
@@ -90,7 +90,7 @@ final class PackTests: XCTestCase {
         XCTAssertNil(graph.labels)
     }
 
-    func testOGBLayout() throws {
+    func testOGBLayoutPacksEdgesFeaturesLabelsAndSplits() throws {
         let graph = try pack("ogb")
         XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 2, 3])
         XCTAssertEqual(sources(graph), [2, 0, 1])
@@ -101,7 +101,7 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(graph.split(.test)?.count, 0)
     }
 
-    func testEdgeListWithFeatures() throws {
+    func testEdgeListWithFeaturesFilePacksToCSR() throws {
         let graph = try pack("edges.tsv", features: "features.npy")
         XCTAssertEqual(Array(graph.rowOffsets), [0, 1, 3, 3])
         XCTAssertEqual(sources(graph), [1, 0, 2])

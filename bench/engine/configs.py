@@ -7,7 +7,7 @@ synthetic graph shape (gnn-bench graph --shape) it is measured on.
     ~/pyg/bin/python bench/engine/configs.py NAME --shape           # the graph shape NAME runs on
     ~/pyg/bin/python bench/engine/configs.py NAME --pyg-estimate NODES EDGES PARAMS   # PyG peak RSS, bytes
 
-Every conv option is written out explicitly (PyG's defaults), as in Tests/GNNEngineTests/Fixtures/*/arch.json.
+Every conv option is written out explicitly (PyG's defaults), as in Tests/Fixtures/models/*/arch.json.
 Input, output and edge widths and the task come from the shape (SHAPES mirrors bench/GNNBench's
 SyntheticGraphShape). Choices from the literature:
 - RevGEN-112 (proteins): DeeperGCN's ogbn-proteins model — 112 GEN layers, softmax aggregation with learnable

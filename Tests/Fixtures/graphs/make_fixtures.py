@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the small input files the import tests read (numpy only). Run from this folder:
+"""Writes the small input files the import and command-line tests read (numpy only) into this folder,
+Tests/Fixtures/graphs/, from wherever it is run:
 
-    python3 make_fixtures.py
+    python3 Tests/Fixtures/graphs/make_fixtures.py
 
 The expected CSR arrays in GNNImportTests are worked out by hand from the edges listed here.
 """
@@ -9,6 +10,8 @@ import gzip
 import os
 
 import numpy as np
+
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
 
 # small.npz: 5 nodes; edges in input order (index: source -> destination):
 #   0: 0->1, 1: 2->1, 2: 0->1 (repeat of 0), 3: 3->3 (self loop), 4: 4->0, 5: 1->2

@@ -3,6 +3,7 @@ import GNNExport
 import GNNFormats
 import GNNKernels
 @testable import GNNModels
+import TestSupport
 import XCTest
 
 /// DEQ-GNN against the PyTorch reference of scripts/fixtures/make_deq_fixtures.py: the fixed point, the
@@ -13,7 +14,7 @@ final class EquilibriumTests: XCTestCase {
     static let tight: Float = 1e-6
 
     private func model(_ name: String) throws -> (GNNModel, EquilibriumModel) {
-        let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath(name)))
+        let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
         guard case .equilibrium(let body) = model.body else { throw XCTSkip("\(name) is not a deq model") }
         return (model, body)
     }
@@ -36,11 +37,11 @@ final class EquilibriumTests: XCTestCase {
     }
 
     func testFixedPointAndOutputsMatchTheReference() throws {
-        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let graph = try GraphFile(path: Fixtures.equilibriumGraphPath)
         for name in Self.configurations {
             let (model, body) = try model(name)
-            let expectedState = try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/fixed_point.npy")
-            let expectedOutputs = try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/expected.npy")
+            let expectedState = try Fixtures.npy("\(Fixtures.models)/\(name)/fixed_point.npy")
+            let expectedOutputs = try Fixtures.npy("\(Fixtures.models)/\(name)/expected.npy")
             for method in SolverSpec.Method.allCases {
                 let (state, report) = try solve(body, graph, settings(body, method))
                 XCTAssertTrue(report.converged, "\(name) \(method): residual \(report.finalResidual)")
@@ -54,7 +55,7 @@ final class EquilibriumTests: XCTestCase {
     }
 
     func testEverySolverReachesTheSameFixedPoint() throws {
-        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let graph = try GraphFile(path: Fixtures.equilibriumGraphPath)
         for name in Self.configurations {
             let (_, body) = try model(name)
             let (anderson, _) = try solve(body, graph, settings(body, .anderson))
@@ -65,21 +66,42 @@ final class EquilibriumTests: XCTestCase {
         }
     }
 
-    /// The counts are printed for the report; the reference's own counts are in each reference.json. On the
-    /// GAT fixture, trained with damped Picard (τ = 0.8), Picard is the faster of the two, as in the reference.
-    func testAndersonNeedsFewerEvaluationsThanPicard() throws {
-        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+    /// Whether Anderson beats Picard is a property of the map, which the PyTorch reference measured on the same
+    /// fixture (make_deq_fixtures.py, evaluations of f to relative residual 1e-6, in reference.json). Measured
+    /// here and there alike, Picard / Anderson: deq_gcn 50 / 39, deq_sage_head_norm 77 / 48, deq_gat_edge 46 / 78
+    /// (trained with damped Picard, τ = 0.8; Anderson's residual stalls near 1e-5). Picard's contraction does not
+    /// tell the GAT fixture apart: the geometric mean ratio of consecutive residuals is 0.750, 0.828 and 0.735
+    /// (0.782, 0.896, 0.780 over the last half), so the GCN and GAT fixtures contract alike yet Anderson wins on
+    /// one and loses on the other. Hence: each count within `slack` of the reference's, and Anderson needs fewer
+    /// evaluations than Picard wherever the reference's did, which at least one fixture must show.
+    func testAndersonNeedsFewerEvaluationsThanPicardWhereTheReferenceDoes() throws {
+        struct Reference: Decodable {
+            struct Solve: Decodable { var evaluations: Int }
+            var solvers: [String: Solve]
+        }
+        // The counts agree exactly today; rounding that differs from PyTorch's may move a residual across 1e-6.
+        let slack = 2
+        let graph = try GraphFile(path: Fixtures.equilibriumGraphPath)
+        var andersonWins = 0
         for name in Self.configurations {
             let (_, body) = try model(name)
-            var counts: [SolverSpec.Method: Int] = [:]
-            for method in SolverSpec.Method.allCases { counts[method] = try solve(body, graph, settings(body, method)).1.evaluations }
-            print("\(name): evaluations of f to relative residual 1e-6: picard \(counts[.picard]!), anderson \(counts[.anderson]!), broyden \(counts[.broyden]!)")
-            if name != "deq/deq_gat_edge" { XCTAssertLessThan(counts[.anderson]!, counts[.picard]!, name) }
+            let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: "\(Fixtures.models)/\(name)/reference.json")))
+            let picard = try solve(body, graph, settings(body, .picard)).1.evaluations
+            let anderson = try solve(body, graph, settings(body, .anderson)).1.evaluations
+            let (referencePicard, referenceAnderson) = (try XCTUnwrap(reference.solvers["picard"]).evaluations,
+                                                        try XCTUnwrap(reference.solvers["anderson"]).evaluations)
+            XCTAssertLessThanOrEqual(abs(picard - referencePicard), slack, "\(name): picard \(picard), reference \(referencePicard)")
+            XCTAssertLessThanOrEqual(abs(anderson - referenceAnderson), slack, "\(name): anderson \(anderson), reference \(referenceAnderson)")
+            if referenceAnderson < referencePicard {
+                XCTAssertLessThan(anderson, picard, name)
+                andersonWins += 1
+            }
         }
+        XCTAssertGreaterThan(andersonWins, 0, "no fixture where Anderson pays")
     }
 
     func testStoppingEarlyIsReportedAndReturnsTheBestIterate() throws {
-        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let graph = try GraphFile(path: Fixtures.equilibriumGraphPath)
         let (_, body) = try model("deq/deq_gcn")
         for method in SolverSpec.Method.allCases {
             var short = settings(body, method)
@@ -98,7 +120,7 @@ final class EquilibriumTests: XCTestCase {
     /// The workspace is the solver's documented state copies plus f's three buffers and GCN's one, and the
     /// same after 10 and after 100 iterations.
     func testMemoryIsTheEstimateAndFlatInIterations() throws {
-        let graphFile = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let graphFile = try GraphFile(path: Fixtures.equilibriumGraphPath)
         let (model, body) = try model("deq/deq_gcn")
         let count = graphFile.nodeCount * body.architecture.hiddenChannels
         for method in SolverSpec.Method.allCases {
@@ -161,7 +183,7 @@ final class EquilibriumTests: XCTestCase {
     }
 
     func testAbsoluteStopModeBoundsTheAbsoluteResidual() throws {
-        let graph = try GraphFile(path: EngineFixtures.equilibriumGraphPath)
+        let graph = try GraphFile(path: Fixtures.equilibriumGraphPath)
         let (_, body) = try model("deq/deq_gcn")
         var absolute = settings(body, .anderson)
         absolute.stopMode = .absolute
@@ -175,9 +197,9 @@ final class EquilibriumTests: XCTestCase {
     }
 
     func testUnknownSolverStringsAreRefusedByName() throws {
-        let json = try String(contentsOfFile: "\(EngineFixtures.root)/deq/deq_gcn/arch.json", encoding: .utf8)
+        let json = try String(contentsOfFile: "\(Fixtures.models)/deq/deq_gcn/arch.json", encoding: .utf8)
             .replacingOccurrences(of: "\"method\": \"anderson\"", with: "\"method\": \"anderson\", \"stop_mode\": \"sideways\"")
-        let path = EngineFixtures.scratch + "/sideways.arch.json"
+        let path = Fixtures.scratch + "/sideways.arch.json"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ArchitectureDescription(path: path)) { error in
             XCTAssertTrue("\(error)".contains("solver.stop_mode"), "\(error)")
@@ -194,7 +216,7 @@ final class EquilibriumTests: XCTestCase {
         writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) {
             try $0.write((0..<nodes * features).map { Float(sin(Double($0) * 0.7)) })
         }
-        let path = EngineFixtures.scratch + "/ring-\(nodes).bin"
+        let path = Fixtures.scratch + "/ring-\(nodes).bin"
         try writer.write(to: path)
         return try GraphFile(path: path)
     }

@@ -1,6 +1,5 @@
 import Foundation
 @testable import GNNKernels
-@testable import GNNModels
 import TestSupport
 import XCTest
 
@@ -25,24 +24,6 @@ final class KernelTests: XCTestCase {
         var out = [Float](repeating: .nan, count: 6)
         withGraph { SumAggregation.run($0, x: x, channels: 2, mean: true, into: &out) }
         XCTAssertEqual(out, [3, 4, 0, 0, 5, 6])
-    }
-
-    /// deg = [2 + 1, 0 + 1, 0 + 1 (the existing loop becomes the one loop)], so
-    /// out0 = 2 · 3^-½ · x1 + ⅓ · x0, out1 = x1, out2 = x2.
-    func testGCNNormalisationByHand() {
-        let coefficients = withGraph { GCNNormalization($0, addSelfLoops: true) }
-        let s = 1 / Float(3).squareRoot()
-        XCTAssertEqual(coefficients.edgeWeights[0], s, accuracy: 1e-7)
-        XCTAssertEqual(coefficients.edgeWeights[1], s, accuracy: 1e-7)
-        XCTAssertEqual(coefficients.edgeWeights[2], 0)
-        XCTAssertEqual(coefficients.selfWeights![0], 1 / 3, accuracy: 1e-7)
-        XCTAssertEqual(coefficients.selfWeights![1], 1, accuracy: 1e-7)
-        XCTAssertEqual(coefficients.selfWeights![2], 1, accuracy: 1e-7)
-        // Without added loops every edge counts once, the loop of node 2 included: deg = [2, 0, 1].
-        let plain = withGraph { GCNNormalization($0, addSelfLoops: false) }
-        XCTAssertNil(plain.selfWeights)
-        XCTAssertEqual(plain.edgeWeights[0], 0, "source 1 has in-degree 0, so deg^-½ is 0 (inf → 0)")
-        XCTAssertEqual(plain.edgeWeights[2], 1)
     }
 
     /// Softmax aggregation of two messages m = relu(x) + eps from sources 1, 1 and a lone loop:
@@ -133,6 +114,23 @@ final class KernelTests: XCTestCase {
         var out = [Float](repeating: 0, count: 4)
         Dense.linear([1, 2, 3, 4], rows: 2, inDim: 2, weight: [1, 0, 1, 1], outDim: 2, bias: [10, 20], into: &out)
         XCTAssertEqual(out, [11, 23, 13, 27])
+    }
+
+    /// One node, no edges: means are 0, an attention with its added self loop returns the node's own row.
+    func testOneNodeGraphGivesZeroMeansAndAttendsOnlyToItself() {
+        let offsets: [UInt64] = [0, 0], sources: [UInt32] = []
+        let x: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
+        var mean = [Float](repeating: .nan, count: 8), attended = mean
+        offsets.withUnsafeBufferPointer { o in
+            sources.withUnsafeBufferPointer { s in
+                let graph = CSRGraph(nodeCount: 1, edgeCount: 0, offsets: o.baseAddress!, sources: s.baseAddress ?? UnsafePointer(bitPattern: 4)!)
+                SumAggregation.run(graph, x: x, channels: 8, mean: true, into: &mean)
+                AttentionAggregation.run(graph, x: x, heads: 2, channels: 4, alphaSource: [0.3, -1], alphaTarget: [2, 0.5],
+                                         edges: nil, selfLoops: true, negativeSlope: 0.2, into: &attended)
+            }
+        }
+        XCTAssertEqual(mean, [Float](repeating: 0, count: 8))
+        XCTAssertEqual(attended, x)
     }
 }
 

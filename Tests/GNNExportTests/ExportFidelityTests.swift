@@ -11,11 +11,11 @@ final class ExportFidelityTests: XCTestCase {
     /// Exports `NAME/file` with NAME/arch.json (changed by `adjust`) and runs it on the fixture graph.
     private func run(_ name: String, _ file: String, dtype: DType = .float32,
                      adjust: (inout ArchitectureDescription) -> Void = { _ in }) throws -> (outputs: [Float], report: ModelImporter.Report, model: String) {
-        let graph = try GraphFile(path: EngineFixtures.graphPath)  // also creates the scratch folder
-        var description = try ArchitectureDescription(path: "\(EngineFixtures.root)/\(name)/arch.json")
+        let graph = try GraphFile(path: Fixtures.graphPath)  // also creates the scratch folder
+        var description = try ArchitectureDescription(path: "\(Fixtures.models)/\(name)/arch.json")
         adjust(&description)
-        let output = "\(EngineFixtures.scratch)/export-\(name)-\(file)-\(dtype)-\(UUID().uuidString).gnnz"
-        var request = ModelImporter.Request(weights: "\(EngineFixtures.root)/\(name)/\(file)", description: description, output: output)
+        let output = "\(Fixtures.scratch)/export-\(name)-\(file)-\(dtype)-\(UUID().uuidString).gnnz"
+        var request = ModelImporter.Request(weights: "\(Fixtures.models)/\(name)/\(file)", description: description, output: output)
         request.dtype = dtype
         let report = try ModelImporter.export(request)
         let model = try GNNModel(ModelFile(path: output))
@@ -23,14 +23,14 @@ final class ExportFidelityTests: XCTestCase {
     }
 
     private func expected(_ name: String, _ file: String = "expected.npy") throws -> [Float] {
-        try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/\(file)")
+        try Fixtures.npy("\(Fixtures.models)/\(name)/\(file)")
     }
 
     func testEveryConfigurationSavedWithTorchSaveMatchesPyG() throws {
-        let names = EngineFixtures.modelConfigurations
+        let names = Fixtures.modelConfigurations
         XCTAssertGreaterThan(names.count, 15)
         for name in names {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(EngineFixtures.root)/\(name)/weights.pt"),
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(Fixtures.models)/\(name)/weights.pt"),
                           "\(name): run scripts/fixtures/make_export_fixtures.py")
             let error = relativeL2(try run(name, "weights.pt").outputs, try expected(name))
             XCTAssertLessThanOrEqual(error, 1e-5, "\(name).pt: relative L2 error \(error)")
@@ -38,7 +38,7 @@ final class ExportFidelityTests: XCTestCase {
     }
 
     /// Storing f16/bf16 moves the outputs; the bounds are the documented ones (formats/arch.md).
-    func testHalfPrecisionStorageFromTorchSave() throws {
+    func testHalfPrecisionStorageFromTorchSaveStaysWithinTheDocumentedBounds() throws {
         for (dtype, bound) in [(DType.float16, 5e-3), (DType.bfloat16, 4e-2)] {
             for name in ["rev_sage", "rev_gen_softmax_edge_msgnorm", "rev_gat_h2_edge", "res_gat_batchnorm"] {
                 let (outputs, report, _) = try run(name, "weights.pt", dtype: dtype)
@@ -54,7 +54,7 @@ final class ExportFidelityTests: XCTestCase {
 
     /// f16 and bf16 source tensors: PyG's output with the same rounded weights, exactly representable in
     /// f32 and, for bf16 stored as bf16, unchanged by storage.
-    func testHalfPrecisionSources() throws {
+    func testHalfPrecisionSourcesMatchPyGAndKeepingBF16AsBF16ChangesNothing() throws {
         let half = try run("rev_gcn", "f16.pt")
         XCTAssertLessThanOrEqual(relativeL2(half.outputs, try expected("rev_gcn", "expected_f16.npy")), 1e-5)
         let brain = try run("rev_sage_batchnorm", "bf16.pt", dtype: .bfloat16)
@@ -63,7 +63,7 @@ final class ExportFidelityTests: XCTestCase {
     }
 
     /// Transposed views and storage offsets into one shared storage.
-    func testStridedViewsOfOneStorage() throws {
+    func testStridedViewsOfOneStorageMatchPyG() throws {
         XCTAssertLessThanOrEqual(relativeL2(try run("rev_sage", "strided.pt").outputs, try expected("rev_sage")), 1e-5)
     }
 
@@ -79,7 +79,7 @@ final class ExportFidelityTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeL2(result.outputs, try expected("rev_gat_h2_edge")), 1e-5)
     }
 
-    func testKeyMapForDataParallelPrefix() throws {
+    func testDataParallelPrefixIsRefusedUntilAKeyMapRemovesIt() throws {
         assertGNNError("unexpected: module.convs.0.convs.0.conv.aggr_module.t [1]") { try run("rev_gen_softmax", "module_prefix.pt") }
         let result = try run("rev_gen_softmax", "module_prefix.pt") { $0.export.keyMap = ["module.": ""] }
         XCTAssertLessThanOrEqual(relativeL2(result.outputs, try expected("rev_gen_softmax")), 1e-5)
@@ -118,7 +118,7 @@ final class ExportFidelityTests: XCTestCase {
     }
 
     /// A 200-layer weight-tied model from .pt, and a weight-tied file's size does not depend on depth.
-    func testDeepWeightTiedModel() throws {
+    func testDeepWeightTiedModelMatchesPyGAndItsFileDoesNotGrowWithDepth() throws {
         let deep = try run("wt_rev_sage_deep", "weights.pt")
         XCTAssertLessThanOrEqual(relativeL2(deep.outputs, try expected("wt_rev_sage_deep")), 1e-5)
         let shallow = try run("wt_rev_sage_deep", "weights.pt") { $0.architecture.layers = 10 }

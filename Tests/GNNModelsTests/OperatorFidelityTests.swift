@@ -2,6 +2,7 @@ import Foundation
 import GNNExport
 import GNNFormats
 @testable import GNNModels
+import TestSupport
 import XCTest
 
 /// Each operator alone against PyG (scripts/fixtures/make_operator_fixtures.py): the operator's weights
@@ -16,7 +17,7 @@ final class OperatorFidelityTests: XCTestCase {
 
     /// The operator's tensors, read through the same `WeightReader` the models use.
     private func load(_ op: String) throws -> (WeightReader, Description, input: [Float], expected: [Float]) {
-        let root = EngineFixtures.root + "/ops/"
+        let root = Fixtures.models + "/ops/"
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let description = try decoder.decode(Description.self, from: Data(contentsOf: URL(fileURLWithPath: root + op + ".json")))
@@ -25,7 +26,7 @@ final class OperatorFidelityTests: XCTestCase {
     }
 
     func testConvolutionsMatchPyG() throws {
-        let graph = GraphContext(try GraphFile(path: EngineFixtures.graphPath))
+        let graph = GraphContext(try GraphFile(path: Fixtures.graphPath))
         let ops = ["gcn", "gcn_improved", "gcn_no_norm", "sage", "sage_normalize", "sage_project", "gat_h2",
                    "gat_h2_concat_false", "gat_edge", "gat_residual", "gen_softmax_learn_t", "gen_softmax_edge",
                    "gen_powermean", "gen_max", "gen_msgnorm"]

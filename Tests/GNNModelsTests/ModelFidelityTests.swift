@@ -8,13 +8,13 @@ import XCTest
 /// Every model of the fixture set against PyG's eval-mode output on the same weights and graph.
 final class ModelFidelityTests: XCTestCase {
     func testEveryConfigurationMatchesPyG() throws {
-        let graph = try GraphFile(path: EngineFixtures.graphPath)
-        let names = EngineFixtures.modelConfigurations
+        let graph = try GraphFile(path: Fixtures.graphPath)
+        let names = Fixtures.modelConfigurations
         XCTAssertGreaterThan(names.count, 15, "fixtures missing: run scripts/fixtures/make_engine_fixtures.py")
         for name in names {
-            let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath(name)))
+            let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
             let result = try ForwardPass.run(model, on: graph)
-            let expected = try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/expected.npy")
+            let expected = try Fixtures.npy("\(Fixtures.models)/\(name)/expected.npy")
             let error = relativeL2(result.outputs, expected)
             XCTAssertLessThanOrEqual(error, 1e-5, "\(name): relative L2 error \(error)")
         }
@@ -23,40 +23,40 @@ final class ModelFidelityTests: XCTestCase {
     /// The fixture graph stored in METIS order (5 parts of 8 nodes): the engine runs on file rows, and
     /// row `row(ofInputID: v)` must hold PyG's output for node v.
     func testReorderedGraphGivesPyGOutputsForEveryNode() throws {
-        let graph = try GraphFile(path: EngineFixtures.metisGraphPath)
+        let graph = try GraphFile(path: Fixtures.metisGraphPath)
         let numbering = try NodeNumbering(graph)
         XCTAssertFalse(numbering.isIdentity)
         for name in ["rev_sage", "rev_gat_h2_edge", "rev_gen_softmax_edge_msgnorm", "res_gcn_graphnorm"] {
-            let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath(name)))
+            let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
             let result = try ForwardPass.run(model, on: graph)
             let c = result.columns
             let inInputOrder = (0..<graph.nodeCount).flatMap { v in
                 let row = numbering.row(ofInputID: v)
                 return result.outputs[row * c..<(row + 1) * c]
             }
-            let expected = try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/expected.npy")
+            let expected = try Fixtures.npy("\(Fixtures.models)/\(name)/expected.npy")
             XCTAssertLessThanOrEqual(relativeL2(inInputOrder, expected), 1e-5, name)
         }
     }
 
     /// Half-precision storage changes the weights, so outputs move; the bound documents how far.
     func testHalfPrecisionWeightsStayClose() throws {
-        let graph = try GraphFile(path: EngineFixtures.graphPath)
+        let graph = try GraphFile(path: Fixtures.graphPath)
         for (dtype, bound) in [(DType.float16, 5e-3), (DType.bfloat16, 4e-2)] {
             for name in ["rev_sage", "rev_gen_softmax_edge_msgnorm", "rev_gat_h2_edge"] {
-                let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath(name, dtype: dtype)))
+                let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name, dtype: dtype)))
                 let result = try ForwardPass.run(model, on: graph)
-                let expected = try EngineFixtures.npy("\(EngineFixtures.root)/\(name)/expected.npy")
+                let expected = try Fixtures.npy("\(Fixtures.models)/\(name)/expected.npy")
                 XCTAssertLessThanOrEqual(relativeL2(result.outputs, expected), bound, "\(name) in \(dtype)")
             }
         }
     }
 
     func testResultsDoNotDependOnThreadCount() throws {
-        let graph = try GraphFile(path: EngineFixtures.graphPath)
+        let graph = try GraphFile(path: Fixtures.graphPath)
         defer { KernelThreads.configure(threads: 0) }
         for name in ["rev_gat_h2_edge", "rev_gen_softmax_edge_msgnorm", "res_gen_edge", "rev_gcn"] {
-            let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath(name)))
+            let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
             var runs: [[Float]] = []
             for threads in [1, 2, 4] {
                 KernelThreads.configure(threads: threads)
@@ -70,11 +70,11 @@ final class ModelFidelityTests: XCTestCase {
     /// The in-place grouped update equals PyG's GroupAddRev written out plainly: chunk, y_in = Σ x[1:],
     /// y_i = x_i + f_i(y_in), concatenate — with fresh arrays every layer, on a 200-layer weight-tied model.
     func testInPlaceReversibleEqualsPlainLayerByLayer() throws {
-        let graphFile = try GraphFile(path: EngineFixtures.graphPath)
-        let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("wt_rev_sage_deep")))
+        let graphFile = try GraphFile(path: Fixtures.graphPath)
+        let model = try GNNModel(ModelFile(path: try Fixtures.modelPath("wt_rev_sage_deep")))
         let inPlace = try ForwardPass.run(model, on: graphFile).outputs
         XCTAssertEqual(inPlace.map(\.bitPattern), try plainForward(model, graphFile).map(\.bitPattern))
-        let expected = try EngineFixtures.npy("\(EngineFixtures.root)/wt_rev_sage_deep/expected.npy")
+        let expected = try Fixtures.npy("\(Fixtures.models)/wt_rev_sage_deep/expected.npy")
         XCTAssertLessThanOrEqual(relativeL2(inPlace, expected), 1e-5)
     }
 
@@ -180,8 +180,8 @@ final class ModelFidelityTests: XCTestCase {
         writer.add(.rowOffsets, dtype: .uint64, shape: [nodes + 1]) { try $0.write(offsets) }
         writer.add(.sources, dtype: .uint32, shape: [sources.count]) { try $0.write(sources) }
         writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) { try $0.write(values) }
-        try FileManager.default.createDirectory(atPath: EngineFixtures.scratch, withIntermediateDirectories: true)
-        let path = EngineFixtures.scratch + "/random-sorted-\(nodes)-\(seed).bin"
+        try FileManager.default.createDirectory(atPath: Fixtures.scratch, withIntermediateDirectories: true)
+        let path = Fixtures.scratch + "/random-sorted-\(nodes)-\(seed).bin"
         try writer.write(to: path)
         return try GraphFile(path: path)
     }
@@ -238,20 +238,20 @@ final class ModelFidelityTests: XCTestCase {
             }
             try linear("lin", in: hidden, out: output)
         }
-        let path = EngineFixtures.scratch + "/random-\(family.rawValue)-\(conv.kind)-\(seed).gnnz"
+        let path = Fixtures.scratch + "/random-\(family.rawValue)-\(conv.kind)-\(seed).gnnz"
         try writer.write(to: path)
         return path
     }
 
     func testModelAndGraphMismatchIsRefused() throws {
-        let graph = try GraphFile(path: EngineFixtures.graphPath)
+        let graph = try GraphFile(path: Fixtures.graphPath)
         // res_gen_edge reads edge features: a graph without them must be refused.
-        let model = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("res_gen_edge")))
+        let model = try GNNModel(ModelFile(path: try Fixtures.modelPath("res_gen_edge")))
         XCTAssertNoThrow(try ForwardPass.checkCompatible(model, graph))
         XCTAssertThrowsError(try ForwardPass.checkCompatible(model, edgelessGraph(nodes: 2, features: 6))) { error in
             XCTAssertTrue("\(error)".contains("reads 3 edge features but the graph has none"), "\(error)")
         }
-        let other = try GNNModel(ModelFile(path: try EngineFixtures.modelPath("rev_sage")))
+        let other = try GNNModel(ModelFile(path: try Fixtures.modelPath("rev_sage")))
         XCTAssertThrowsError(try ForwardPass.checkCompatible(other, edgelessGraph(nodes: 1, features: 7))) { error in
             XCTAssertTrue("\(error)".contains("reads 6 features per node but the graph has 7"), "\(error)")
         }
@@ -265,7 +265,7 @@ final class ModelFidelityTests: XCTestCase {
         writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) {
             try $0.write([Float](repeating: 1, count: nodes * features))
         }
-        let path = EngineFixtures.scratch + "/edgeless-\(nodes)x\(features).bin"
+        let path = Fixtures.scratch + "/edgeless-\(nodes)x\(features).bin"
         try writer.write(to: path)
         return try GraphFile(path: path)
     }
