@@ -1,15 +1,15 @@
 /// Row-wise normalisations and activations, in place.
 public enum Normalization {
     /// `torch.nn.LayerNorm` over each row of `channels` values: (x − mean) / sqrt(var + eps) · w + b, with
-    /// the biased variance. `weight`/`bias` nil means no affine transform; `relu` applies max(·, 0) after
-    /// (the norm → ReLU of every block, in the same pass over the rows). With `source`, the rows are read
+    /// the biased variance. `weight`/`bias` nil means no affine transform; `activation` follows (the norm →
+    /// activation of every block, in the same pass over the rows). With `source`, the rows are read
     /// from there and written to `x` (a copy and a norm in one pass), else normalised in place.
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                  weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
-                                 relu: Bool = false, source: UnsafePointer<Float>? = nil) {
+                                 activation: Activation = .identity, source: UnsafePointer<Float>? = nil) {
         KernelThreads.forEachBlock(rows: rows) { block in
             layerNormSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
-                            weight: weight, bias: bias, eps: eps, relu: relu,
+                            weight: weight, bias: bias, eps: eps, activation: activation,
                             source: source.map { $0 + block.lowerBound * channels })
         }
     }
@@ -17,7 +17,7 @@ public enum Normalization {
     /// `layerNorm` on the calling thread only.
     public static func layerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float = 1e-5,
-                                       relu: Bool = false, source: UnsafePointer<Float>? = nil) {
+                                       activation: Activation = .identity, source: UnsafePointer<Float>? = nil) {
         let w = RowVectors.width
         let vectorEnd = channels / w * w
         for r in 0..<rows {
@@ -32,7 +32,7 @@ public enum Normalization {
                 var value = RowVectors.load(input, c) * inverse + offset
                 if let weight { value *= RowVectors.load(weight, c) }
                 if let bias { value += RowVectors.load(bias, c) }
-                if relu { value = value.replacing(with: 0, where: value .< 0) }
+                value = activation(value)
                 RowVectors.store(value, row, c)
                 c += w
             }
@@ -40,7 +40,7 @@ public enum Normalization {
                 var value = input[c] * inverse + offset
                 if let weight { value *= weight[c] }
                 if let bias { value += bias[c] }
-                row[c] = relu ? max(value, 0) : value
+                row[c] = activation(value)
                 c += 1
             }
         }
@@ -114,17 +114,17 @@ public enum Normalization {
     }
 
     /// PyG's graph-mode `LayerNorm` with given statistics: ((x − mean) / (deviation + eps)) · w + b per
-    /// channel (w, b only when both exist), then max(·, 0) with `relu`. On the calling thread only.
+    /// channel (w, b only when both exist), then `activation`. On the calling thread only.
     public static func graphLayerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                             mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
-                                            bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+                                            bias: UnsafePointer<Float>?, eps: Float = 1e-5, activation: Activation = .identity) {
         let divisor = deviation + eps
         for r in 0..<rows {
             let row = x + r * channels
             for c in 0..<channels {
                 var value = (row[c] - mean) / divisor
                 if let weight, let bias { value = value * weight[c] + bias[c] }
-                row[c] = relu ? max(value, 0) : value
+                row[c] = activation(value)
             }
         }
     }
@@ -132,38 +132,31 @@ public enum Normalization {
     /// `graphLayerNormSerial` on all worker threads.
     public static func graphLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                                       mean: Float, deviation: Float, weight: UnsafePointer<Float>?,
-                                      bias: UnsafePointer<Float>?, eps: Float = 1e-5, relu: Bool = false) {
+                                      bias: UnsafePointer<Float>?, eps: Float = 1e-5, activation: Activation = .identity) {
         KernelThreads.forEachBlock(rows: rows) { block in
             graphLayerNormSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
-                                 mean: mean, deviation: deviation, weight: weight, bias: bias, eps: eps, relu: relu)
+                                 mean: mean, deviation: deviation, weight: weight, bias: bias, eps: eps, activation: activation)
         }
     }
 
-    /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then max(y, 0) with `relu`.
+    /// `y = x · scale + shift` per channel (BatchNorm in eval mode, folded), then `activation`.
     public static func affine(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                              scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
+                              scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, activation: Activation = .identity) {
         KernelThreads.forEachBlock(rows: rows) { block in
             affineSerial(x + block.lowerBound * channels, rows: block.count, channels: channels,
-                         scale: scale, shift: shift, relu: relu)
+                         scale: scale, shift: shift, activation: activation)
         }
     }
 
     /// `affine` on the calling thread only.
     public static func affineSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, relu: Bool = false) {
+                                    scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, activation: Activation = .identity) {
         for r in 0..<rows {
             let row = x + r * channels
             for c in 0..<channels {
                 let value = row[c] * scale[c] + shift[c]
-                row[c] = relu ? max(value, 0) : value
+                row[c] = activation(value)
             }
-        }
-    }
-
-    /// `x = max(x, 0)` elementwise over `count` values.
-    public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        KernelThreads.forEachBlock(rows: count, blockRows: KernelThreads.flatBlockLength) { block in
-            for i in block { x[i] = max(x[i], 0) }
         }
     }
 

@@ -59,9 +59,10 @@ extension ModelInfo {
             "  family       \(a.family.rawValue), \(a.layers) layers" + (a.groups > 1 ? ", \(a.groups) groups" : ""),
             "  conv         \(conv)",
             "  channels     \(a.inputChannels) in → \(a.hiddenChannels) hidden → \(a.outputChannels) out" + (a.edgeChannels > 0 ? ", \(a.edgeChannels) per edge" : ""),
-            "  norm         \(a.norm.rawValue), activation \(a.activation)",
+            "  norm         \(a.norm.text), activation \(a.activation.text)" + (a.isResidual ? ", \(a.resolvedBlock.text)" : ""),
             "  task         \(a.task.rawValue)",
         ]
+        if a.isReversible || a.isResidual { lines.insert("  head         \(a.headText)", at: lines.count - 1) }
         if let solver = a.solver {
             lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance) (\((solver.stopMode ?? .relative).rawValue)), max \(solver.maxIterations) iterations"
                 + (solver.memory.map { ", memory \($0)" } ?? "") + (solver.damping.map { ", damping \($0)" } ?? "")
@@ -90,5 +91,34 @@ extension ModelInfo {
         }
         lines.append(verified ? "  verified     every tensor decoded, checksums OK" : "  (header, metadata and table checked; --verify decodes every tensor)")
         return lines.joined(separator: "\n")
+    }
+}
+
+// How the architecture's parts read in `info`: `layer (eps 1e-05)`, `leaky_relu (negative_slope 0.1)`.
+extension NormSpec {
+    var text: String {
+        kind == .none ? "none" : "\(kind.rawValue) (eps \(eps)" + (affine ? ")" : ", no affine)")
+    }
+}
+
+extension ActivationSpec {
+    var text: String {
+        let parameter = negativeSlope.map { "negative_slope \($0)" } ?? alpha.map { "alpha \($0)" }
+            ?? approximate.map { "approximate \($0.rawValue)" }
+        return kind.rawValue + (parameter.map { " (\($0))" } ?? "")
+    }
+}
+
+extension BlockSpec {
+    var text: String { "\(kind.rawValue) layers after layer 0's " + (first == .conv ? "bare conv" : "full layer") }
+}
+
+extension ModelArchitecture {
+    var headText: String {
+        let norm = switch headNormChoice {
+        case .layer0: "layer 0's norm"
+        case .own(let spec): spec.text
+        }
+        return "\(norm) → \(headActivation.text) → \(headLinearName)"
     }
 }

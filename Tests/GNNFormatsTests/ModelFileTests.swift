@@ -119,12 +119,13 @@ final class ModelFileTests: XCTestCase {
         store(UInt16(3), at: 12, in: &bytes)
         resealModel(&bytes)
         writeBytes(bytes, to: path)
-        assertGNNError("model format version 3.0, newer than this reader's 1.0") { try ModelFile(path: path) }
+        assertGNNError("model format version 3.1, newer than this reader's 1.1") { try ModelFile(path: path) }
         bytes = original
-        store(UInt64(1), at: 16, in: &bytes)
+        // Bit 0 (architecture parts, 1.1) is known; bit 1 is not.
+        store(UInt64(0b11), at: 16, in: &bytes)
         resealModel(&bytes)
         writeBytes(bytes, to: path)
-        assertGNNError("required bits 0x1") { try ModelFile(path: path) }
+        assertGNNError("required bits 0x2") { try ModelFile(path: path) }
     }
 
     func testInvalidArchitectureIsRefused() throws {

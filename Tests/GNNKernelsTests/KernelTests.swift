@@ -102,7 +102,7 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(deviation, Float((35.0 / 12).squareRoot()), accuracy: 1e-7)
         let weight: [Float] = [1, 2], bias: [Float] = [0, 1]
         Normalization.graphLayerNorm(&values, rows: 3, channels: 2, mean: mean, deviation: deviation,
-                                     weight: weight, bias: bias, relu: true)
+                                     weight: weight, bias: bias, activation: .relu)
         let divisor = (35.0 / 12).squareRoot() + 1e-5
         let expected = [0, 2 * -1.5 / divisor + 1, 0, 2 * 0.5 / divisor + 1, 1.5 / divisor, 2 * 2.5 / divisor + 1]
             .map { Float(max($0, 0)) }

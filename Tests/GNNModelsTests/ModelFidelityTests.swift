@@ -272,11 +272,11 @@ final class ModelFidelityTests: XCTestCase {
 }
 
 extension GNNBlock {
-    /// out += conv(relu(norm(x))) in two plain steps, the norm in a pass of its own into `normed`: the
+    /// out += conv(activation(norm(x))) in two plain steps, the norm in a pass of its own into `normed`: the
     /// reference for `BlockChain`, which fuses the norm into the previous block.
     func forward(_ x: UnsafePointer<Float>, normedInto normed: UnsafeMutablePointer<Float>, graph: GraphContext,
                  workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
-        norm.apply(normed, from: x, rows: graph.nodeCount, channels: conv.inChannels, relu: true)
+        norm.apply(normed, from: x, rows: graph.nodeCount, channels: conv.inChannels, activation: activation)
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
     }
 }

@@ -46,7 +46,7 @@ final class OperatorFidelityTests: XCTestCase {
         for (op, kind) in [("layernorm", ModelArchitecture.Norm.layer), ("batchnorm", .batch)] {
             let (weights, _, input, expected) = try load(op)
             var x = input
-            try Norm(kind, weights, "op", channels: 8).apply(&x, rows: n, channels: 8)
+            try Norm(NormSpec(kind: kind), weights, "op", channels: 8).apply(&x, rows: n, channels: 8)
             XCTAssertLessThanOrEqual(relativeL2(x, expected), 1e-6, op)
         }
         let (weights, _, input, expected) = try load("linear")

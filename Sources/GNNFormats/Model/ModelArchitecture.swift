@@ -27,8 +27,8 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         case regression
     }
 
-    /// The normalisation layer inside blocks.
-    public enum Norm: String, Codable, Sendable {
+    /// The kinds of normalisation layer (`NormSpec` adds their ε and affine).
+    public enum Norm: String, Codable, Sendable, CaseIterable {
         /// `torch.nn.BatchNorm1d` in eval mode (running statistics).
         case batch
         /// `torch.nn.LayerNorm` over each node's channels.
@@ -52,10 +52,20 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     /// Edge features the model reads (E of the graph); 0 when it reads none.
     public var edgeChannels: Int
     public var task: Task
-    public var norm: Norm
-    /// The activation between norm and conv; `relu` is the only one defined so far.
-    public var activation: String
+    /// The norm inside blocks (and, unless `head` says otherwise, the head's).
+    public var norm: NormSpec
+    /// The activation after each block's norm (and, unless `head` says otherwise, the head's).
+    public var activation: ActivationSpec
     public var conv: ConvSpec
+    /// Residual families: how layers combine their conv with the state, and what layer 0 is (absent: the
+    /// 1.0 meaning, `res+` blocks after layer 0's bare conv).
+    public var block: BlockSpec?
+    /// Reversible and residual families: the head's norm, activation and Linear (absent: the family's 1.0
+    /// head).
+    public var head: HeadSpec?
+    /// Reversible and residual families: the node encoder's name and an optional edge encoder (absent: the
+    /// family's 1.0 node encoder, no edge encoder).
+    public var encoder: EncoderSpec?
     /// Fixed-point solver settings, for DEQ models.
     public var solver: SolverSpec?
     /// DEQ models: whether the head is norm → ReLU → linear (tensors `head_norm.*`) rather than a linear
@@ -63,8 +73,9 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     public var headNorm: Bool?
 
     public init(family: Family, layers: Int, groups: Int, inputChannels: Int, hiddenChannels: Int,
-                outputChannels: Int, edgeChannels: Int = 0, task: Task, norm: Norm, activation: String = "relu",
-                conv: ConvSpec, solver: SolverSpec? = nil, headNorm: Bool? = nil) {
+                outputChannels: Int, edgeChannels: Int = 0, task: Task, norm: NormSpec, activation: ActivationSpec = .relu,
+                conv: ConvSpec, block: BlockSpec? = nil, head: HeadSpec? = nil, encoder: EncoderSpec? = nil,
+                solver: SolverSpec? = nil, headNorm: Bool? = nil) {
         self.family = family
         self.layers = layers
         self.groups = groups
@@ -76,6 +87,9 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         self.norm = norm
         self.activation = activation
         self.conv = conv
+        self.block = block
+        self.head = head
+        self.encoder = encoder
         self.solver = solver
         self.headNorm = headNorm
     }
@@ -100,9 +114,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         } else if groups != 1 {
             throw GNNError("groups is \(groups) but only reversible families use groups; set it to 1")
         }
-        guard activation == "relu" else {
-            throw GNNError("activation \"\(activation)\" is not supported (only relu)")
-        }
+        try validateParts()
         if family == .deq {
             guard let solver else { throw GNNError("a deq model needs solver settings") }
             if let problem = SolverSpec.rangeProblem(tolerance: solver.tolerance, maxIterations: solver.maxIterations,
@@ -111,11 +123,12 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
                 throw GNNError("solver setting \(problem)", fix: "correct the solver object of the architecture")
             }
         }
-        // The convs read edge_channels features per edge (lin_edge's shape is checked against that width), so
-        // an edge_dim that differs means the description contradicts itself: refuse it rather than pick one.
-        if let edgeDim = conv.edgeDim, edgeDim != edgeChannels {
-            throw GNNError("conv edge_dim is \(edgeDim) but the architecture's edge_channels is \(edgeChannels)",
-                           fix: "set edge_dim to \(edgeChannels), the edge features the model reads, or leave it out")
+        // The convs read convEdgeChannels features per edge (lin_edge's shape is checked against that width),
+        // so an edge_dim that differs means the description contradicts itself: refuse it rather than pick one.
+        if let edgeDim = conv.edgeDim, edgeDim != convEdgeChannels {
+            let what = encoder?.edge == nil ? "edge_channels" : "hidden_channels (the edge encoder's output)"
+            throw GNNError("conv edge_dim is \(edgeDim) but the architecture's \(what) is \(convEdgeChannels)",
+                           fix: "set edge_dim to \(convEdgeChannels), the edge features the convs read, or leave it out")
         }
     }
 }

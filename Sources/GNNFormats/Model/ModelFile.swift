@@ -31,7 +31,7 @@ public final class ModelFile: @unchecked Sendable {
                                              knownRequiredFeatures: ModelFormat.knownRequiredFeatures)
             let header = try ModelFileHeader.read(bytes)
             try FilePreamble.checkFileLength(header.fileLength, actual: bytes.count, remedy: "copy or export it again")
-            metadata = try ModelFile.readMetadata(bytes, header: header)
+            metadata = try ModelFile.readMetadata(bytes, header: header, version: preamble.version)
             tensors = try ModelFile.readTable(bytes, header: header)
             tableEnd = Int(header.tableOffset + header.tableLength)
             indexByName = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
@@ -110,7 +110,10 @@ public final class ModelFile: @unchecked Sendable {
 
     // MARK: Parsing
 
-    private static func readMetadata(_ bytes: UnsafeRawBufferPointer, header: ModelFileHeader) throws -> ModelMetadata {
+    /// The metadata document, decoded and validated. A file of a later minor version may use a part (a new
+    /// activation, norm or conv option value) that this reader does not know: then the error says so.
+    private static func readMetadata(_ bytes: UnsafeRawBufferPointer, header: ModelFileHeader,
+                                     version: FormatVersion) throws -> ModelMetadata {
         guard header.metadataOffset == UInt64(ModelFormat.headerSize),
               header.metadataLength <= ModelFormat.maxMetadataLength,
               header.metadataLength <= UInt64(bytes.count) - header.metadataOffset else {
@@ -121,9 +124,13 @@ public final class ModelFile: @unchecked Sendable {
             throw GNNError("metadata checksum mismatch (bytes \(header.metadataOffset)..<\(header.metadataOffset + header.metadataLength)); the file is damaged",
                            fix: "export the model again")
         }
-        let metadata = try ModelMetadata.decode(json)
-        try metadata.architecture.validate()
-        return metadata
+        do {
+            let metadata = try ModelMetadata.decode(json)
+            try metadata.architecture.validate()
+            return metadata
+        } catch let error as GNNError where version.minor > ModelFormat.version.minor {
+            throw GNNError(error.problem, fix: "the file is model format \(version), written by a newer gnn-serve, and may use parts added after \(ModelFormat.version), the newest this reader knows: read it with a gnn-serve that knows format \(version)")
+        }
     }
 
     private static func readTable(_ bytes: UnsafeRawBufferPointer, header: ModelFileHeader) throws -> [ModelTensor] {

@@ -112,7 +112,8 @@ public struct ModelFileWriter {
         table.write(pool)
 
         var header = ByteWriter()
-        FilePreamble(kind: .model, version: ModelFormat.version).write(to: &header)
+        FilePreamble(kind: .model, version: ModelFormat.version,
+                     requiredFeatures: ModelFormat.architecturePartsFeature).write(to: &header)
         ModelFileHeader(metadataOffset: UInt64(ModelFormat.headerSize), metadataLength: UInt64(json.count),
                         metadataChecksum: Checksum.of(json), tensorCount: UInt32(entries.count),
                         entrySize: UInt32(ModelFormat.entrySize), tableOffset: tableOffset, tableLength: tableLength,

@@ -1,7 +1,7 @@
-/// Constants of the model file format, version 1.0. `formats/model.md` is the specification.
+/// Constants of the model file format, version 1.1. `formats/model.md` is the specification.
 public enum ModelFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 0)
+    public static let version = FormatVersion(major: 1, minor: 1)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one tensor-table entry.
@@ -14,8 +14,12 @@ public enum ModelFormat {
     public static let maxMetadataLength: UInt64 = 64 << 20
     /// Highest tensor rank.
     public static let maxRank = 4
-    /// Required feature bits this reader understands (none are defined in 1.0).
-    public static let knownRequiredFeatures: UInt64 = 0
+    /// Required feature bit 0 (format 1.1): the architecture states its parts (norms with their ε,
+    /// activations, block, head and encoders, §8.2), which a 1.0 reader would misread or ignore. Every 1.1
+    /// writer sets it, so that 1.0 readers refuse 1.1 files instead of computing something else.
+    public static let architecturePartsFeature: UInt64 = 1 << 0
+    /// Required feature bits this reader understands.
+    public static let knownRequiredFeatures: UInt64 = architecturePartsFeature
 }
 
 /// One entry of a model file's tensor table.

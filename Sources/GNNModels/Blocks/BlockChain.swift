@@ -1,6 +1,6 @@
 import GNNKernels
 
-/// Runs a model's blocks one after another, each adding conv(relu(norm(input))) into the state, with the two
+/// Runs a model's blocks one after another, each adding conv(activation(norm(input))) into the state, with the two
 /// N × C buffers they need between them: the running block's normalised input, and its conv's scratch.
 ///
 /// In these models a block's input is usually the rows the block before it has just written (the next
@@ -41,22 +41,22 @@ final class BlockChain {
     func run(_ block: GNNBlock, input x: UnsafePointer<Float>, addingInto out: UnsafeMutablePointer<Float>,
              next: GNNBlock?, graph: GraphContext) {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
-        if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, relu: true) }
+        if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, activation: block.activation) }
         prepared = false
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
             return block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }
         let scratch = scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
         self.scratch = scratch
-        guard let nextNorm = next?.norm, nextNorm.rowWise else {
+        guard let next, next.norm.rowWise else {
             return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
         }
         let preparing = freed == .scratch ? scratch : normed
         let channels = channels
         conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
             let offset = finished.lowerBound * channels
-            nextNorm.applySerial(preparing + offset, from: out + offset, rows: finished.count,
-                                 channels: channels, relu: true)
+            next.norm.applySerial(preparing + offset, from: out + offset, rows: finished.count,
+                                  channels: channels, activation: next.activation)
         }
         prepared = true
         if freed == .scratch { (self.scratch, normed) = (normed, scratch) }

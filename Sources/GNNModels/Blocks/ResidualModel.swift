@@ -1,29 +1,43 @@
 import GNNFormats
 import GNNKernels
 
-/// ResGNN with PyG `DeepGCNLayer` res+ blocks, as in examples/ogbn_proteins_deepgcn.py:
-/// node_encoder → layers[0].conv → for l ≥ 1: x = x + conv_l(relu(norm_l(x))) → relu(layers[0].norm(x)) → lin.
-/// Weight-tied models hold one layer and apply it L times.
+/// ResGNN with PyG `DeepGCNLayer` layers, as in examples/ogbn_proteins_deepgcn.py:
+/// node_encoder (and edge_encoder) → layers[0].conv → for l ≥ 1: x = x + conv_l(act(norm_l(x))) →
+/// act(layers[0].norm(x)) → lin. The architecture may instead run layer 0 as a full layer, use `res`
+/// (x + act(norm(conv(x)))) or `plain` (act(norm(conv(x)))) layers, and give the head its own norm
+/// (`BlockSpec`, `HeadSpec`). Weight-tied models hold one layer and apply it L times.
 ///
-/// Inference keeps only the current state and one block output: O(N·D), whatever the depth (training
+/// Inference keeps only the current state and one layer's output: O(N·D), whatever the depth (training
 /// would need O(L·N·D), which is the paper's point against it).
 struct ResidualModel: Sendable {
     let architecture: ModelArchitecture
     let encoder: Linear
     let layers: LayerStack<ResidualLayer>
+    let headNorm: Norm
+    let headActivation: Activation
     let head: Linear
 
     init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
         self.architecture = architecture
         let hidden = architecture.hiddenChannels
-        encoder = try Linear(weights, "node_encoder", in: architecture.inputChannels, out: hidden)
+        encoder = try Linear(weights, architecture.nodeEncoderName, in: architecture.inputChannels, out: hidden)
+        let edgeEncoder = try architecture.encoder?.edge.map {
+            try Linear(weights, $0, in: architecture.edgeChannels, out: hidden)
+        }
         let stored = architecture.family == .wtResgnn ? 1 : architecture.layers
+        let activation = Activation(architecture.activation)
         layers = try LayerStack(storedCount: stored, weights: weights) { layer in
             ResidualLayer(conv: try makeConvolution(architecture.conv, weights, "layers.\(layer).conv", channels: hidden,
-                                                    edgeChannels: architecture.edgeChannels),
-                          norm: try Norm(architecture.norm, weights, "layers.\(layer).norm", channels: hidden))
+                                                    edgeChannels: architecture.edgeChannels, edgeEncoder: edgeEncoder),
+                          norm: try Norm(architecture.norm, weights, "layers.\(layer).norm", channels: hidden),
+                          activation: activation)
         }
-        head = try Linear(weights, "lin", in: hidden, out: architecture.outputChannels)
+        switch architecture.headNormChoice {
+        case .layer0: headNorm = try layers.layer(0).norm
+        case .own(let spec): headNorm = try Norm(spec, weights, "norm", channels: hidden)
+        }
+        headActivation = Activation(architecture.headActivation)
+        head = try Linear(weights, architecture.headLinearName, in: hidden, out: architecture.outputChannels)
     }
 
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
@@ -33,27 +47,67 @@ struct ResidualModel: Sendable {
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
         let state = workspace.buffer("res.state", count: n * hidden)
-        let first = try layers.layer(0)
-        first.conv.forward(encoded, graph: graph, workspace: workspace, into: state)
-        progress(1)
-        let chain = BlockChain(rows: n, channels: hidden, workspace: workspace, reusing: encoded)
-        var layer = architecture.layers > 1 ? try layers.layer(1) : first
-        for step in 1..<max(architecture.layers, 1) {
+        let block = architecture.resolvedBlock
+        var start = 0
+        if block.first == .conv {
+            try layers.layer(0).conv.forward(encoded, graph: graph, workspace: workspace, into: state)
+            progress(1)
+            start = 1
+        } else {
+            state.update(from: encoded, count: n * hidden)
+        }
+        switch block.kind {
+        case .resPlus: try runPreActivation(from: start, state: state, free: encoded, graph: graph, workspace: workspace, progress: progress)
+        case .res, .plain: try runPostActivation(from: start, state: state, scratch: encoded, graph: graph, workspace: workspace, progress: progress)
+        }
+        workspace.releaseAll(except: "res.state")
+        RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: headNorm,
+                                                 activation: headActivation, head, into: out)
+    }
+
+    /// res+ layers `start..<L`: state += conv(act(norm(state))), each layer's normalised input prepared by
+    /// the layer before it (`BlockChain`).
+    private func runPreActivation(from start: Int, state: UnsafeMutablePointer<Float>, free: UnsafeMutablePointer<Float>,
+                                  graph: GraphContext, workspace: Workspace, progress: (Int) -> Void) throws {
+        let chain = BlockChain(rows: graph.nodeCount, channels: architecture.hiddenChannels, workspace: workspace, reusing: free)
+        guard start < architecture.layers else { return }
+        var layer = try layers.layer(start)
+        for step in start..<architecture.layers {
             let following = step + 1 < architecture.layers ? try layers.layer(step + 1) : nil
             chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
             progress(step + 1)
             if let following { layer = following }
         }
-        workspace.releaseAll(except: "res.state")
-        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: first.norm, head, into: out)
+    }
+
+    /// res and plain layers `start..<L`: h = act(norm(conv(state))) into `scratch`, then state += h (res) or
+    /// state = h (plain, by swapping the two buffers' contents' roles and copying back at the end).
+    private func runPostActivation(from start: Int, state: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                   graph: GraphContext, workspace: Workspace, progress: (Int) -> Void) throws {
+        let n = graph.nodeCount, hidden = architecture.hiddenChannels, count = n * hidden
+        let residual = architecture.resolvedBlock.kind == .res
+        var current = state, output = scratch
+        for step in start..<architecture.layers {
+            let layer = try layers.layer(step)
+            layer.conv.forward(current, graph: graph, workspace: workspace, into: output)
+            layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation)
+            if residual {
+                add(output, into: current, count: count)
+            } else {
+                swap(&current, &output)
+            }
+            progress(step + 1)
+        }
+        if current != state { state.update(from: current, count: count) }
     }
 }
 
-/// One res+ layer: its conv and the norm before it.
+/// One DeepGCNLayer: its conv, and the norm and activation around it.
 struct ResidualLayer: Sendable {
     let conv: any GraphConvolution
     let norm: Norm
+    let activation: Activation
 
-    /// The res+ block: conv(relu(norm(x))).
-    var block: GNNBlock { GNNBlock(norm: norm, conv: conv) }
+    /// The res+ block: conv(act(norm(x))).
+    var block: GNNBlock { GNNBlock(norm: norm, activation: activation, conv: conv) }
 }

@@ -1,7 +1,8 @@
 import GNNFormats
 import GNNKernels
 
-/// RevGNN as in PyG's examples/rev_gnn.py: lin1 → L grouped reversible blocks → norm → ReLU → lin2.
+/// RevGNN as in PyG's examples/rev_gnn.py: lin1 → L grouped reversible blocks → norm → ReLU → lin2 (the
+/// names, the head's norm and both activations as the architecture states them).
 ///
 /// Each layer is PyG's `GroupAddRev._forward` (paper eq. 2–3) on C groups of d = D/C channels:
 /// X'_0 = Σ_{i≥1} X_i, then X'_i = f_i(X'_{i−1}) + X_i. It runs in place on one N × D state stored group
@@ -14,6 +15,7 @@ struct ReversibleModel: Sendable {
     /// Each layer's C blocks; weight-tied models have one layer applied L times.
     let blocks: LayerStack<[GNNBlock]>
     let finalNorm: Norm
+    let headActivation: Activation
     let lin2: Linear
 
     init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
@@ -24,18 +26,24 @@ struct ReversibleModel: Sendable {
         guard architecture.edgeChannels == 0 || architecture.edgeChannels != hidden else {
             throw GNNError("reversible models with edge_channels equal to hidden_channels (\(hidden)) are not supported: GroupAddRev would split the edge features between groups")
         }
-        lin1 = try Linear(weights, "lin1", in: architecture.inputChannels, out: hidden)
+        lin1 = try Linear(weights, architecture.nodeEncoderName, in: architecture.inputChannels, out: hidden)
+        let activation = Activation(architecture.activation)
         let stored = architecture.family == .wtRevgnn ? 1 : architecture.layers
         blocks = try LayerStack(storedCount: stored, weights: weights) { layer in
             try (0..<groups).map { group in
                 let prefix = "convs.\(layer).convs.\(group)"
                 return GNNBlock(norm: try Norm(architecture.norm, weights, "\(prefix).norm", channels: hidden / groups),
+                                activation: activation,
                                 conv: try makeConvolution(architecture.conv, weights, "\(prefix).conv",
                                                           channels: hidden / groups, edgeChannels: architecture.edgeChannels))
             }
         }
-        finalNorm = try Norm(architecture.norm, weights, "norm", channels: hidden)
-        lin2 = try Linear(weights, "lin2", in: hidden, out: architecture.outputChannels)
+        guard case .own(let headNorm) = architecture.headNormChoice else {
+            preconditionFailure("ModelArchitecture.validate() refuses head.norm layer0 for reversible families")
+        }
+        finalNorm = try Norm(headNorm, weights, "norm", channels: hidden)
+        headActivation = Activation(architecture.headActivation)
+        lin2 = try Linear(weights, architecture.headLinearName, in: hidden, out: architecture.outputChannels)
     }
 
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
@@ -66,7 +74,8 @@ struct ReversibleModel: Sendable {
             if let following { layerBlocks = following }
         }
         workspace.releaseAll(except: "rev.state")
-        RowBlocks.normReluLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm, lin2, into: out)
+        RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm,
+                                                 activation: headActivation, lin2, into: out)
     }
 }
 

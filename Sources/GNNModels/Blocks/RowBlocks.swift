@@ -26,9 +26,11 @@ enum RowBlocks {
         }
     }
 
-    /// out = lin(relu(norm(state))) with the state gathered row by row from its groups.
-    static func normReluLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int, groupWidth d: Int,
-                                         norm: Norm, _ lin: Linear, into out: UnsafeMutablePointer<Float>) {
+    /// out = lin(activation(norm(state))) with the state gathered row by row from its groups: the head of
+    /// every model.
+    static func normActivationLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int,
+                                               groupWidth d: Int, norm: Norm, activation: Activation, _ lin: Linear,
+                                               into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
         let norm = norm.fixingStatistics(of: state, count: n * width)
         KernelThreads.forEachBlock(rows: n) { rows in
@@ -39,7 +41,7 @@ enum RowBlocks {
                     (gathered + k * width + g * d).update(from: state + g * n * d + v * d, count: d)
                 }
             }
-            norm.applySerial(gathered, rows: rows.count, channels: width, relu: true)
+            norm.applySerial(gathered, rows: rows.count, channels: width, activation: activation)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(gathered, rows: rows.count, inDim: width, weight: w.baseAddress!,

@@ -15,7 +15,12 @@ struct GENConvolution: GraphConvolution {
     let messageScale: Float?
     let mlp: [(linear: Linear, norm: Norm?)]
 
-    init(_ options: GENOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+    /// `sharedEdgeEncoder`: the model's edge encoder (E → channels, shared by every layer, as
+    /// examples/ogbn_proteins_deepgcn.py's `edge_encoder`), applied to each edge as the aggregation reads
+    /// it in place of the conv's own `lin_edge` (PyG builds such a conv without edge_dim); `edgeChannels`
+    /// is then the graph's E.
+    init(_ options: GENOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int,
+         sharedEdgeEncoder: Linear? = nil) throws {
         inChannels = channels
         outChannels = channels
         switch options.aggr {
@@ -30,7 +35,10 @@ struct GENConvolution: GraphConvolution {
         case .add: reduce = .sum
         }
         let bias = options.bias
-        if edgeChannels > 0 && edgeChannels != channels {
+        if let encoder = sharedEdgeEncoder {
+            edgeEncoder = MessageAggregation.EdgeEncoder.pack(weight: encoder.weight, bias: encoder.bias,
+                                                            channels: channels, columns: encoder.inChannels)
+        } else if edgeChannels > 0 && edgeChannels != channels {
             let encoder = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: channels, bias: bias)
             edgeEncoder = MessageAggregation.EdgeEncoder.pack(weight: encoder.weight, bias: encoder.bias,
                                                             channels: channels, columns: edgeChannels)
@@ -57,7 +65,7 @@ struct GENConvolution: GraphConvolution {
             var norm: Norm? = nil
             if layer < layers - 1 {
                 if normKind != .none {
-                    norm = try Norm(normKind, weights, "\(prefix).mlp.\(index)", channels: outWidth)
+                    norm = try Norm(NormSpec(kind: normKind), weights, "\(prefix).mlp.\(index)", channels: outWidth)
                     index += 1
                 }
                 index += 2
@@ -118,9 +126,9 @@ struct GENConvolution: GraphConvolution {
             layer.linear.apply(current, rows: rows, into: target)
             if !last {
                 if let norm = layer.norm {
-                    norm.apply(target, rows: rows, channels: layer.linear.outChannels, relu: true)
+                    norm.apply(target, rows: rows, channels: layer.linear.outChannels, activation: .relu)
                 } else {
-                    Normalization.relu(target, count: rows * layer.linear.outChannels)
+                    Activation.relu.apply(target, count: rows * layer.linear.outChannels)
                 }
             }
             current = target

@@ -49,12 +49,15 @@ enum FreedRows {
 }
 
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).
+/// `edgeEncoder` is the model's shared edge encoder, if any (GEN only: `ModelArchitecture.validate` refuses
+/// it with other convs).
 func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int,
-                     edgeChannels: Int) throws -> any GraphConvolution {
+                     edgeChannels: Int, edgeEncoder: Linear? = nil) throws -> any GraphConvolution {
     switch spec {
     case .gcn(let options): try GCNConvolution(options, weights, prefix, channels: channels)
     case .sage(let options): try SAGEConvolution(options, weights, prefix, channels: channels)
     case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
-    case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
+                                               sharedEdgeEncoder: edgeEncoder)
     }
 }

@@ -77,7 +77,7 @@ struct SAGEConvolution: RowBlockConvolution {
         let n = graph.nodeCount
         let projected = workspace.buffer("sage.projected", count: n * inChannels)
         projection.apply(x, rows: n, into: projected)
-        Normalization.relu(projected, count: n * inChannels)
+        Activation.relu.apply(projected, count: n * inChannels)
         return UnsafePointer(projected)
     }
 }

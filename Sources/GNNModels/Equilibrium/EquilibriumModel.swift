@@ -47,8 +47,8 @@ struct EquilibriumModel: Sendable {
         let n = graph.nodeCount
         workspace.releaseAll(except: "deq.state")
         if let headNorm {
-            RowBlocks.normReluLinearFromGroups(state, rows: n, groups: 1, groupWidth: architecture.hiddenChannels,
-                                               norm: headNorm, head, into: out)
+            RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: 1, groupWidth: architecture.hiddenChannels,
+                                                     norm: headNorm, activation: .relu, head, into: out)
         } else {
             head.apply(state, rows: n, into: out)
         }
