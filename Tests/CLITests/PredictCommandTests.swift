@@ -31,6 +31,23 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual((difference / norm).squareRoot(), 1e-5)
     }
 
+    /// Model files written by the format 1.0 writer (Tests/Fixtures/models/compat-1.0: three fixture models
+    /// exported at commit a74b08f, with the .npy that commit's `predict` wrote for each) open in this reader
+    /// and predict the same bytes.
+    func testModelFilesOfFormat1_0PredictTheSameBytes() throws {
+        let folder = Fixtures.models + "/compat-1.0", graph = temporary("graph.bin")
+        XCTAssertEqual(try run(["pack", Fixtures.models + "/graph.npz", "-o", graph, "--quiet"]).status, 0)
+        for name in ["res_gen_edge", "rev_sage_batchnorm", "wt_rev_gat_h2_edge"] {
+            let info = try run(["info", "\(folder)/\(name).gnnz"])
+            XCTAssertTrue(info.stdout.contains("gnn-serve model, format 1.0"), info.stdout)
+            let output = temporary("\(name).npy")
+            let result = try run(["predict", "--model", "\(folder)/\(name).gnnz", graph, "--format", "npy", "-o", output])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)),
+                           try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).npy")), name)
+        }
+    }
+
     func testNodeSelectionsAreHonouredInEveryFormat() throws {
         let csv = try run(["predict", "--model", Self.samples + "/revsage.gnnz", Self.samples + "/csbm.bin", "--nodes", "5,3", "--top-k", "2"])
         XCTAssertEqual(csv.status, 0, csv.stderr)

@@ -49,18 +49,25 @@ public struct ActivationSpec: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let kind = try? decoder.singleValueContainer().decode(Kind.self) {
-            self.init(kind)
+        if (try? decoder.singleValueContainer().decode(String.self)) != nil {
+            self.init(try Self.kind(decoder))
             return
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(try container.decode(Kind.self, forKey: .kind))
+        self.init(try Self.kind(container.superDecoder(forKey: .kind)))
         // Only the kind's own parameters are kept: another kind's key is ignored, as unknown keys are.
         switch kind {
         case .leakyRelu: negativeSlope = try container.decodeIfPresent(Float.self, forKey: .negativeSlope) ?? negativeSlope
         case .elu: alpha = try container.decodeIfPresent(Float.self, forKey: .alpha) ?? alpha
         case .gelu: approximate = try container.decodeIfPresent(Approximation.self, forKey: .approximate) ?? approximate
         case .relu, .silu: break
+        }
+    }
+
+    /// The kind `decoder` names; another name is refused with the supported ones.
+    private static func kind(_ decoder: any Decoder) throws -> Kind {
+        try OptionName.decode(decoder) { name in
+            "activation \"\(name)\" is not supported (\(Kind.allCases.map(\.rawValue).joined(separator: ", ")))"
         }
     }
 

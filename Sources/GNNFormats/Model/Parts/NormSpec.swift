@@ -36,14 +36,21 @@ public struct NormSpec: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let kind = try? decoder.singleValueContainer().decode(ModelArchitecture.Norm.self) {
-            self.init(kind: kind)
+        if (try? decoder.singleValueContainer().decode(String.self)) != nil {
+            self.init(kind: try Self.kind(decoder))
             return
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(kind: try container.decode(ModelArchitecture.Norm.self, forKey: .kind))
+        self.init(kind: try Self.kind(container.superDecoder(forKey: .kind)))
         eps = try container.decodeIfPresent(Float.self, forKey: .eps) ?? eps
         affine = try container.decodeIfPresent(Bool.self, forKey: .affine) ?? affine
+    }
+
+    /// The kind `decoder` names; another name is refused with the supported ones.
+    private static func kind(_ decoder: any Decoder) throws -> ModelArchitecture.Norm {
+        try OptionName.decode(decoder) { name in
+            "norm \"\(name)\" is not supported (\(ModelArchitecture.Norm.allCases.map(\.rawValue).joined(separator: ", ")))"
+        }
     }
 
     /// The problem with the values, or nil when a reader can use them.

@@ -1,4 +1,5 @@
-/// Decoding of a conv option that is one of a fixed set of names (`aggr`, `mlp_norm`).
+/// Decoding of an architecture value that is one of a fixed set of names (a conv's `aggr` and `mlp_norm`,
+/// a norm's or an activation's kind).
 enum OptionName {
     /// The value `decoder` holds, by its raw name or one of PyG's `aliases`. Any other name is a
     /// `DecodingError` whose description is `unsupported(name)`, so that opening the file fails naming the
