@@ -130,10 +130,10 @@ public enum AttentionAggregation {
         }
     }
 
-    /// accumulator += weight · values, a vector of channels at a time where possible.
+    /// accumulator += weight · values, a vector of channels at a time where possible (also GATv2's sums).
     @inline(__always)
-    fileprivate static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
-                                   into accumulator: UnsafeMutablePointer<Float>) {
+    static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
+                           into accumulator: UnsafeMutablePointer<Float>) {
         var c = 0
         while c + RowVectors.width <= channels {
             RowVectors.store(RowVectors.load(accumulator, c) + RowVectors.load(values, c) * weight, accumulator, c)
