@@ -35,7 +35,7 @@ public enum AttentionV2Aggregation {
                                    channels: channels, edges: edges, selfLoops: selfLoops,
                                    negativeSlope: negativeSlope)
         KernelThreads.forEachBlock(rows: graph.nodeCount) { block in
-            let scratch = AttentionV2Scratch(heads: heads, width: heads * channels, columns: rows.columns)
+            let scratch = AttentionV2Scratch(heads: heads, width: heads * channels, columns: rows.features.columns)
             defer { scratch.deallocate() }
             for v in block { rows.aggregate(v, scratch, into: out + v * heads * channels) }
         }
@@ -52,11 +52,8 @@ private struct AttentionV2Rows {
     let channels: Int
     let selfLoops: Bool
     let negativeSlope: Float
-    /// Edge features per edge (0 without an edge term).
-    let columns: Int
-    /// The features where they are stored as f32 (read in place without reference counting per edge), else nil.
-    let featureValues: UnsafePointer<Float>?
-    let edgeFeatures: EdgeFeatureRows?
+    /// The edge term's features (no columns without an edge term).
+    let features: LoopFilledEdgeFeatures
     /// lin_edge packed columns × padded width, or nil.
     let edgeWeight: UnsafePointer<Float>?
 
@@ -71,9 +68,7 @@ private struct AttentionV2Rows {
         self.channels = channels
         self.selfLoops = selfLoops
         self.negativeSlope = negativeSlope
-        columns = edges?.features.columns ?? 0
-        featureValues = edges?.features.values
-        edgeFeatures = edges?.features
+        features = LoopFilledEdgeFeatures(edges?.features)
         edgeWeight = edges?.weight
     }
 
@@ -84,23 +79,20 @@ private struct AttentionV2Rows {
         target.initialize(repeating: 0, count: width)
         scratch.best.initialize(repeating: -.infinity, count: heads)
         scratch.denominator.initialize(repeating: 0, count: heads)
-        if columns > 0 { scratch.loopFeatures.initialize(repeating: 0, count: columns) }
+        features.startRow(scratch.loopFeatures)
         var kept = 0
         for e in graph.row(v) {
             let u = Int(graph.sources[e])
             if selfLoops && u == v { continue }
             kept += 1
             if let edgeWeight {
-                let features = featureValues.map { $0 + e * columns } ?? edgeFeatures!.read(e, scratch: scratch.rawFeatures)
-                if selfLoops { for k in 0..<columns { scratch.loopFeatures[k] += features[k] } }
-                embed(features, edgeWeight, scratch)
+                embed(features.read(e, scratch: scratch.rawFeatures, addingTo: scratch.loopFeatures), edgeWeight, scratch)
             }
             add(u, v, scratch, into: target)
         }
         if selfLoops {
             if let edgeWeight {
-                // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
-                if kept > 0 { for k in 0..<columns { scratch.loopFeatures[k] /= Float(kept) } }
+                features.finishLoop(scratch.loopFeatures, count: kept)
                 embed(scratch.loopFeatures, edgeWeight, scratch)
             }
             add(v, v, scratch, into: target)
@@ -112,8 +104,8 @@ private struct AttentionV2Rows {
 
     /// `scratch.edgeTerm` = lin_edge(features).
     @inline(__always)
-    private func embed(_ features: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ scratch: AttentionV2Scratch) {
-        MessageAggregation.EdgeEncoder.embed(features, columns: columns, weight: weight, bias: nil,
+    private func embed(_ values: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ scratch: AttentionV2Scratch) {
+        MessageAggregation.EdgeEncoder.embed(values, columns: features.columns, weight: weight, bias: nil,
                                              padded: scratch.paddedWidth, into: scratch.edgeTerm)
     }
 
