@@ -80,7 +80,7 @@ public enum AttentionAggregation {
             var longest = 0
             for v in block { longest = max(longest, graph.row(v).count) }
             // Unblocked rows that are added to `out` are summed and scaled in the scratch first.
-            let scratch = AttentionScratch(heads: heads, columns: rows.columns, longestRow: longest,
+            let scratch = AttentionScratch(heads: heads, columns: rows.features.columns, longestRow: longest,
                                            rowSumWidth: adding && !blocked ? width : 0)
             defer { scratch.deallocate() }
             for v in block {
@@ -130,10 +130,10 @@ public enum AttentionAggregation {
         }
     }
 
-    /// accumulator += weight · values, a vector of channels at a time where possible.
+    /// accumulator += weight · values, a vector of channels at a time where possible (also GATv2's sums).
     @inline(__always)
-    fileprivate static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
-                                   into accumulator: UnsafeMutablePointer<Float>) {
+    static func accumulate(_ values: UnsafePointer<Float>, weight: Float, channels: Int,
+                           into accumulator: UnsafeMutablePointer<Float>) {
         var c = 0
         while c + RowVectors.width <= channels {
             RowVectors.store(RowVectors.load(accumulator, c) + RowVectors.load(values, c) * weight, accumulator, c)
@@ -169,12 +169,8 @@ private struct AttentionRows {
     let alphaTarget: UnsafePointer<Float>
     let selfLoops: Bool
     let negativeSlope: Float
-    /// Edge features per edge (0 without edge scores).
-    let columns: Int
-    /// The edge scores' features where they are stored as f32 (plain values, read without reference
-    /// counting per edge), else nil.
-    let featureValues: UnsafePointer<Float>?
-    let edgeFeatures: EdgeFeatureRows?
+    /// The edge scores' features (no columns without edge scores).
+    let features: LoopFilledEdgeFeatures
     /// heads × columns, or nil without edge scores.
     let projections: UnsafePointer<Float>?
 
@@ -192,9 +188,7 @@ private struct AttentionRows {
         self.alphaTarget = alphaTarget
         self.selfLoops = selfLoops
         self.negativeSlope = negativeSlope
-        columns = edges?.features.columns ?? 0
-        featureValues = edges?.features.values
-        edgeFeatures = edges?.features
+        features = LoopFilledEdgeFeatures(edges?.features)
         projections = edges?.projections
     }
 
@@ -208,7 +202,7 @@ private struct AttentionRows {
         guard entries > 0 else { return 0 }
         scratch.best.initialize(repeating: -.infinity, count: heads)
         var kept = 0
-        if columns > 0 { scratch.loopFeatures.initialize(repeating: 0, count: columns) }
+        features.startRow(scratch.loopFeatures)
         for k in 0..<row.count {
             let e = first + k, u = Int(graph.sources[e])
             // a_src is read at random (N × heads floats, more than L2 on large graphs): fetch ahead.
@@ -221,17 +215,15 @@ private struct AttentionRows {
             }
             kept += 1
             if let projections {
-                let features = featureValues.map { $0 + e * columns } ?? edgeFeatures!.read(e, scratch: scratch.rawFeatures)
-                for c in 0..<columns { scratch.loopFeatures[c] += features[c] }
-                AttentionAggregation.project(features, projections, heads: heads, columns: columns, into: scratch.edgeScore)
+                let values = features.read(e, scratch: scratch.rawFeatures, addingTo: scratch.loopFeatures)
+                AttentionAggregation.project(values, projections, heads: heads, columns: features.columns, into: scratch.edgeScore)
             }
             entryScore(u, v, scratch, into: scratch.scores + k * heads)
         }
         if selfLoops {
             if let projections {
-                // The added loop's features are the mean of the row's other edges (PyG's fill "mean").
-                if kept > 0 { for c in 0..<columns { scratch.loopFeatures[c] /= Float(kept) } }
-                AttentionAggregation.project(scratch.loopFeatures, projections, heads: heads, columns: columns,
+                features.finishLoop(scratch.loopFeatures, count: kept)
+                AttentionAggregation.project(scratch.loopFeatures, projections, heads: heads, columns: features.columns,
                                              into: scratch.edgeScore)
             }
             entryScore(v, v, scratch, into: scratch.scores + row.count * heads)

@@ -51,6 +51,7 @@ extension ModelInfo {
         let a = metadata.architecture
         var conv = a.conv.kind.rawValue
         if case .gat(let gat) = a.conv { conv += ", \(gat.heads) heads" }
+        if case .gatv2(let gat) = a.conv { conv += ", \(gat.heads) heads" + (gat.shareWeights ? ", shared weights" : "") }
         if case .sage(let sage) = a.conv { conv += ", aggr \(sage.aggr.rawValue)" }
         if case .gen(let gen) = a.conv { conv += ", aggr \(gen.aggr.rawValue)" }
         var lines = [

@@ -125,6 +125,26 @@ final class ExportFidelityTests: XCTestCase {
         XCTAssertEqual(Double(deep.report.summary.fileLength), Double(shallow.report.summary.fileLength), accuracy: 64)
     }
 
+    /// GATv2 descriptions that contradict themselves or the weights are refused, saying what is wrong: by
+    /// the export, except share_weights over different lin_l and lin_r (the export audits names and shapes,
+    /// not values), which the model refuses when it is opened.
+    func testContradictoryGATv2DescriptionsAreRefused() throws {
+        let cases: [(String, (inout GATv2Options) -> Void)] = [
+            ("conv edge_dim is 5 but the architecture's edge_channels is 3", { $0.edgeDim = 5 }),
+            ("has share_weights but lin_r differs from lin_l", { $0.shareWeights = true }),
+            ("GATv2Conv with 3 heads cannot concatenate to 4 channels", { $0.heads = 3 }),
+        ]
+        for (fragment, change) in cases {
+            assertGNNError(fragment) {
+                try run("rev_gatv2_h2_edge", "weights.pt") { description in
+                    guard case .gatv2(var options) = description.architecture.conv else { return XCTFail("not gatv2") }
+                    change(&options)
+                    description.architecture.conv = .gatv2(options)
+                }
+            }
+        }
+    }
+
     /// Depth, channels or options that disagree with the weights: every offending key in one message.
     func testMismatchedArchitectureListsEveryKey() throws {
         assertGNNError("weights do not match the architecture (revgnn, 2 layers, sage): 10 unexpected: convs.2.convs.0.conv.lin_l.bias [4], convs.2.convs.0.conv.lin_l.weight [4, 4]") {

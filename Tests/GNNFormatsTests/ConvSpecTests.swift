@@ -26,6 +26,10 @@ final class ConvSpecTests: XCTestCase {
         XCTAssertEqual(gat.heads, 2)
         XCTAssertEqual(gat.negativeSlope, 0.2)
         XCTAssertNil(gat.edgeDim)
+        XCTAssertEqual(try decode(#"{"kind": "gatv2", "heads": null, "aggr": "max"}"#), .gatv2(GATv2Options()))
+        guard case .gatv2(let gatv2) = try decode(#"{"kind": "gatv2", "share_weights": true}"#) else { return XCTFail("not gatv2") }
+        XCTAssertTrue(gatv2.shareWeights)
+        XCTAssertEqual(gatv2.heads, 1)
     }
 
     /// The writer states every option of the kind (resolved), and only those; `edge_dim` only when given.
@@ -38,9 +42,13 @@ final class ConvSpecTests: XCTestCase {
         gat.edgeDim = 3
         XCTAssertEqual(try encode(.gat(gat)),
                        #"{"add_self_loops":true,"bias":true,"concat":true,"edge_dim":3,"heads":1,"kind":"gat","negative_slope":0.2,"residual":false}"#)
+        var gatv2 = GATv2Options()
+        gatv2.edgeDim = 3
+        XCTAssertEqual(try encode(.gatv2(gatv2)),
+                       #"{"add_self_loops":true,"bias":true,"concat":true,"edge_dim":3,"heads":1,"kind":"gatv2","negative_slope":0.2,"residual":false,"share_weights":false}"#)
         XCTAssertEqual(try encode(.gen(try XCTUnwrap(genOptions(#"{"kind": "gen", "aggr": "power", "learn_msg_scale": true}"#)))),
                        #"{"aggr":"powermean","bias":false,"expansion":2,"kind":"gen","learn_p":false,"learn_t":false,"mlp_norm":"batch","msg_norm":false,"num_layers":2,"p":1,"t":1}"#)
-        for spec in [ConvSpec.gcn(GCNOptions()), .sage(SAGEOptions()), .gat(gat), .gen(GENOptions())] {
+        for spec in [ConvSpec.gcn(GCNOptions()), .sage(SAGEOptions()), .gat(gat), .gatv2(gatv2), .gen(GENOptions())] {
             XCTAssertEqual(try decode(try encode(spec)), spec)
         }
     }

@@ -9,7 +9,7 @@ import XCTest
 /// DEQ-GNN against the PyTorch reference of scripts/fixtures/make_deq_fixtures.py: the fixed point, the
 /// outputs, the three solvers, and what a solve costs.
 final class EquilibriumTests: XCTestCase {
-    static let configurations = ["deq/deq_gcn", "deq/deq_sage_head_norm", "deq/deq_gat_edge"]
+    static let configurations = ["deq/deq_gcn", "deq/deq_sage_head_norm", "deq/deq_gat_edge", "deq/deq_gatv2_edge"]
     /// The tolerance the reference solved to.
     static let tight: Float = 1e-6
 
@@ -69,7 +69,7 @@ final class EquilibriumTests: XCTestCase {
     /// Whether Anderson beats Picard is a property of the map, which the PyTorch reference measured on the same
     /// fixture (make_deq_fixtures.py, evaluations of f to relative residual 1e-6, in reference.json). Measured
     /// here and there alike, Picard / Anderson: deq_gcn 50 / 39, deq_sage_head_norm 77 / 48, deq_gat_edge 46 / 78
-    /// (trained with damped Picard, τ = 0.8; Anderson's residual stalls near 1e-5). Picard's contraction does not
+    /// (trained with damped Picard, τ = 0.8; Anderson's residual stalls near 1e-5), deq_gatv2_edge 36 / 56. Picard's contraction does not
     /// tell the GAT fixture apart: the geometric mean ratio of consecutive residuals is 0.750, 0.828 and 0.735
     /// (0.782, 0.896, 0.780 over the last half), so the GCN and GAT fixtures contract alike yet Anderson wins on
     /// one and loses on the other. Hence: each count within `slack` of the reference's, and Anderson needs fewer

@@ -55,7 +55,8 @@ final class ModelFidelityTests: XCTestCase {
     func testResultsDoNotDependOnThreadCount() throws {
         let graph = try GraphFile(path: Fixtures.graphPath)
         defer { KernelThreads.configure(threads: 0) }
-        for name in ["rev_gat_h2_edge", "rev_gen_softmax_edge_msgnorm", "res_gen_edge", "rev_gcn"] {
+        for name in ["rev_gat_h2_edge", "rev_gen_softmax_edge_msgnorm", "res_gen_edge", "rev_gcn", "rev_gatv2_h2_edge",
+                     "res_gatv2_shared_residual", "wt_rev_gatv2_mean"] {
             let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
             var runs: [[Float]] = []
             for threads in [1, 2, 4] {

@@ -28,7 +28,8 @@ final class OperatorFidelityTests: XCTestCase {
     func testConvolutionsMatchPyG() throws {
         let graph = GraphContext(try GraphFile(path: Fixtures.graphPath))
         let ops = ["gcn", "gcn_improved", "gcn_no_norm", "sage", "sage_normalize", "sage_project", "gat_h2",
-                   "gat_h2_concat_false", "gat_edge", "gat_residual", "gen_softmax_learn_t", "gen_softmax_edge",
+                   "gat_h2_concat_false", "gat_edge", "gat_residual", "gatv2_h2", "gatv2_h2_concat_false", "gatv2_edge",
+                   "gatv2_share_weights", "gatv2_residual", "gen_softmax_learn_t", "gen_softmax_edge",
                    "gen_powermean", "gen_max", "gen_msgnorm"]
         for op in ops {
             let (weights, description, input, expected) = try load(op)

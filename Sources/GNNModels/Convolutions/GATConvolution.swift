@@ -8,9 +8,10 @@ import GNNKernels
 struct GATConvolution: RowBlockConvolution {
     let inChannels: Int
     let outChannels: Int
-    let heads: Int
-    let headChannels: Int
-    let concat: Bool
+    /// Heads and the output stage (averaging, `res`, `bias`).
+    let output: AttentionHeads
+    var heads: Int { output.heads }
+    var headChannels: Int { output.headChannels }
     let negativeSlope: Float
     let addSelfLoops: Bool
     let lin: Linear
@@ -18,23 +19,18 @@ struct GATConvolution: RowBlockConvolution {
     let attentionTarget: [Float]
     /// H × E: edge features' contribution to the logits, folded from lin_edge and att_edge.
     let edgeProjections: [Float]?
-    let residual: Linear?
-    let bias: [Float]?
     /// Block by block only when the attention sums are the output itself: concatenated heads, no residual.
-    var freedRows: FreedRows? { concat && residual == nil ? .input : nil }
+    var freedRows: FreedRows? { output.concat && output.residual == nil ? .input : nil }
 
     init(_ options: GATOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
-        heads = options.heads
-        concat = options.concat
-        guard heads >= 1, !concat || channels % heads == 0 else {
-            throw GNNError("GATConv with \(heads) heads cannot concatenate to \(channels) channels")
-        }
-        headChannels = concat ? channels / heads : channels
+        output = try AttentionHeads("GATConv", heads: options.heads, concat: options.concat, residual: options.residual,
+                                    bias: options.bias, weights, prefix, channels: channels)
+        let heads = output.heads, headChannels = output.headChannels
         inChannels = channels
         outChannels = channels
         negativeSlope = options.negativeSlope
         addSelfLoops = options.addSelfLoops
-        let width = heads * headChannels
+        let width = output.width
         lin = try Linear(weights, "\(prefix).lin", in: channels, out: width, bias: false)
         attentionSource = try weights.tensor("\(prefix).att_src", shape: [1, heads, headChannels])
         attentionTarget = try weights.tensor("\(prefix).att_dst", shape: [1, heads, headChannels])
@@ -55,29 +51,14 @@ struct GATConvolution: RowBlockConvolution {
         } else {
             edgeProjections = nil
         }
-        residual = options.residual ? try Linear(weights, "\(prefix).res", in: channels, out: concat ? width : headChannels, bias: false) : nil
-        bias = options.bias ? try weights.tensor("\(prefix).bias", shape: [concat ? width : headChannels]) : nil
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
         let n = graph.nodeCount
-        let width = heads * headChannels
-        let aggregated = concat ? out : workspace.buffer("gat.heads", count: n * width)
-        aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * width), into: aggregated, adding: false)
-        if !concat {
-            let heads = self.heads, channels = headChannels
-            KernelThreads.forEachBlock(rows: n) { block in
-                for v in block {
-                    for c in 0..<channels {
-                        var sum: Float = 0
-                        for head in 0..<heads { sum += aggregated[v * width + head * channels + c] }
-                        out[v * channels + c] = sum / Float(heads)
-                    }
-                }
-            }
-        }
-        residual?.apply(x, rows: n, into: out, accumulate: true)
-        if let bias { addRowVector(bias, to: out, rows: n) }
+        let aggregated = output.aggregationTarget(out, rows: n, workspace: workspace)
+        aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * output.width), into: aggregated,
+                  adding: false)
+        output.finish(aggregated, x: x, rows: n, into: out)
     }
 
     /// out += the layer's output. With concatenated heads and no residual, the attention sums are added
@@ -95,7 +76,7 @@ struct GATConvolution: RowBlockConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
                  scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
         precondition(freedRows != nil, "GAT with averaged heads or a residual adds its output separately")
-        let bias = bias
+        let bias = output.bias
         aggregate(x, graph: graph, workspace: workspace, h: scratch, into: out, adding: true) { rows in
             if let bias { addRowVector(bias, to: out, rows: rows) }
             finished?(rows)

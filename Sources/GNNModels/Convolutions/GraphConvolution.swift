@@ -57,6 +57,7 @@ func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String
     case .gcn(let options): try GCNConvolution(options, weights, prefix, channels: channels)
     case .sage(let options): try SAGEConvolution(options, weights, prefix, channels: channels)
     case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    case .gatv2(let options): try GATv2Convolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
     case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
                                                sharedEdgeEncoder: edgeEncoder)
     }

@@ -10,12 +10,14 @@ public enum ConvSpec: Codable, Sendable, Equatable {
     case sage(SAGEOptions)
     /// PyG `GATConv`.
     case gat(GATOptions)
+    /// PyG `GATv2Conv`.
+    case gatv2(GATv2Options)
     /// PyG `GENConv`.
     case gen(GENOptions)
 
     /// The value of the `kind` key.
     public enum Kind: String, Codable, Sendable, CaseIterable {
-        case gcn, sage, gat, gen
+        case gcn, sage, gat, gatv2, gen
     }
 
     public var kind: Kind {
@@ -23,14 +25,16 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gcn: .gcn
         case .sage: .sage
         case .gat: .gat
+        case .gatv2: .gatv2
         case .gen: .gen
         }
     }
 
-    /// `edge_dim` when the file gives it (GAT and GEN have the option; the others read no edge features).
+    /// `edge_dim` when the file gives it (GAT, GATv2 and GEN have the option; the others read no edge features).
     public var edgeDim: Int? {
         switch self {
         case .gat(let options): options.edgeDim
+        case .gatv2(let options): options.edgeDim
         case .gen(let options): options.edgeDim
         case .gcn, .sage: nil
         }
@@ -46,6 +50,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gcn: .gcn(try GCNOptions(from: decoder))
         case .sage: .sage(try SAGEOptions(from: decoder))
         case .gat: .gat(try GATOptions(from: decoder))
+        case .gatv2: .gatv2(try GATv2Options(from: decoder))
         case .gen: .gen(try GENOptions(from: decoder))
         }
     }
@@ -58,6 +63,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gcn(let options): try options.encode(to: encoder)
         case .sage(let options): try options.encode(to: encoder)
         case .gat(let options): try options.encode(to: encoder)
+        case .gatv2(let options): try options.encode(to: encoder)
         case .gen(let options): try options.encode(to: encoder)
         }
     }
