@@ -80,8 +80,9 @@ struct ResidualModel: Sendable {
         }
     }
 
-    /// res and plain layers `start..<L`: h = act(norm(conv(state))) into `scratch`, then state += h (res) or
-    /// state = h (plain, by swapping the two buffers' contents' roles and copying back at the end).
+    /// res and plain layers `start..<L`: h = act(norm(conv(x))) into the other buffer, then x += h (res), or
+    /// h becomes x (plain: the two buffers swap roles, and the result is copied into `state` at the end when
+    /// it is in `scratch`).
     private func runPostActivation(from start: Int, state: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                    graph: GraphContext, workspace: Workspace, progress: (Int) -> Void) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels, count = n * hidden
