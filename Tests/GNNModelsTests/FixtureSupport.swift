@@ -19,4 +19,25 @@ extension Fixtures {
         }
         return path
     }
+
+    /// A graph of `nodes` nodes with 0–8 random in-edges each, rows sorted by source, random features.
+    static func randomSortedGraph(nodes: Int, features: Int, seed: UInt64) throws -> GraphFile {
+        var generator = SeededGenerator(seed: seed)
+        var offsets: [UInt64] = [0], sources: [UInt32] = []
+        for _ in 0..<nodes {
+            sources += (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                UInt32.random(in: 0..<UInt32(nodes), using: &generator)
+            }.sorted()
+            offsets.append(UInt64(sources.count))
+        }
+        let values = (0..<nodes * features).map { _ in Float.random(in: -1...1, using: &generator) }
+        var writer = GraphFileWriter(nodeCount: nodes, edgeCount: sources.count, features: [.sortedRows])
+        writer.add(.rowOffsets, dtype: .uint64, shape: [nodes + 1]) { try $0.write(offsets) }
+        writer.add(.sources, dtype: .uint32, shape: [sources.count]) { try $0.write(sources) }
+        writer.add(.nodeFeatures, dtype: .float32, shape: [nodes, features]) { try $0.write(values) }
+        try FileManager.default.createDirectory(atPath: Fixtures.scratch, withIntermediateDirectories: true)
+        let path = Fixtures.scratch + "/random-sorted-\(nodes)-\(seed).bin"
+        try writer.write(to: path)
+        return try GraphFile(path: path)
+    }
 }

@@ -56,5 +56,6 @@ func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String
     case .sage(let options): try SAGEConvolution(options, weights, prefix, channels: channels)
     case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
     case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    case .gcn2: throw GNNError("conv kind gcn2 reads the initial features x₀ besides x; only the gcnii family runs it")
     }
 }

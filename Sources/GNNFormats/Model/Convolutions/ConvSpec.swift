@@ -12,10 +12,12 @@ public enum ConvSpec: Codable, Sendable, Equatable {
     case gat(GATOptions)
     /// PyG `GENConv`.
     case gen(GENOptions)
+    /// PyG `GCN2Conv` (GCNII), which reads the initial features x₀ besides x: only the `gcnii` family uses it.
+    case gcn2(GCN2Options)
 
     /// The value of the `kind` key.
     public enum Kind: String, Codable, Sendable, CaseIterable {
-        case gcn, sage, gat, gen
+        case gcn, sage, gat, gen, gcn2
     }
 
     public var kind: Kind {
@@ -24,6 +26,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .sage: .sage
         case .gat: .gat
         case .gen: .gen
+        case .gcn2: .gcn2
         }
     }
 
@@ -32,7 +35,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         switch self {
         case .gat(let options): options.edgeDim
         case .gen(let options): options.edgeDim
-        case .gcn, .sage: nil
+        case .gcn, .sage, .gcn2: nil
         }
     }
 
@@ -47,6 +50,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .sage: .sage(try SAGEOptions(from: decoder))
         case .gat: .gat(try GATOptions(from: decoder))
         case .gen: .gen(try GENOptions(from: decoder))
+        case .gcn2: .gcn2(try GCN2Options(from: decoder))
         }
     }
 
@@ -59,6 +63,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .sage(let options): try options.encode(to: encoder)
         case .gat(let options): try options.encode(to: encoder)
         case .gen(let options): try options.encode(to: encoder)
+        case .gcn2(let options): try options.encode(to: encoder)
         }
     }
 }
