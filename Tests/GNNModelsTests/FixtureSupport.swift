@@ -1,7 +1,10 @@
 import Foundation
 import GNNExport
 import GNNFormats
+@testable import GNNKernels
+@testable import GNNModels
 import TestSupport
+import XCTest
 
 extension Fixtures {
     /// Imports models/NAME/weights.safetensors with NAME/arch.json into a model file stored as `dtype`, once
@@ -39,5 +42,22 @@ extension Fixtures {
         let path = Fixtures.scratch + "/random-sorted-\(nodes)-\(seed).bin"
         try writer.write(to: path)
         return try GraphFile(path: path)
+    }
+}
+
+/// Runs each fixture model of `names` on `graph` with 1, 2 and 4 worker threads and asserts the outputs are
+/// the same bits.
+func assertSameBitsForAnyThreadCount(_ names: [String], on graph: GraphFile, file: StaticString = #filePath,
+                                     line: UInt = #line) throws {
+    defer { KernelThreads.configure(threads: 0) }
+    for name in names {
+        let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
+        var runs: [[Float]] = []
+        for threads in [1, 2, 4] {
+            KernelThreads.configure(threads: threads)
+            runs.append(try ForwardPass.run(model, on: graph).outputs)
+        }
+        XCTAssertEqual(runs[0].map(\.bitPattern), runs[1].map(\.bitPattern), "\(name): 1 vs 2 threads", file: file, line: line)
+        XCTAssertEqual(runs[0].map(\.bitPattern), runs[2].map(\.bitPattern), "\(name): 1 vs 4 threads", file: file, line: line)
     }
 }
