@@ -40,4 +40,17 @@ public enum Dense {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outDim), Int32(inDim),
                     1, x, Int32(inDim), weight, Int32(inDim), beta, out, Int32(outDim))
     }
+
+    /// `out = keep · out + scale · (x · W)` for `rows` rows, on the calling thread only, as one sgemm call
+    /// (for use inside a parallel region): torch's `addmm(out, x, W, beta=keep, alpha=scale)`. `W` is
+    /// `channels` × `channels` and multiplied as stored, not transposed (PyG's `GCN2Conv` computes
+    /// `x @ weight1`); `x` must not overlap `out`. With `keep` 0 the old contents of `out` are not read.
+    ///
+    /// Memory: reads x and W, reads and writes out once.
+    public static func addProductSerial(_ x: UnsafePointer<Float>, rows: Int, channels: Int, weight: UnsafePointer<Float>,
+                                        scale: Float, keep: Float, into out: UnsafeMutablePointer<Float>) {
+        guard rows > 0, channels > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(channels), Int32(channels),
+                    scale, x, Int32(channels), weight, Int32(channels), keep, out, Int32(channels))
+    }
 }

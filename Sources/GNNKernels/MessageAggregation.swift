@@ -1,10 +1,12 @@
 import Foundation
 
-/// GENConv's neighbourhood aggregation (DeeperGCN), fused with its message function.
+/// GENConv's neighbourhood aggregation (DeeperGCN), fused with its message function; without that function
+/// (`rectified` false), the plain reductions of neighbour rows that SAGEConv's `max` uses.
 ///
 /// For destination v and channel c, each incoming edge e = (u → v) gives the message
 /// `m_e = relu(x[u] + emb_e) + eps`, where `emb_e` is the edge's features (through the conv's edge encoder
-/// when it has one), or 0 without edge features. The messages are reduced per channel:
+/// when it has one), or 0 without edge features; with `rectified` false, `m_e = x[u]`. The messages are
+/// reduced per channel:
 /// - `softmax(t)`: Σ_e m_e · exp(t·m_e − max) / (Σ_e exp(t·m_e − max) + 1e-16), computed online (running
 ///   max, running denominator and running weighted sum), as PyG's `SoftmaxAggregation`;
 /// - `powerMean(p)`: (mean_e clamp(m_e, 1e-4, 100)^p) clamped to [1e-4, 100], to the power 1/p (PyG's
@@ -72,14 +74,20 @@ public enum MessageAggregation {
         (channels + RowVectors.width - 1) / RowVectors.width * RowVectors.width
     }
 
+    /// `completed` is called once for each fixed block of rows as soon as those rows of `out` are final, as
+    /// `SumAggregation.run`'s. Results do not depend on the thread count: each row is reduced by one thread
+    /// in CSR order.
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
-                           eps: Float = 1e-7, reduce: Reduce, into out: UnsafeMutablePointer<Float>) {
+                           eps: Float = 1e-7, rectified: Bool = true, reduce: Reduce, into out: UnsafeMutablePointer<Float>,
+                           completed: ((Range<Int>) -> Void)? = nil) {
+        precondition(rectified || edges == nil, "edge features enter only GENConv's rectified messages")
         let paddedChannels = paddedWidth(channels)
         // Plain values out of `edges` before the loops (no reference counting per edge).
         let columns = edges?.features.columns ?? 0
         let featureValues = edges?.features.values
         let encoderWeight = edges?.weight, encoderBias = edges?.bias
         KernelThreads.forEachBlock(rows: graph.nodeCount) { rows in
+            defer { completed?(rows) }
             var longest = 0
             for v in rows { longest = max(longest, graph.row(v).count) }
             // Per-thread scratch: one message row per edge of the longest row (softmax reads a row's messages
@@ -104,8 +112,10 @@ public enum MessageAggregation {
                         edgeTerm = UnsafePointer(embedding)
                     }
                     for c in 0..<channels { message[c] = max(source[c] + edgeTerm[c], 0) + eps }
-                } else {
+                } else if rectified {
                     for c in 0..<channels { message[c] = max(source[c], 0) + eps }
+                } else {
+                    message.update(from: source, count: channels)
                 }
             }
 

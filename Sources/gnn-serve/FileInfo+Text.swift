@@ -54,6 +54,9 @@ extension ModelInfo {
         if case .gatv2(let gat) = a.conv { conv += ", \(gat.heads) heads" + (gat.shareWeights ? ", shared weights" : "") }
         if case .sage(let sage) = a.conv { conv += ", aggr \(sage.aggr.rawValue)" }
         if case .gen(let gen) = a.conv { conv += ", aggr \(gen.aggr.rawValue)" }
+        if case .gcn2(let gcn2) = a.conv {
+            conv += ", alpha \(gcn2.alpha), theta \(gcn2.theta.map { "\($0)" } ?? "none")" + (gcn2.sharedWeights ? "" : ", separate weights")
+        }
         var lines = [
             "\(path): gnn-serve model, format \(version), \(ByteCount(fileBytes))",
             "  name         \(metadata.name ?? "(none)")",

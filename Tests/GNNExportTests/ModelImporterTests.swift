@@ -182,7 +182,7 @@ final class ModelImporterTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: samples).filter { $0.hasSuffix(".arch.json") }
         var families = Set<ModelArchitecture.Family>()
         for file in files { families.insert(try ArchitectureDescription(path: samples + "/" + file).architecture.family) }
-        XCTAssertTrue(families.isSuperset(of: [.revgnn, .wtRevgnn, .resgnn, .wtResgnn]), "\(families)")
+        XCTAssertTrue(families.isSuperset(of: [.revgnn, .wtRevgnn, .resgnn, .wtResgnn, .deq, .gcnii]), "\(families)")
     }
 
     func testClassNamesAreReadOnePerLineAndAnEmptyLineIsRefused() throws {

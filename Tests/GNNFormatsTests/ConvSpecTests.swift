@@ -48,7 +48,7 @@ final class ConvSpecTests: XCTestCase {
                        #"{"add_self_loops":true,"bias":true,"concat":true,"edge_dim":3,"heads":1,"kind":"gatv2","negative_slope":0.2,"residual":false,"share_weights":false}"#)
         XCTAssertEqual(try encode(.gen(try XCTUnwrap(genOptions(#"{"kind": "gen", "aggr": "power", "learn_msg_scale": true}"#)))),
                        #"{"aggr":"powermean","bias":false,"expansion":2,"kind":"gen","learn_p":false,"learn_t":false,"mlp_norm":"batch","msg_norm":false,"num_layers":2,"p":1,"t":1}"#)
-        for spec in [ConvSpec.gcn(GCNOptions()), .sage(SAGEOptions()), .gat(gat), .gatv2(gatv2), .gen(GENOptions())] {
+        for spec in [ConvSpec.gcn(GCNOptions()), .sage(SAGEOptions()), .gat(gat), .gatv2(gatv2), .gen(GENOptions()), .gcn2(GCN2Options(alpha: 0.2))] {
             XCTAssertEqual(try decode(try encode(spec)), spec)
         }
     }
@@ -57,10 +57,49 @@ final class ConvSpecTests: XCTestCase {
         XCTAssertEqual(try genOptions(#"{"kind": "gen", "aggr": "sum"}"#)?.aggr, .add)
         XCTAssertEqual(try genOptions(#"{"kind": "gen", "aggr": "power"}"#)?.aggr, .powerMean)
         XCTAssertEqual(try genOptions(#"{"kind": "gen", "aggr": "softmax_sg", "mlp_norm": "none"}"#)?.mlpNorm, GENOptions.MLPNorm.none)
+        guard case .sage(let sage) = try decode(#"{"kind": "sage", "aggr": "add"}"#) else { return XCTFail("not sage") }
+        XCTAssertEqual(sage.aggr, .sum)
+        XCTAssertEqual(try encode(.sage(sage)),
+                       #"{"aggr":"sum","bias":true,"kind":"sage","normalize":false,"project":false,"root_weight":true}"#)
+    }
+
+    /// GCN2Conv's alpha has no PyG default, so a file must state it; theta is written only when given.
+    func testGCN2NeedsAlphaAndWritesThetaOnlyWhenGiven() throws {
+        XCTAssertThrowsError(try decode(#"{"kind": "gcn2", "theta": 0.5}"#)) { error in
+            guard case DecodingError.keyNotFound(let key, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(key.stringValue, "alpha")
+        }
+        XCTAssertEqual(try decode(#"{"kind": "gcn2", "alpha": 0.5}"#), .gcn2(GCN2Options(alpha: 0.5)))
+        var options = GCN2Options(alpha: 0.1)
+        XCTAssertEqual(try encode(.gcn2(options)),
+                       #"{"add_self_loops":true,"alpha":0.1,"kind":"gcn2","normalize":true,"shared_weights":true}"#)
+        XCTAssertEqual(options.beta(layer: 4), 1)
+        options.theta = 0.5
+        options.sharedWeights = false
+        XCTAssertEqual(try decode(try encode(.gcn2(options))), .gcn2(options))
+        XCTAssertEqual(options.beta(layer: 4), log(0.5 / 4 + 1))
+    }
+
+    /// gcn2 and the gcnii family go together, without norm or edge features.
+    func testGCNIIFamilyNeedsGCN2WithoutNormOrEdgeFeatures() {
+        var architecture = ModelArchitecture(family: .gcnii, layers: 8, groups: 1, inputChannels: 4, hiddenChannels: 8,
+                                             outputChannels: 2, task: .multiClass, norm: .none, conv: .gcn2(GCN2Options(alpha: 0.1)))
+        XCTAssertNoThrow(try architecture.validate())
+        architecture.norm = .layer
+        assertGNNError("the gcnii family has no norm; set norm to \"none\"") { try architecture.validate() }
+        architecture.norm = .none
+        architecture.edgeChannels = 3
+        assertGNNError("the gcnii family reads no edge features") { try architecture.validate() }
+        architecture.edgeChannels = 0
+        architecture.conv = .gcn(GCNOptions())
+        assertGNNError("the gcnii family needs conv kind gcn2, not gcn") { try architecture.validate() }
+        architecture.family = .resgnn
+        architecture.conv = .gcn2(GCN2Options(alpha: 0.1))
+        assertGNNError("conv kind gcn2 is only used by the gcnii family, not resgnn") { try architecture.validate() }
     }
 
     func testUnknownNamesAreRefusedListingTheAllowedValues() {
-        let cases = [(#"{"kind": "sage", "aggr": "max"}"#, #"SAGEConv with aggr "max" is not supported (only mean)"#),
+        let cases = [(#"{"kind": "sage", "aggr": "lstm"}"#, #"SAGEConv with aggr "lstm" is not supported (mean, sum, max)"#),
                      (#"{"kind": "gen", "aggr": "lstm"}"#, "(softmax, softmax_sg, powermean, max, mean, add)"),
                      (#"{"kind": "gen", "mlp_norm": "group"}"#, #"GENConv MLP norm "group" is not supported (batch, layer, none)"#)]
         for (json, fragment) in cases {

@@ -2,7 +2,7 @@
 """The engine benchmark's model configurations, as architecture documents (formats/model.md §8), each on the
 synthetic graph shape (gnn-bench graph --shape) it is measured on.
 
-    ~/pyg/bin/python bench/engine/configs.py --list main|depth|products|all [--shape S]   # names, one a line
+    ~/pyg/bin/python bench/engine/configs.py --list main|depth|products|gcnii|all [--shape S]   # names, one a line
     ~/pyg/bin/python bench/engine/configs.py NAME                   # NAME's arch.json on stdout
     ~/pyg/bin/python bench/engine/configs.py NAME --shape           # the graph shape NAME runs on
     ~/pyg/bin/python bench/engine/configs.py NAME --pyg-estimate NODES EDGES PARAMS   # PyG peak RSS, bytes
@@ -16,6 +16,8 @@ SyntheticGraphShape). Choices from the literature:
   GENConv's edge encoder (edge_dim 8 != 32 channels per group).
 - RevSAGE-28-160 (products): PyG examples/rev_gnn.py's ogbn-products model (SAGEConv, hidden 160, 2 groups,
   layer norm) at 28 layers.
+- GCNII-64 (arxiv): PyG examples/gcn2_cora.py's model (alpha 0.1, theta 0.5, shared weights) at 64 layers,
+  hidden 128, on the arxiv shape; no norm (family "gcnii" has none).
 - DEQ-GCN: one weight-tied GCN layer solved to its fixed point by Anderson acceleration (family "deq",
   which needs the DEQ engine and reference_models' "deq" family).
 """
@@ -34,6 +36,7 @@ GEN = {"kind": "gen", "aggr": "softmax", "bias": False, "expansion": 2, "learn_m
 GAT = {"kind": "gat", "add_self_loops": True, "bias": True, "concat": True, "heads": 2, "negative_slope": 0.2,
        "residual": False}
 GCN = {"kind": "gcn", "add_self_loops": True, "bias": True, "improved": False, "normalize": True}
+GCN2 = {"kind": "gcn2", "alpha": 0.1, "theta": 0.5, "shared_weights": True, "add_self_loops": True, "normalize": True}
 ANDERSON = {"method": "anderson", "tolerance": 1e-4, "max_iterations": 30, "memory": 5, "damping": 1.0,
             "regularization": 1e-4}
 
@@ -60,11 +63,12 @@ DEPTH = {f"{name}-{layers}": ("arxiv", arch(family, layers, SAGE))
          for name, family in (("RevSAGE", "revgnn"), ("WT-RevSAGE", "wt-revgnn"), ("ResSAGE", "resgnn"))
          for layers in (10, 100, 1000)}
 PRODUCTS = {"RevSAGE-28-160": ("products", arch("revgnn", 28, SAGE, "products", hidden=160))}
-ALL = {**MAIN, **DEPTH, **PRODUCTS}
+GCNII = {"GCNII-64": ("arxiv", {**arch("gcnii", 64, GCN2), "norm": "none"})}
+ALL = {**MAIN, **DEPTH, **PRODUCTS, **GCNII}
 
 # Floats alive per edge and conv channel at the peak of one conv in PyG (gathered messages, their transforms,
 # softmax terms). At scale 0.2 the estimate was 2-20 % above the measured peak for the arxiv configs.
-EDGE_FLOATS = {"sage": 2, "gat": 3, "gen": 7, "gcn": 2}
+EDGE_FLOATS = {"sage": 2, "gat": 3, "gen": 7, "gcn": 2, "gcn2": 2}
 
 
 def pyg_estimate(a: dict, nodes: int, edges: int, params: int) -> int:
@@ -73,7 +77,7 @@ def pyg_estimate(a: dict, nodes: int, edges: int, params: int) -> int:
     layers x nodes x hidden x ~4 floats (the term that makes e.g. a 1000-layer ResSAGE on arxiv impossible)."""
     width = a["hidden_channels"] // a["groups"]
     conv = a["conv"]["kind"]
-    edges_used = edges + (nodes if a["conv"].get("add_self_loops") and conv in ("gat", "gcn") else 0)
+    edges_used = edges + (nodes if a["conv"].get("add_self_loops") and conv in ("gat", "gcn", "gcn2") else 0)
     solver_history = 2 * a["solver"]["memory"] * nodes * a["hidden_channels"] if a["family"] == "deq" else 0
     return int(0.6 * 2**30                                       # interpreter, torch, PyG
                + 2 * 4 * nodes * a["input_channels"]             # x as read and as a tensor
@@ -88,13 +92,13 @@ def pyg_estimate(a: dict, nodes: int, edges: int, params: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?")
-    parser.add_argument("--list", choices=["main", "depth", "products", "all"])
+    parser.add_argument("--list", choices=["main", "depth", "products", "gcnii", "all"])
     parser.add_argument("--shape", nargs="?", const=True, help="with --list: only configs on this shape; "
                         "with NAME: print NAME's shape")
     parser.add_argument("--pyg-estimate", nargs=3, type=int, metavar=("NODES", "EDGES", "PARAMS"))
     args = parser.parse_args()
     if args.list:
-        group = {"main": MAIN, "depth": DEPTH, "products": PRODUCTS, "all": ALL}[args.list]
+        group = {"main": MAIN, "depth": DEPTH, "products": PRODUCTS, "gcnii": GCNII, "all": ALL}[args.list]
         print("\n".join(name for name, (shape, _) in group.items() if args.shape in (None, True, shape)))
     elif args.name not in ALL:
         sys.exit(f"unknown config {args.name!r}; known: {', '.join(ALL)}")

@@ -41,13 +41,14 @@ extension ModelArchitecture {
             throw GNNError("block describes the layers of the resgnn and wt-resgnn families (PyG DeepGCNLayer); a \(family.rawValue) model's blocks are fixed",
                            fix: "remove \"block\" (reversible blocks are norm → activation → conv, as in examples/rev_gnn.py)")
         }
-        if family == .deq {
+        if family == .deq || family == .gcnii {
+            // Their heads, encoders and activations are fixed (formats/model.md §8.7, §8.8).
             if head != nil || encoder != nil {
-                throw GNNError("head and encoder describe revgnn and resgnn models; a deq model's are encoder, head_norm and head",
-                               fix: "remove \"head\" and \"encoder\"; use head_norm for the deq head's norm")
+                throw GNNError("head and encoder describe revgnn and resgnn models; a \(family.rawValue) model's are fixed",
+                               fix: "remove \"head\" and \"encoder\"" + (family == .deq ? "; use head_norm for the deq head's norm" : ""))
             }
             if activation.kind != .relu {
-                throw GNNError("activation \(activation.kind.rawValue) is not supported by the deq family (relu only)")
+                throw GNNError("activation \(activation.kind.rawValue) is not supported by the \(family.rawValue) family (relu only)")
             }
         }
         for (part, name) in [("encoder.node", encoder?.node), ("encoder.edge", encoder?.edge), ("head.linear", head?.linear)] {

@@ -15,6 +15,9 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         case wtResgnn = "wt-resgnn"
         /// A deep-equilibrium GNN solved to a fixed point.
         case deq
+        /// GCNII (PyG `GCN2Conv` layers with an initial residual and identity mapping), as PyG's
+        /// examples/gcn2_cora.py builds it.
+        case gcnii
     }
 
     /// What the outputs mean.
@@ -113,6 +116,16 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
             }
         } else if groups != 1 {
             throw GNNError("groups is \(groups) but only reversible families use groups; set it to 1")
+        }
+        // GCN2Conv reads x₀ besides x, which only the gcnii family provides, and gcnii has no other conv,
+        // no norm and reads no edge features: refuse what the model would otherwise silently not compute.
+        if (family == .gcnii) != (conv.kind == .gcn2) {
+            throw GNNError(family == .gcnii ? "the gcnii family needs conv kind gcn2, not \(conv.kind.rawValue)"
+                                            : "conv kind gcn2 is only used by the gcnii family, not \(family.rawValue)")
+        }
+        if family == .gcnii {
+            guard norm.kind == .none else { throw GNNError("the gcnii family has no norm; set norm to \"none\"") }
+            guard edgeChannels == 0 else { throw GNNError("the gcnii family reads no edge features; set edge_channels to 0") }
         }
         try validateParts()
         if family == .deq {

@@ -25,17 +25,7 @@ struct GCNConvolution: GraphConvolution {
         let n = graph.nodeCount
         let h = workspace.buffer("gcn.h", count: n * outChannels)
         lin.apply(x, rows: n, into: h)
-        if normalize {
-            let coefficients = graph.gcnNormalization(addSelfLoops: addSelfLoops)
-            coefficients.edgeWeights.withUnsafeBufferPointer { edgeWeights in
-                withOptionalPointer(coefficients.selfWeights) { selfWeights in
-                    SumAggregation.run(graph.csr, x: h, channels: outChannels, edgeWeights: edgeWeights.baseAddress,
-                                       selfWeights: selfWeights, skipSelfLoops: coefficients.skipsSelfLoops, into: out)
-                }
-            }
-        } else {
-            SumAggregation.run(graph.csr, x: h, channels: outChannels, into: out)
-        }
+        graph.gcnPropagate(h, channels: outChannels, normalize: normalize, addSelfLoops: addSelfLoops, into: out)
         if let bias { addRowVector(bias, to: out, rows: n) }
     }
 }

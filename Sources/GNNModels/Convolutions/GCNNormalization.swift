@@ -38,3 +38,25 @@ struct GCNNormalization: Sendable {
         skipsSelfLoops = addSelfLoops
     }
 }
+
+extension GraphContext {
+    /// out = Â·x, the propagation GCNConv and GCN2Conv share: with `normalize`, Σ over incoming edges with
+    /// this graph's `GCNNormalization` coefficients (self loops as `addSelfLoops` says); without, the plain
+    /// sum over incoming edges, existing loops included (PyG's `propagate` without edge weights).
+    /// `completed` is `SumAggregation.run`'s per-block callback.
+    ///
+    /// Memory: the coefficients (M + N floats, kept for the graph), no per-call buffer.
+    func gcnPropagate(_ x: UnsafePointer<Float>, channels: Int, normalize: Bool, addSelfLoops: Bool,
+                      into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)? = nil) {
+        guard normalize else {
+            return SumAggregation.run(csr, x: x, channels: channels, into: out, completed: completed)
+        }
+        let coefficients = gcnNormalization(addSelfLoops: addSelfLoops)
+        coefficients.edgeWeights.withUnsafeBufferPointer { edgeWeights in
+            withOptionalPointer(coefficients.selfWeights) { selfWeights in
+                SumAggregation.run(csr, x: x, channels: channels, edgeWeights: edgeWeights.baseAddress, selfWeights: selfWeights,
+                                   skipSelfLoops: coefficients.skipsSelfLoops, into: out, completed: completed)
+            }
+        }
+    }
+}

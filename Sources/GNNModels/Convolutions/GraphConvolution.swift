@@ -60,5 +60,6 @@ func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String
     case .gatv2(let options): try GATv2Convolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
     case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
                                                sharedEdgeEncoder: edgeEncoder)
+    case .gcn2: throw GNNError("conv kind gcn2 reads the initial features x₀ besides x; only the gcnii family runs it")
     }
 }

@@ -55,6 +55,9 @@ public enum ForwardPass {
             case .residual(let body):
                 try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
+            case .gcnii(let body):
+                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                             progress: { progress($0, layers) }, into: out.baseAddress!)
             case .equilibrium(let body):
                 let settings = solver ?? body.settings
                 report = try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, settings: settings,

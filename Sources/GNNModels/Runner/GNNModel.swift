@@ -15,6 +15,7 @@ public final class GNNModel: Sendable {
         case reversible(ReversibleModel)
         case residual(ResidualModel)
         case equilibrium(EquilibriumModel)
+        case gcnii(GCNIIModel)
     }
 
     /// Builds the model the file describes, reading every tensor its architecture needs.
@@ -33,6 +34,7 @@ public final class GNNModel: Sendable {
         case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
         case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))
         case .deq: body = .equilibrium(try EquilibriumModel(architecture, weights))
+        case .gcnii: body = .gcnii(try GCNIIModel(architecture, weights))
         }
     }
 

@@ -14,10 +14,12 @@ public enum ConvSpec: Codable, Sendable, Equatable {
     case gatv2(GATv2Options)
     /// PyG `GENConv`.
     case gen(GENOptions)
+    /// PyG `GCN2Conv` (GCNII), which reads the initial features x₀ besides x: only the `gcnii` family uses it.
+    case gcn2(GCN2Options)
 
     /// The value of the `kind` key.
     public enum Kind: String, Codable, Sendable, CaseIterable {
-        case gcn, sage, gat, gatv2, gen
+        case gcn, sage, gat, gatv2, gen, gcn2
     }
 
     public var kind: Kind {
@@ -27,6 +29,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gat: .gat
         case .gatv2: .gatv2
         case .gen: .gen
+        case .gcn2: .gcn2
         }
     }
 
@@ -36,7 +39,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gat(let options): options.edgeDim
         case .gatv2(let options): options.edgeDim
         case .gen(let options): options.edgeDim
-        case .gcn, .sage: nil
+        case .gcn, .sage, .gcn2: nil
         }
     }
 
@@ -52,6 +55,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gat: .gat(try GATOptions(from: decoder))
         case .gatv2: .gatv2(try GATv2Options(from: decoder))
         case .gen: .gen(try GENOptions(from: decoder))
+        case .gcn2: .gcn2(try GCN2Options(from: decoder))
         }
     }
 
@@ -65,6 +69,7 @@ public enum ConvSpec: Codable, Sendable, Equatable {
         case .gat(let options): try options.encode(to: encoder)
         case .gatv2(let options): try options.encode(to: encoder)
         case .gen(let options): try options.encode(to: encoder)
+        case .gcn2(let options): try options.encode(to: encoder)
         }
     }
 }

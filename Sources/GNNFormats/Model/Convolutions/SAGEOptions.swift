@@ -1,12 +1,19 @@
 /// The options of PyG `SAGEConv` (`formats/model.md` §8.3), each with PyG 2.8's constructor default.
 public struct SAGEOptions: Codable, Sendable, Equatable {
-    /// How neighbours are aggregated. PyG accepts any aggregation; only the mean is implemented, so any
-    /// other name is refused when the file is read rather than computed wrongly.
+    /// How neighbours are aggregated, as PyG's aggregation of that name. PyG accepts any aggregation; other
+    /// names are refused when the file is read rather than computed wrongly. Written back under the first name.
     public enum Aggregation: String, Codable, Sendable, CaseIterable {
+        /// The mean of the incoming neighbours' rows (0 without any).
         case mean
+        /// Their sum (PyG also accepts `add`).
+        case sum
+        /// Their channel-wise maximum; a node without incoming edges gets 0, as PyG's scatter fills it.
+        case max
 
         public init(from decoder: any Decoder) throws {
-            self = try OptionName.decode(decoder) { "SAGEConv with aggr \"\($0)\" is not supported (only mean)" }
+            self = try OptionName.decode(decoder, aliases: ["add": .sum]) {
+                "SAGEConv with aggr \"\($0)\" is not supported (mean, sum, max)"
+            }
         }
     }
 
