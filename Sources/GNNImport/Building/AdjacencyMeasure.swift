@@ -4,49 +4,65 @@ import GNNFormats
 /// Measures a packed adjacency's symmetry and self loops, so that the file can state them exactly
 /// (`measured-adjacency`) and `predict` can check them against what the model was trained on.
 ///
-/// Needs rows sorted by source (pack always sorts). Each edge u→v (source u in row v) is looked up in row u
-/// by binary search: O(M log d) reads, no allocation beyond one flag per piece, parallel over rows.
+/// Needs rows sorted by source (pack always sorts). Symmetry: every distinct edge u→v with u < v (source u
+/// in row v) is looked up in row u by binary search, and the distinct edges with u < v and with u > v are
+/// counted. Mirroring is injective, so when every u < v edge has its mirror and the two counts are equal,
+/// every u > v edge has one too: half the lookups of checking every edge. O(M log d) reads, no allocation
+/// beyond a few counters per piece, parallel over rows; a piece stops looking up at its first unmirrored edge.
 enum AdjacencyMeasure {
-    static func measure(offsets: [UInt64], sources: [UInt32]) -> AdjacencyFacts {
+    /// With `knownSymmetric` (pack added every reverse edge) only the self loops are counted.
+    static func measure(offsets: [UInt64], sources: [UInt32], knownSymmetric: Bool = false) -> AdjacencyFacts {
         let nodes = offsets.count - 1
         guard nodes > 0 else { return AdjacencyFacts(symmetric: true, selfLoops: .noLoops) }
         let pieces = 64
-        // Per piece: is every edge mirrored, how many rows have exactly one loop, how many rows have any.
-        var mirrored = [Bool](repeating: true, count: pieces)
-        var oneLoop = [Int](repeating: 0, count: pieces)
-        var withLoops = [Int](repeating: 0, count: pieces)
+        var tallies = [Tally](repeating: Tally(), count: pieces)
         offsets.withUnsafeBufferPointer { offsets in
             sources.withUnsafeBufferPointer { sources in
-                mirrored.withUnsafeMutableBufferPointer { mirrored in
-                    oneLoop.withUnsafeMutableBufferPointer { oneLoop in
-                        withLoops.withUnsafeMutableBufferPointer { withLoops in
-                            ParallelLoop.run(pieces) { piece in
-                                var symmetric = true, one = 0, any = 0
-                                for v in nodes * piece / pieces..<nodes * (piece + 1) / pieces {
-                                    let row = Int(offsets[v])..<Int(offsets[v + 1])
-                                    let loops = count(UInt32(v), in: row, sources)
-                                    if loops == 1 { one += 1 }
-                                    if loops > 0 { any += 1 }
-                                    guard symmetric else { continue }
-                                    for e in row where Int(sources[e]) != v {
-                                        let u = Int(sources[e])
-                                        if count(UInt32(v), in: Int(offsets[u])..<Int(offsets[u + 1]), sources) == 0 {
-                                            symmetric = false
-                                            break
-                                        }
+                tallies.withUnsafeMutableBufferPointer { tallies in
+                    ParallelLoop.run(pieces) { piece in
+                        var tally = Tally()
+                        tally.mirrored = !knownSymmetric
+                        for v in nodes * piece / pieces..<nodes * (piece + 1) / pieces {
+                            let row = Int(offsets[v])..<Int(offsets[v + 1])
+                            let loops = count(UInt32(v), in: row, sources)
+                            if loops == 1 { tally.oneLoop += 1 }
+                            if loops > 0 { tally.withLoops += 1 }
+                            guard tally.mirrored else { continue }
+                            var previous: UInt32?
+                            for e in row where sources[e] != previous {
+                                let u = Int(sources[e])
+                                previous = sources[e]
+                                if u > v {
+                                    tally.upper += 1
+                                } else if u < v {
+                                    tally.lower += 1
+                                    if count(UInt32(v), in: Int(offsets[u])..<Int(offsets[u + 1]), sources) == 0 {
+                                        tally.mirrored = false
+                                        break
                                     }
                                 }
-                                mirrored[piece] = symmetric
-                                oneLoop[piece] = one
-                                withLoops[piece] = any
                             }
                         }
+                        tallies[piece] = tally
                     }
                 }
             }
         }
-        let loops: SelfLoopFact = oneLoop.reduce(0, +) == nodes ? .onePerNode : (withLoops.reduce(0, +) == 0 ? .noLoops : .mixed)
-        return AdjacencyFacts(symmetric: !mirrored.contains(false), selfLoops: loops)
+        let loops: SelfLoopFact = tallies.reduce(0) { $0 + $1.oneLoop } == nodes ? .onePerNode
+            : (tallies.reduce(0) { $0 + $1.withLoops } == 0 ? .noLoops : .mixed)
+        let symmetric = knownSymmetric || (tallies.allSatisfy(\.mirrored)
+            && tallies.reduce(0) { $0 + $1.lower } == tallies.reduce(0) { $0 + $1.upper })
+        return AdjacencyFacts(symmetric: symmetric, selfLoops: loops)
+    }
+
+    /// One piece's counts.
+    private struct Tally {
+        /// Rows with exactly one self loop, and with any.
+        var oneLoop = 0, withLoops = 0
+        /// Distinct edges u→v with u < v, and with u > v.
+        var lower = 0, upper = 0
+        /// Whether every u < v edge seen has its mirror.
+        var mirrored = true
     }
 
     /// How many times `value` occurs in the sorted `row` of `sources` (two binary searches).
