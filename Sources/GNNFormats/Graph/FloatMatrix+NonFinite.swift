@@ -9,6 +9,11 @@ public struct NonFiniteScan: Sendable, Equatable {
     public var values: Int
     /// Rows holding such a value, in ascending order, at most the `limit` asked for.
     public var firstRows: [Int]
+
+    public init(values: Int, firstRows: [Int]) {
+        self.values = values
+        self.firstRows = firstRows
+    }
 }
 
 extension FloatMatrix {
