@@ -6,9 +6,11 @@ import GNNFormats
 /// `predict` runs anyway; this only words the result in the user's node ids.
 enum NonFiniteInputCheck {
     /// Throws one line naming the first nodes (input ids) or edges with a non-finite feature, unless `allow`;
-    /// then returns the same as a warning for stderr.
-    static func check(_ report: GraphStructureReport, graph: GraphFile, graphPath: String, allow: Bool) throws -> String? {
-        guard report.nonFiniteNodeFeatures + report.nonFiniteEdgeFeatures > 0 else { return nil }
+    /// then returns the same as a warning for stderr. Edge features count only for a model that reads them.
+    static func check(_ report: GraphStructureReport, graph: GraphFile, graphPath: String, readsEdgeFeatures: Bool,
+                      allow: Bool) throws -> String? {
+        let edgeValues = readsEdgeFeatures ? report.nonFiniteEdgeFeatures : 0
+        guard report.nonFiniteNodeFeatures + edgeValues > 0 else { return nil }
         let numbering = try NodeNumbering(graph)
         var found: [String] = []
         if report.nonFiniteNodeFeatures > 0 {
@@ -16,7 +18,7 @@ enum NonFiniteInputCheck {
             found.append("\(values(report.nonFiniteNodeFeatures)) in node features (node\(ids.count > 1 ? "s" : "") "
                 + ids.map(String.init).joined(separator: ", ") + (report.nonFiniteNodeFeatures > ids.count ? ", …" : "") + ")")
         }
-        if report.nonFiniteEdgeFeatures > 0 {
+        if edgeValues > 0 {
             let edges = report.firstNonFiniteEdges.map { edgeText($0, graph, numbering) }
             found.append("\(values(report.nonFiniteEdgeFeatures)) in edge features (edge\(edges.count > 1 ? "s" : "") "
                 + edges.joined(separator: ", ") + (report.nonFiniteEdgeFeatures > edges.count ? ", …" : "") + ")")

@@ -153,7 +153,9 @@ struct PredictCommand: ParsableCommand {
         try ForwardPass.checkCompatible(network, graphFile)
         var warnings = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: graph,
                                                     modelPath: model, allow: allowGraphMismatch)
-        if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: graph, allow: allowNonfinite) {
+        if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: graph,
+                                                         readsEdgeFeatures: network.architecture.edgeChannels > 0,
+                                                         allow: allowNonfinite) {
             warnings.append(warning)
         }
         for warning in warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }

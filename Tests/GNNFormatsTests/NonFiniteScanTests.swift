@@ -38,3 +38,17 @@ final class NonFiniteScanTests: XCTestCase {
         XCTAssertEqual(FloatMatrix(dtype: .float32, rows: 4, columns: 0, base: nil).scanNonFinite(), NonFiniteScan(values: 0, firstRows: []))
     }
 }
+
+/// `verifyStructure` reports the first rows and edges (CSR positions) with a non-finite feature.
+final class NonFiniteStructureReportTests: XCTestCase {
+    func testVerifyStructureNamesTheFirstRowsAndEdges() throws {
+        let path = try TinyGraph.write { writer in
+            writer.add(.edgeFeatures, dtype: .float16, shape: [3, 1]) { try $0.write([UInt16(0x3C00), 0x7E00, 0x3C00]) }
+        }
+        let report = try GraphFile(path: path).verifyStructure()
+        XCTAssertEqual(report.nonFiniteNodeFeatures, 0)
+        XCTAssertEqual(report.firstNonFiniteNodeRows, [])
+        XCTAssertEqual(report.nonFiniteEdgeFeatures, 1)
+        XCTAssertEqual(report.firstNonFiniteEdges, [1])
+    }
+}
