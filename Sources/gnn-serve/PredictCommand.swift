@@ -45,7 +45,7 @@ struct PredictCommand: ParsableCommand {
             A model that records the graph it was trained on (self loops, symmetry: see 'gnn-serve info') \
             refuses a graph packed differently, printing the 'gnn-serve pack' command that fixes it, unless \
             --allow-graph-mismatch. Graphs packed before graph format 1.2 do not record these; they are \
-            then unchecked, with a warning.
+            measured on the fly.
             """)
 
     @Option(help: "The model file (*.gnnz).")

@@ -131,11 +131,15 @@ final class GraphContractTests: XCTestCase {
         XCTAssertEqual(result.stdout.split(separator: "\n").count, 5)
     }
 
-    func testAGraphPackedBeforeFormat1_2IsUncheckedWithAWarning() throws {
-        let result = try run(["predict", "--model", try model(["--graph-symmetric", "yes"]), Self.samples + "/csbm.bin", "--nodes", "0..2"])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.stderr, "gnn-serve: warning: \(Self.samples)/csbm.bin was packed before graph format 1.2 and does not record its "
-            + "symmetry and self loops, so the model's expected graph (symmetric) is unchecked; pack it again to check it\n")
+    /// samples/csbm.bin (graph format 1.0, symmetric, no loops) records neither fact: predict measures it.
+    func testAGraphPackedBeforeFormat1_2IsMeasuredOnTheFly() throws {
+        let graph = Self.samples + "/csbm.bin"
+        let symmetric = try run(["predict", "--model", try model(["--graph-symmetric", "yes"]), graph, "--nodes", "0..2"])
+        XCTAssertEqual(symmetric.status, 0, symmetric.stderr)
+        XCTAssertEqual(symmetric.stderr, "")
+        let directed = try run(["predict", "--model", try model(["--graph-symmetric", "no"]), graph, "--nodes", "0..2"])
+        XCTAssertEqual(directed.status, 1)
+        XCTAssertTrue(directed.stderr.hasPrefix("gnn-serve: error: \(graph): the model was trained on a directed graph but the graph is symmetric"), directed.stderr)
     }
 
     func testDescriptionGraphObjectIsRecorded() throws {
