@@ -11,10 +11,14 @@ import GNNFormats
 public struct ArchitectureDescription: Sendable {
     public var architecture: ModelArchitecture
     public var export: ExportOptions
+    /// The optional `"graph"` object: the graph the model was trained on, recorded in the model file so that
+    /// `predict` can check a graph against it (formats/arch.md, formats/model.md §8.9).
+    public var graph: ModelGraphContract?
 
-    public init(architecture: ModelArchitecture, export: ExportOptions = ExportOptions()) {
+    public init(architecture: ModelArchitecture, export: ExportOptions = ExportOptions(), graph: ModelGraphContract? = nil) {
         self.architecture = architecture
         self.export = export
+        self.graph = graph
     }
 
     /// Reads and validates a description file.
@@ -25,6 +29,7 @@ public struct ArchitectureDescription: Sendable {
             try architecture.validate()
             export = try Self.decode(ExportSection.self, from: data).export ?? ExportOptions()
             try export.validate(outputChannels: architecture.outputChannels)
+            graph = try Self.decode(GraphSection.self, from: data).graph
             if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let section = object["export"] as? [String: Any],
                let unknown = section.keys.sorted().first(where: { !ExportOptions.fieldNames.contains($0) }) {
@@ -37,6 +42,10 @@ public struct ArchitectureDescription: Sendable {
 
     private struct ExportSection: Decodable {
         var export: ExportOptions?
+    }
+
+    private struct GraphSection: Decodable {
+        var graph: ModelGraphContract?
     }
 
     /// Decodes snake_case JSON, with errors that name the field as the file spells it.

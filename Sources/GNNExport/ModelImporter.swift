@@ -61,7 +61,8 @@ public enum ModelImporter {
         var writer = ModelFileWriter(metadata: ModelMetadata(architecture: architecture, name: request.name,
                                                              producer: "gnn-export \(GNNVersion.current)",
                                                              sourceFramework: request.sourceFramework,
-                                                             classNames: options.classNames))
+                                                             classNames: options.classNames,
+                                                             graph: request.description.graph.flatMap { $0.isEmpty ? nil : $0 }))
         var change = PrecisionChange()
         // File order, each alias after the tensor it repeats.
         let used = Set(audit.used)

@@ -4,6 +4,8 @@ import GNNExport
 import GNNFormats
 import CommandLineSupport
 
+extension ModelGraphContract.SelfLoops: ExpressibleByArgument {}
+
 /// `gnn-export`: turn trained PyTorch Geometric weights into a gnn-serve model file, without Python.
 @main
 struct GNNExportCommand: ParsableCommand {
@@ -24,6 +26,10 @@ struct GNNExportCommand: ParsableCommand {
             exactly those the architecture reads: otherwise every missing, unexpected or wrongly shaped \
             key is listed with the shape expected and found. BatchNorm num_batches_tracked counters are \
             dropped.
+
+            The graph the model was trained on can be recorded (a "graph" object in ARCH, or \
+            --graph-self-loops and --graph-symmetric): 'gnn-serve predict' then refuses a graph packed \
+            differently and prints the 'gnn-serve pack' command that fixes it.
 
             Layers whose weights repeat layer 0's (PyG ModuleList([block] * L)) are stored once. \
             Weight-tied families (wt-revgnn, wt-resgnn) accept one stored layer or L identical copies.
@@ -63,6 +69,17 @@ struct GNNExportCommand: ParsableCommand {
     @Flag(help: "Replace an existing output file.")
     var force = false
 
+    @Option(help: "Self loops of the training graph, recorded for predict to check: one-per-node, none or any (overrides the description's graph.self_loops).")
+    var graphSelfLoops: ModelGraphContract.SelfLoops?
+
+    @Option(help: "Whether the training graph was symmetric (undirected), yes or no, recorded for predict to check (overrides the description's graph.symmetric).")
+    var graphSymmetric: YesNo?
+
+    /// `--graph-symmetric` values.
+    enum YesNo: String, ExpressibleByArgument, CaseIterable {
+        case yes, no
+    }
+
     func validate() throws {
         guard let type = DType(name: dtype), type.isFloatingPoint else {
             throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
@@ -85,6 +102,12 @@ struct GNNExportCommand: ParsableCommand {
         }
         if let key { description.export.key = key }
         if tie { description.export.tie = true }
+        if graphSelfLoops != nil || graphSymmetric != nil {
+            var graph = description.graph ?? ModelGraphContract()
+            if let graphSelfLoops { graph.selfLoops = graphSelfLoops }
+            if let graphSymmetric { graph.symmetric = graphSymmetric == .yes }
+            description.graph = graph
+        }
         var request = ModelImporter.Request(weights: weights, description: description, output: output)
         request.dtype = DType(name: dtype)!
         request.name = name

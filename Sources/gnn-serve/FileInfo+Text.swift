@@ -27,6 +27,8 @@ extension GraphInfo {
             lines.append("  splits       " + SplitName.allCases.compactMap { s in splits[s.rawValue].map { "\(s.rawValue) \($0)" } }.joined(separator: ", "))
         }
         if !properties.isEmpty { lines.append("  properties   " + properties.joined(separator: ", ")) }
+        lines.append("  symmetric    \(symmetric)" + (symmetric == "unknown" ? " (packed before graph format 1.2; pack it again to measure)" : ""))
+        lines.append("  self loops   \(selfLoops)")
         if reordered { lines.append("  node order   reordered at pack time (node.order maps rows to input ids)") }
         lines.append("  sections")
         for section in sections {
@@ -65,8 +67,9 @@ extension ModelInfo {
             "  channels     \(a.inputChannels) in → \(a.hiddenChannels) hidden → \(a.outputChannels) out" + (a.edgeChannels > 0 ? ", \(a.edgeChannels) per edge" : ""),
             "  norm         \(a.norm.text), activation \(a.activation.text)" + (a.isResidual ? ", \(a.resolvedBlock.text)" : ""),
             "  task         \(a.task.rawValue)",
+            "  graph        " + (metadata.graph.map { "expects " + $0.text } ?? "not recorded"),
         ]
-        if a.isReversible || a.isResidual { lines.insert("  head         \(a.headText)", at: lines.count - 1) }
+        if a.isReversible || a.isResidual { lines.insert("  head         \(a.headText)", at: lines.count - 2) }
         if let solver = a.solver {
             lines.append("  solver       \(solver.method.rawValue), tol \(solver.tolerance) (\((solver.stopMode ?? .relative).rawValue)), max \(solver.maxIterations) iterations"
                 + (solver.memory.map { ", memory \($0)" } ?? "") + (solver.damping.map { ", damping \($0)" } ?? "")

@@ -29,7 +29,9 @@ struct PackCommand: ParsableCommand {
             11 minutes and 16.3 GiB (about 140 bytes per edge).
 
             Each row of the output is sorted by source. Self loops and repeated edges are handled as the \
-            options say and always reported. The output appears only when complete: an interrupted pack \
+            options say and always reported. The file records whether the graph is symmetric and whether \
+            every node has exactly one self loop, measured on the packed rows ('gnn-serve info' shows them; \
+            'predict' checks them against the graph a model was trained on). The output appears only when complete: an interrupted pack \
             leaves no file behind.
             """)
 

@@ -38,7 +38,14 @@ struct PredictCommand: ParsableCommand {
 
             With --split and labels in the graph, accuracy (multi-class) or mean ROC-AUC over tasks \
             (multi-label) on that split is printed on stderr. The graph's structure is checked before the \
-            pass (row offsets, every index below N), in time linear in its size.
+            pass (row offsets, every index below N), in time linear in its size. NaN or infinite input \
+            features are refused (naming the first nodes, by input id) unless --allow-nonfinite: one such \
+            value turns the outputs of its whole neighbourhood NaN.
+
+            A model that records the graph it was trained on (self loops, symmetry: see 'gnn-serve info') \
+            refuses a graph packed differently, printing the 'gnn-serve pack' command that fixes it, unless \
+            --allow-graph-mismatch. Graphs packed before graph format 1.2 do not record these; they are \
+            measured on the fly.
             """)
 
     @Option(help: "The model file (*.gnnz).")
@@ -89,6 +96,12 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Print load time, forward time, peak memory and workspace size on stderr; for DEQ models also the iterations, the final residual and the residual of every iteration.")
     var stats = false
 
+    @Flag(help: "Run even when the graph differs from the graph the model records it was trained on (self loops, symmetry); a warning is printed instead.")
+    var allowGraphMismatch = false
+
+    @Flag(help: "Run even when node or edge features hold NaN or infinite values; a warning is printed instead.")
+    var allowNonfinite = false
+
     @Flag(help: "Do not show progress.")
     var quiet = false
 
@@ -136,8 +149,16 @@ struct PredictCommand: ParsableCommand {
         let network = try GNNModel(modelFile)
         let solverSettings = try solverSettings(for: network)
         let graphFile = try GraphFile(path: graph)
-        try graphFile.verifyStructure()
+        let structure = try graphFile.verifyStructure()
         try ForwardPass.checkCompatible(network, graphFile)
+        var warnings = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: graph,
+                                                    modelPath: model, allow: allowGraphMismatch)
+        if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: graph,
+                                                         readsEdgeFeatures: network.architecture.edgeChannels > 0,
+                                                         allow: allowNonfinite) {
+            warnings.append(warning)
+        }
+        for warning in warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }
         let selected = try NodeSelection.select(in: graphFile, nodes: nodes, split: split)
         let loadTime = clock.now - loadStart
 

@@ -49,22 +49,4 @@ public struct FloatMatrix: @unchecked Sendable {
         let start = base + range.lowerBound * columns * dtype.size
         FloatConversion.toFloat(start, dtype: dtype, count: range.count * columns, into: destination)
     }
-
-    /// The number of NaN or infinite values, counted in f32 after conversion.
-    public func nonFiniteCount() -> Int {
-        guard rows > 0, columns > 0 else { return 0 }
-        let chunkRows = max(1, 65536 / columns)
-        var buffer = [Float](repeating: 0, count: chunkRows * columns)
-        var count = 0
-        var row = 0
-        while row < rows {
-            let end = min(rows, row + chunkRows)
-            buffer.withUnsafeMutableBufferPointer { chunk in
-                copyRows(row..<end, into: chunk.baseAddress!)
-                for value in chunk.prefix((end - row) * columns) where !value.isFinite { count += 1 }
-            }
-            row = end
-        }
-        return count
-    }
 }

@@ -10,6 +10,10 @@ public struct GraphStructureReport: Sendable, Codable {
     public var nonFiniteNodeFeatures: Int
     /// NaN or infinite edge-feature values.
     public var nonFiniteEdgeFeatures: Int
+    /// The first rows (at most 5, file row order) of `node.features` that hold a NaN or infinite value.
+    public var firstNonFiniteNodeRows: [Int] = []
+    /// The first CSR positions (at most 5) of `edge.features` that hold a NaN or infinite value.
+    public var firstNonFiniteEdges: [Int] = []
 }
 
 extension GraphFile {
@@ -64,10 +68,12 @@ extension GraphFile {
         if let labels, let bad = labels.firstIndex(where: { $0 < -1 }) {
             throw GNNError("node.labels[\(bad)] is \(labels[bad]); labels are class ids ≥ 0, or −1 for none")
         }
+        let nodeScan = nodeFeatures.scanNonFinite()
+        let edgeScan = edgeFeatures?.scanNonFinite() ?? NonFiniteScan(values: 0, firstRows: [])
         return GraphStructureReport(
             isolatedNodes: isolated, maxInDegree: Int(maxDegree), selfLoops: selfLoops,
-            nonFiniteNodeFeatures: nodeFeatures.nonFiniteCount(),
-            nonFiniteEdgeFeatures: edgeFeatures?.nonFiniteCount() ?? 0)
+            nonFiniteNodeFeatures: nodeScan.values, nonFiniteEdgeFeatures: edgeScan.values,
+            firstNonFiniteNodeRows: nodeScan.firstRows, firstNonFiniteEdges: edgeScan.firstRows)
     }
 
     /// Recomputes every section's XXH3-64 and checks the padding between sections is zero.

@@ -1,7 +1,7 @@
-/// Constants of the graph file format, version 1.1. `formats/graph.md` is the specification.
+/// Constants of the graph file format, version 1.2. `formats/graph.md` is the specification.
 public enum GraphFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 1)
+    public static let version = FormatVersion(major: 1, minor: 2)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one section-table entry.
@@ -34,11 +34,15 @@ public struct GraphFeatures: OptionSet, Sendable {
     public static let oneSelfLoopPerNode = GraphFeatures(rawValue: 1 << 3)
     /// For every edge u→v the edge v→u is present too.
     public static let symmetric = GraphFeatures(rawValue: 1 << 4)
+    /// (1.2) The writer measured symmetry and self loops, so bits 2–4 are exact: a clear bit means the fact
+    /// does not hold. Without it a clear bit means "unknown" (files written before 1.2).
+    public static let measuredAdjacency = GraphFeatures(rawValue: 1 << 5)
 
     /// Names for `info`, in bit order.
     public static let names: [(GraphFeatures, String)] = [
         (.sortedRows, "sorted-rows"), (.noDuplicateEdges, "no-duplicate-edges"), (.noSelfLoops, "no-self-loops"),
         (.oneSelfLoopPerNode, "one-self-loop-per-node"), (.symmetric, "symmetric"),
+        (.measuredAdjacency, "measured-adjacency"),
     ]
 }
 

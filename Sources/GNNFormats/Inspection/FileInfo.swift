@@ -61,6 +61,10 @@ public struct GraphInfo: Encodable, Sendable {
     public var labels: String
     public var splits: [String: Int]
     public var properties: [String]
+    /// "yes", "no" or "unknown" (files before graph format 1.2).
+    public var symmetric: String
+    /// "one per node", "none", "some" or "unknown" (files before graph format 1.2).
+    public var selfLoops: String
     /// Whether the rows are reordered (`node.order`); node ids stay the input's either way.
     public var reordered: Bool
     public var sections: [Section]
@@ -90,6 +94,9 @@ public struct GraphInfo: Encodable, Sendable {
         for split in SplitName.allCases { if let ids = graph.split(split) { splits[split.rawValue] = ids.count } }
         self.splits = splits
         properties = GraphFeatures.names.filter { graph.features.contains($0.0) }.map(\.1)
+        let facts = AdjacencyFacts(graph.features)
+        symmetric = facts.symmetricText
+        selfLoops = facts.selfLoopText
         reordered = graph.nodeOrder != nil
         sections = graph.sections.map {
             Section(name: $0.name, dtype: $0.dtype.description, shape: $0.shape, offset: $0.offset, bytes: $0.length,

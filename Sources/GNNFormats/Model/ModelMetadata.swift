@@ -19,10 +19,12 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var training: [String: String]?
     /// Output names, one per output channel, if given.
     public var classNames: [String]?
+    /// The graph the model was trained on (self loops, symmetry), which `predict` checks; nil: not recorded.
+    public var graph: ModelGraphContract?
 
     public init(architecture: ModelArchitecture, name: String? = nil, producer: String, createdAt: String? = nil,
                 sourceFramework: String? = nil, parameterCount: Int = 0, training: [String: String]? = nil,
-                classNames: [String]? = nil) {
+                classNames: [String]? = nil, graph: ModelGraphContract? = nil) {
         self.architecture = architecture
         self.name = name
         self.producer = producer
@@ -31,6 +33,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         self.parameterCount = parameterCount
         self.training = training
         self.classNames = classNames
+        self.graph = graph
     }
 
     /// The JSON bytes stored in the file.

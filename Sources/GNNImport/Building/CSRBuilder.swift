@@ -216,10 +216,12 @@ private struct Builder {
 
         var features: GraphFeatures = [.sortedRows]
         if report.duplicatesFound == 0 || removeDuplicates { features.insert(.noDuplicateEdges) }
-        if options.selfLoops == .remove || (options.selfLoops == .keep && report.selfLoopsInInput == 0) {
-            features.insert(.noSelfLoops)
-        }
-        if options.selfLoops == .add { features.insert(.oneSelfLoopPerNode) }
+        // Measured rather than inferred from the options: `--self-loops keep` on an input that already has one
+        // loop per node, or a symmetric input packed without `--undirected`, must say so too. With
+        // `--undirected` every reverse was added (and removing loops or repeats keeps that), so the costly
+        // half, symmetry, is known.
+        progress?.report("measuring symmetry", 0.95)
+        features.formUnion(AdjacencyMeasure.measure(offsets: offsets, sources: sources, knownSymmetric: options.undirected).features)
         progress?.report("sorting rows", 1)
 
         return CSRAdjacency(offsets: offsets, sources: sources, origins: trackOrigins ? origins : nil,
