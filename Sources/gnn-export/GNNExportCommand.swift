@@ -15,14 +15,18 @@ struct GNNExportCommand: ParsableCommand {
             recognised by content). A .pt is read without Python by a pickle reader that knows only what a \
             state_dict needs (OrderedDict, tensors, storages); a file naming anything else, such as \
             os.system, is refused unread. A checkpoint dict holding the state_dict beside other entries \
-            ({"model_state_dict": ..., "epoch": 3}) needs --key. Tensors may be f32, f16 or bf16 (f64 is \
+            ({"model_state_dict": ..., "epoch": 3}) needs --key (a safetensors file ignores a description's key, \
+            with a note). Tensors may be f32, f16 or bf16 (f64 is \
             rounded).
 
             ARCH describes the model (formats/arch.md; examples in samples/*.arch.json): family, depth, \
             groups, channels, norm, conv and its options, plus an optional "export" object with key_map \
             (state_dict key prefixes → PyG example names), key, tie and class_names. The weights must be \
-            exactly those the architecture reads: otherwise every missing, unexpected or wrongly shaped \
-            key is listed with the shape expected and found. BatchNorm num_batches_tracked counters are \
+            exactly those the architecture reads: otherwise the error leads with a diagnosis (a hidden size, \
+            a layer count, a prefix every key shares such as module. or _orig_mod., one block stored for \
+            all layers), then lists the missing, unexpected and wrongly shaped keys with the shapes \
+            expected and found, the first 12 of each (--verbose: all). --strip-prefix and --key-map rename \
+            keys. A key of ARCH that is not read at its place is refused, naming the nearest known key. BatchNorm num_batches_tracked counters are \
             dropped.
 
             Layers whose weights repeat layer 0's (PyG ModuleList([block] * L)) are stored once. \
@@ -54,8 +58,17 @@ struct GNNExportCommand: ParsableCommand {
     @Option(help: "A text file with one class name per line, one per output channel (overrides the description's class_names).")
     var classNames: String?
 
-    @Option(help: "The entry of a checkpoint dict that holds the state_dict, e.g. model_state_dict (overrides the description's key).")
+    @Option(help: "The entry of a checkpoint dict that holds the state_dict, e.g. model_state_dict (overrides the description's key; \"\" clears it).")
     var key: String?
+
+    @Option(name: .customLong("strip-prefix"), help: "Remove this prefix from every key that has it, e.g. module. (DataParallel) or _orig_mod. (torch.compile).")
+    var stripPrefix: [String] = []
+
+    @Option(name: .customLong("key-map"), help: "Rename keys starting with OLD to start with NEW (OLD=NEW, repeatable; the longest OLD that matches applies; adds to the description's key_map).")
+    var keyMap: [String] = []
+
+    @Flag(help: "On a mismatch, list every missing, wrongly shaped and unexpected tensor, not the first 12 of each.")
+    var verbose = false
 
     @Flag(help: "Require every layer's weights to repeat layer 0's, and store them once.")
     var tie = false
@@ -67,6 +80,10 @@ struct GNNExportCommand: ParsableCommand {
         guard let type = DType(name: dtype), type.isFloatingPoint else {
             throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
         }
+        for entry in keyMap where !entry.contains("=") {
+            throw ValidationError("--key-map \(entry): expected OLD=NEW, e.g. --key-map gnn.blocks.=convs.")
+        }
+        if stripPrefix.contains("") { throw ValidationError("--strip-prefix needs a prefix, e.g. --strip-prefix module.") }
     }
 
     static func main() {
@@ -83,13 +100,24 @@ struct GNNExportCommand: ParsableCommand {
                 throw error.located(at: classNames)
             }
         }
-        if let key { description.export.key = key }
+        if let key { description.export.key = key.isEmpty ? nil : key }
+        if !stripPrefix.isEmpty || !keyMap.isEmpty {
+            var map = description.export.keyMap ?? [:]
+            for prefix in stripPrefix { map[prefix] = "" }
+            for entry in keyMap {
+                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                map[String(parts[0])] = String(parts[1])
+            }
+            description.export.keyMap = map
+        }
         if tie { description.export.tie = true }
         var request = ModelImporter.Request(weights: weights, description: description, output: output)
         request.dtype = DType(name: dtype)!
         request.name = name
         request.overwrite = force
+        request.verbose = verbose
         let report = try ModelImporter.export(request)
+        for note in report.notes { CommandLineOutput.writeError("gnn-export: note: " + note) }
         let summary = report.summary
         let ratio = report.sourceBytes > 0 ? Double(summary.fileLength) / Double(report.sourceBytes) : 0
         print("wrote \(output): \(summary.parameterCount) parameters, \(ByteCount(Int(summary.fileLength)))"

@@ -102,7 +102,7 @@ final class ModelImporterTests: XCTestCase {
         var tensors = Self.tensors().filter { $0.0 != "lin.bias" && $0.0 != "layers.0.norm.running_var" && $0.0 != "lin.weight" }
         tensors.append(("lin.weight_extra", "F32", [1], F.f32([1])))
         tensors[0] = ("node_encoder.weight", "F32", [1, 4], F.f32([1, 2, 3, 4]))
-        assertGNNError("weights do not match the architecture (resgnn, 1 layers, gcn): 2 missing: layers.0.norm.running_var [2], lin.weight [2, 2]; 1 with the wrong shape: node_encoder.weight expected [2, 2] found [1, 4]; 1 unexpected: lin.weight_extra [1]") {
+        assertGNNError("weights do not match the description (resgnn, 1 layers, gcn) — 2 missing: layers.0.norm.running_var [2], lin.weight [2, 2]; 1 with the wrong shape: node_encoder.weight expected [2, 2] found [1, 4]; 1 unexpected: lin.weight_extra [1]") {
             try ModelImporter.export(request(Self.weights(tensors), output))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
