@@ -36,6 +36,11 @@ struct GNNExportCommand: ParsableCommand {
             file (what a safetensors file of them holds), and for f16/bf16 the largest absolute and \
             relative change any weight underwent. The file is written atomically.
 
+            --guess drafts a description from the weights alone (stdout), for the layouts of PyG's \
+            examples/rev_gnn.py and ogbn_proteins_deepgcn.py: sizes from shapes, the conv and its options from \
+            its tensors; each choice the tensors do not decide (activation, task, options without tensors) \
+            is stated on stderr.
+
             Exit status: 0 on success, 1 when an input is bad (one line on stderr), 2 for a wrong command line.
             """,
         version: GNNVersion.current)
@@ -43,11 +48,14 @@ struct GNNExportCommand: ParsableCommand {
     @Option(help: "The trained weights: a state_dict as .safetensors or .pt (torch.save).")
     var weights: String
 
-    @Option(help: "The architecture description (JSON, formats/arch.md).")
-    var arch: String
+    @Option(help: "The architecture description (JSON, formats/arch.md). Required unless --guess.")
+    var arch: String?
 
-    @Option(name: .shortAndLong, help: "The model file to write (by convention *.gnnz).")
-    var output: String
+    @Option(name: .shortAndLong, help: "The model file to write (by convention *.gnnz). Required unless --guess.")
+    var output: String?
+
+    @Flag(help: "Print a draft description inferred from the weights' names and shapes (stdout), with the assumptions it makes (stderr); write no model.")
+    var guess = false
 
     @Option(help: "Storage type of the weights: f32, f16 or bf16.")
     var dtype: String = "f32"
@@ -83,6 +91,9 @@ struct GNNExportCommand: ParsableCommand {
         for entry in keyMap where !entry.contains("=") {
             throw ValidationError("--key-map \(entry): expected OLD=NEW, e.g. --key-map gnn.blocks.=convs.")
         }
+        if !guess && (arch == nil || output == nil) {
+            throw ValidationError("give --arch and --output (or --guess to draft a description from the weights)")
+        }
         if stripPrefix.contains("") { throw ValidationError("--strip-prefix needs a prefix, e.g. --strip-prefix module.") }
     }
 
@@ -91,6 +102,7 @@ struct GNNExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let arch, let output, !guess else { return try printGuess() }
         var description = try ArchitectureDescription(path: arch)
         if let classNames {
             description.export.classNames = try ClassNames.read(classNames)
@@ -100,16 +112,7 @@ struct GNNExportCommand: ParsableCommand {
                 throw error.located(at: classNames)
             }
         }
-        if let key { description.export.key = key.isEmpty ? nil : key }
-        if !stripPrefix.isEmpty || !keyMap.isEmpty {
-            var map = description.export.keyMap ?? [:]
-            for prefix in stripPrefix { map[prefix] = "" }
-            for entry in keyMap {
-                let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                map[String(parts[0])] = String(parts[1])
-            }
-            description.export.keyMap = map
-        }
+        applyKeyOptions(to: &description.export)
         if tie { description.export.tie = true }
         var request = ModelImporter.Request(weights: weights, description: description, output: output)
         request.dtype = DType(name: dtype)!
@@ -129,5 +132,30 @@ struct GNNExportCommand: ParsableCommand {
             print(String(format: "largest change from %@: %.3g absolute, %.3g relative", dtype,
                          report.change.largestAbsolute, report.change.largestRelative))
         }
+    }
+
+    /// `--guess`: the draft description on stdout, each assumption on stderr.
+    private func printGuess() throws {
+        var options = ExportOptions()
+        applyKeyOptions(to: &options)
+        let draft = try DescriptionGuess(weights: weights, options: options)
+        print(try draft.json())
+        var seen = Set<String>()
+        for assumption in draft.assumptions where seen.insert(assumption).inserted {
+            CommandLineOutput.writeError("gnn-export: assumed: " + assumption)
+        }
+    }
+
+    /// --key (empty: none), --strip-prefix and --key-map over the description's export options.
+    private func applyKeyOptions(to options: inout ExportOptions) {
+        if let key { options.key = key.isEmpty ? nil : key }
+        guard !stripPrefix.isEmpty || !keyMap.isEmpty else { return }
+        var map = options.keyMap ?? [:]
+        for prefix in stripPrefix { map[prefix] = "" }
+        for entry in keyMap {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            map[String(parts[0])] = String(parts[1])
+        }
+        options.keyMap = map
     }
 }

@@ -90,4 +90,19 @@ final class ExportGuidanceTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--key-map nothing: expected OLD=NEW"), bad.stderr)
     }
+
+    /// --guess prints a draft on stdout, the assumptions on stderr; the draft exports the weights.
+    func testGuessDraftsADescriptionThatExports() throws {
+        let folder = Fixtures.models + "/rev_gat_h2_edge"
+        let guess = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.pt", "--guess"])
+        XCTAssertEqual(guess.status, 0, guess.stderr)
+        XCTAssertTrue(guess.stderr.hasPrefix("gnn-export: assumed: GATConv concat true and negative_slope 0.2"), guess.stderr)
+        let draft = temporary("draft.arch.json")
+        try guess.stdout.write(toFile: draft, atomically: true, encoding: .utf8)
+        let exported = try export(["--weights", folder + "/weights.pt", "--arch", draft])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let usage = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.pt"])
+        XCTAssertEqual(usage.status, 2)
+        XCTAssertTrue(usage.stderr.contains("give --arch and --output (or --guess to draft a description from the weights)"), usage.stderr)
+    }
 }
