@@ -42,10 +42,7 @@ public struct ZipWriter {
     /// The archive: the members, their central directory and its end record.
     public func bytes() throws -> [UInt8] {
         var archive = self
-        guard !tooLarge, members.count < Int(UInt16.max) else {
-            throw GNNError("the output would exceed the 4 GiB or 65535 members of a zip without Zip64",
-                           fix: "select fewer nodes with --nodes, or write --format npy")
-        }
+        guard !tooLarge, members.count < Int(UInt16.max) else { throw Self.beyondLimits }
         let directoryOffset = UInt32(archive.output.count)
         for member in members {
             // Central directory header (APPNOTE 4.3.12).
@@ -58,7 +55,8 @@ public struct ZipWriter {
             archive.append32(member.offset)
             archive.output += member.name
         }
-        let directorySize = UInt32(archive.output.count) - directoryOffset
+        guard let end = UInt32(exactly: archive.output.count) else { throw Self.beyondLimits }
+        let directorySize = end - directoryOffset
         // End of central directory record (APPNOTE 4.3.16).
         archive.append32(0x0605_4B50)
         archive.append16(0); archive.append16(0)
@@ -67,6 +65,9 @@ public struct ZipWriter {
         archive.append16(0)
         return archive.output
     }
+
+    private static let beyondLimits = GNNError("the output would exceed the 4 GiB or 65535 members of a zip without Zip64",
+                                               fix: "select fewer nodes with --nodes, or write --format npy")
 
     private mutating func append16(_ value: UInt16) {
         output += [UInt8(value & 0xFF), UInt8(value >> 8)]
