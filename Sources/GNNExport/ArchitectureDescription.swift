@@ -25,16 +25,17 @@ public struct ArchitectureDescription: Sendable {
     public init(path: String) throws {
         do {
             let data = try MappedFile(path: path).withBytes { Data($0) }
-            architecture = try Self.decode(ModelArchitecture.self, from: data)
+            let object = try JSONSyntax.object(data)
+            architecture = try Self.decode(ModelArchitecture.self, from: data, object: object)
+            graph = try Self.decode(GraphSection.self, from: data).graph
+            // Unknown keys before validation: a misspelt key is the likelier cause of a value that looks wrong.
+            try DescriptionKeys.check(object, read: architecture, graph: graph)
             try architecture.validate()
             export = try Self.decode(ExportSection.self, from: data).export ?? ExportOptions()
-            try export.validate(outputChannels: architecture.outputChannels)
-            graph = try Self.decode(GraphSection.self, from: data).graph
-            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let section = object["export"] as? [String: Any],
-               let unknown = section.keys.sorted().first(where: { !ExportOptions.fieldNames.contains($0) }) {
-                throw GNNError("export option \"\(unknown)\" is unknown", fix: "use \(ExportOptions.fieldNames.joined(separator: ", "))")
+            if let section = object["export"] as? [String: Any] {
+                try DescriptionKeys.refuseUnknown(section.keys, known: ExportOptions.fieldNames, in: "export")
             }
+            try export.validate(outputChannels: architecture.outputChannels)
         } catch let error as GNNError {
             throw error.located(at: path)
         }
@@ -49,13 +50,21 @@ public struct ArchitectureDescription: Sendable {
     }
 
     /// Decodes snake_case JSON, with errors that name the field as the file spells it.
-    private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    /// `object` is the same JSON, parsed, to find a near miss of a missing key.
+    private static func decode<T: Decodable>(_ type: T.Type, from data: Data, object: [String: Any] = [:]) throws -> T {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             return try decoder.decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw GNNError("architecture lacks \(fieldPath(context.codingPath + [key]))", fix: "add the field (formats/arch.md)")
+            let path = context.codingPath + [key]
+            // A required key that is missing is most often misspelt: name the near miss the file has instead.
+            let keys = path.dropLast().reduce(object as Any?) { ($0 as? [String: Any])?[fieldPath([$1])] }
+            if let present = (keys as? [String: Any])?.keys.sorted(),
+               let near = NearestName.suggestion(for: fieldPath([key]), among: present) {
+                throw GNNError("architecture lacks \(fieldPath(path))", fix: "the description has \"\(near)\": did you mean \"\(fieldPath([key]))\"?")
+            }
+            throw GNNError("architecture lacks \(fieldPath(path))", fix: "add the field (formats/arch.md)")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw GNNError("architecture field \(fieldPath(context.codingPath)) has the wrong type", fix: "see formats/arch.md")
         } catch let DecodingError.dataCorrupted(context) {
@@ -69,11 +78,7 @@ public struct ArchitectureDescription: Sendable {
     /// `conv.negativeSlope` → `conv.negative_slope`, naming fields as the JSON spells them.
     private static func fieldPath(_ keys: [any CodingKey]) -> String {
         guard !keys.isEmpty else { return "(root)" }
-        return keys.map { key in
-            key.intValue.map(String.init) ?? key.stringValue.reduce(into: "") { result, character in
-                if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
-            }
-        }.joined(separator: ".")
+        return keys.map { key in key.intValue.map(String.init) ?? SnakeCase.name(key.stringValue) }.joined(separator: ".")
     }
 
     private static func oneLine(_ text: String) -> String {

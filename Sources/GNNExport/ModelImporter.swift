@@ -18,6 +18,8 @@ public enum ModelImporter {
         public var dtype: DType = .float32
         public var name: String?
         public var overwrite = false
+        /// List every mismatched tensor rather than the first `WeightMismatch.listed` of each kind.
+        public var verbose = false
         public var sourceFramework: String? = "PyTorch Geometric"
 
         public init(weights: String, description: ArchitectureDescription, output: String) {
@@ -37,6 +39,8 @@ public enum ModelImporter {
         public var tiedStacks: [String: Int]
         /// The largest change a value underwent when stored as f16 or bf16 (zero for f32).
         public var change: PrecisionChange
+        /// What the export decided on the user's behalf, for stderr.
+        public var notes: [String]
     }
 
     /// Exports `request.weights`; nothing is written unless every check passes.
@@ -57,7 +61,10 @@ public enum ModelImporter {
         if weightTied { tensors.removeAll { tying.copies[$0.name] != nil } }
 
         let audit = try WeightAudit(architecture, offered: Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first })
-        guard audit.isClean else { throw mismatch(audit, tensors, architecture, path: request.weights) }
+        guard audit.isClean else {
+            let shapes = Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first }
+            throw WeightMismatch(audit: audit, shapes: shapes, architecture: architecture).error(path: request.weights, verbose: request.verbose)
+        }
         var writer = ModelFileWriter(metadata: ModelMetadata(architecture: architecture, name: request.name,
                                                              producer: "gnn-export \(GNNVersion.current)",
                                                              sourceFramework: request.sourceFramework,
@@ -87,7 +94,7 @@ public enum ModelImporter {
             }
         }
         return Report(summary: try writer.write(to: request.output, overwrite: request.overwrite), sourceBytes: state.sourceBytes,
-                      tiedStacks: tying.tiedStacks, change: change)
+                      tiedStacks: tying.tiedStacks, change: change, notes: state.notes)
     }
 
     /// Refuses layers that differ where the architecture or `--tie` needs them tied.
@@ -119,25 +126,5 @@ public enum ModelImporter {
             }
             return name == tensor.name ? tensor : tensor.renamed(name)
         }
-    }
-
-    /// One line listing every missing, wrongly shaped and unexpected tensor.
-    private static func mismatch(_ audit: WeightAudit, _ tensors: [ImportedTensor], _ architecture: ModelArchitecture,
-                                 path: String) -> GNNError {
-        let shapes = Dictionary(tensors.map { ($0.name, $0.shape) }) { first, _ in first }
-        var parts: [String] = []
-        if !audit.missing.isEmpty {
-            parts.append("\(audit.missing.count) missing: " + audit.missing.map { "\($0.name) \($0.expected)" }.joined(separator: ", "))
-        }
-        if !audit.wrongShape.isEmpty {
-            parts.append("\(audit.wrongShape.count) with the wrong shape: "
-                         + audit.wrongShape.map { "\($0.name) expected \($0.expected) found \($0.found)" }.joined(separator: ", "))
-        }
-        if !audit.unexpected.isEmpty {
-            parts.append("\(audit.unexpected.count) unexpected: " + audit.unexpected.map { "\($0) \(shapes[$0]!)" }.joined(separator: ", "))
-        }
-        return GNNError("weights do not match the architecture (\(architecture.family.rawValue), \(architecture.layers) layers, \(architecture.conv.kind.rawValue)): "
-                        + parts.joined(separator: "; "), in: path,
-                        fix: "check the architecture's numbers and options, or rename keys with \"key_map\" (formats/arch.md)")
     }
 }

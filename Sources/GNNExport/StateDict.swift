@@ -11,11 +11,15 @@ public struct StateDict {
     public let path: String
     /// The tensors in file order, names relative to `key` when one was given.
     public var tensors: [ImportedTensor]
+    /// What the reader decided on the user's behalf, for stderr (a `key` that a safetensors file cannot have).
+    public var notes: [String] = []
 
     /// Reads the file's tensor table; the format is recognised by content (a zip is PyTorch's `.pt`).
     ///
     /// `key` selects a nested state_dict (`{"model_state_dict": {...}, "epoch": 3}`): only tensors named
-    /// `key.*` are kept, without that prefix. Without it every entry must be a tensor.
+    /// `key.*` are kept, without that prefix. Without it every entry must be a tensor. A safetensors file
+    /// holds one flat state_dict, so a `key` none of its names start with is ignored (with a note) rather
+    /// than refused: the same description then serves both files.
     public init(path: String, key: String? = nil) throws {
         self.path = path
         let file = try MappedFile(path: path)
@@ -29,11 +33,15 @@ public struct StateDict {
         let checkpoint = isZip ? try TorchCheckpoint(path: path) : nil
         let all = try checkpoint?.tensors ?? Self.safetensors(path)
         let otherEntries = checkpoint?.otherEntries ?? []
+        if let key, checkpoint == nil, !all.contains(where: { $0.name.hasPrefix(key + ".") }) {
+            notes.append("key \"\(key)\" ignored: \(path) is a safetensors file, which holds one state_dict")
+            tensors = all
+            return
+        }
         guard let key else {
             if let other = otherEntries.first {
-                let nested = Set(all.compactMap { $0.name.split(separator: ".").first.map(String.init) }).sorted()
                 throw GNNError("holds \"\(other)\", which is not a tensor, beside the weights: a checkpoint rather than a state_dict",
-                               in: path, fix: "choose the state_dict with --key (one of: \(nested.prefix(20).joined(separator: ", ")))")
+                               in: path, fix: "choose the state_dict with --key (one of: \(Self.stateDictEntries(all).prefix(20).joined(separator: ", ")))")
             }
             tensors = all
             return
@@ -47,6 +55,19 @@ public struct StateDict {
             throw GNNError("has no tensors under the key \"\(key)\"", in: path,
                            fix: "choose one of: \(tops.prefix(20).joined(separator: ", "))")
         }
+    }
+
+    /// Top-level entries that hold a model's tensors: an optimizer's state_dict (`{"state": {0: {...}},
+    /// "param_groups": [...]}`, tensors named `state.N.*` only) holds tensors too, but none to export.
+    static func stateDictEntries(_ tensors: [ImportedTensor]) -> [String] {
+        var optimizerLike: [String: Bool] = [:]
+        for tensor in tensors {
+            let parts = tensor.name.split(separator: ".", maxSplits: 3)
+            guard parts.count > 1 else { continue }
+            let isOptimizerState = parts.count > 2 && parts[1] == "state" && Int(parts[2]) != nil
+            optimizerLike[String(parts[0]), default: true] = optimizerLike[String(parts[0]), default: true] && isOptimizerState
+        }
+        return optimizerLike.filter { !$0.value }.keys.sorted()
     }
 
     /// The first bytes of a pre-1.6 `torch.save` file.

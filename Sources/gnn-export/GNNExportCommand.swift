@@ -17,14 +17,18 @@ struct GNNExportCommand: ParsableCommand {
             recognised by content). A .pt is read without Python by a pickle reader that knows only what a \
             state_dict needs (OrderedDict, tensors, storages); a file naming anything else, such as \
             os.system, is refused unread. A checkpoint dict holding the state_dict beside other entries \
-            ({"model_state_dict": ..., "epoch": 3}) needs --key. Tensors may be f32, f16 or bf16 (f64 is \
+            ({"model_state_dict": ..., "epoch": 3}) needs --key (a safetensors file ignores a description's key, \
+            with a note). Tensors may be f32, f16 or bf16 (f64 is \
             rounded).
 
             ARCH describes the model (formats/arch.md; examples in samples/*.arch.json): family, depth, \
             groups, channels, norm, conv and its options, plus an optional "export" object with key_map \
             (state_dict key prefixes → PyG example names), key, tie and class_names. The weights must be \
-            exactly those the architecture reads: otherwise every missing, unexpected or wrongly shaped \
-            key is listed with the shape expected and found. BatchNorm num_batches_tracked counters are \
+            exactly those the architecture reads: otherwise the error leads with a diagnosis (a hidden size, \
+            a layer count, a prefix every key shares such as module. or _orig_mod., one block stored for \
+            all layers), then lists the missing, unexpected and wrongly shaped keys with the shapes \
+            expected and found, the first 12 of each (--verbose: all). --strip-prefix and --key-map rename \
+            keys. A key of ARCH that is not read at its place is refused, naming the nearest known key. BatchNorm num_batches_tracked counters are \
             dropped.
 
             The graph the model was trained on can be recorded (a "graph" object in ARCH, or \
@@ -38,6 +42,11 @@ struct GNNExportCommand: ParsableCommand {
             file (what a safetensors file of them holds), and for f16/bf16 the largest absolute and \
             relative change any weight underwent. The file is written atomically.
 
+            --guess drafts a description from the weights alone (stdout), for the layouts of PyG's \
+            examples/rev_gnn.py and ogbn_proteins_deepgcn.py: sizes from shapes, the conv and its options from \
+            its tensors; each choice the tensors do not decide (activation, task, options without tensors) \
+            is stated on stderr.
+
             Exit status: 0 on success, 1 when an input is bad (one line on stderr), 2 for a wrong command line.
             """,
         version: GNNVersion.current)
@@ -45,11 +54,14 @@ struct GNNExportCommand: ParsableCommand {
     @Option(help: "The trained weights: a state_dict as .safetensors or .pt (torch.save).")
     var weights: String
 
-    @Option(help: "The architecture description (JSON, formats/arch.md).")
-    var arch: String
+    @Option(help: "The architecture description (JSON, formats/arch.md). Required unless --guess.")
+    var arch: String?
 
-    @Option(name: .shortAndLong, help: "The model file to write (by convention *.gnnz).")
-    var output: String
+    @Option(name: .shortAndLong, help: "The model file to write (by convention *.gnnz). Required unless --guess.")
+    var output: String?
+
+    @Flag(help: "Print a draft description inferred from the weights' names and shapes (stdout), with the assumptions it makes (stderr); write no model.")
+    var guess = false
 
     @Option(help: "Storage type of the weights: f32, f16 or bf16.")
     var dtype: String = "f32"
@@ -60,8 +72,17 @@ struct GNNExportCommand: ParsableCommand {
     @Option(help: "A text file with one class name per line, one per output channel (overrides the description's class_names).")
     var classNames: String?
 
-    @Option(help: "The entry of a checkpoint dict that holds the state_dict, e.g. model_state_dict (overrides the description's key).")
+    @Option(help: "The entry of a checkpoint dict that holds the state_dict, e.g. model_state_dict (overrides the description's key; \"\" clears it).")
     var key: String?
+
+    @Option(name: .customLong("strip-prefix"), help: "Remove this prefix from every key that has it, e.g. module. (DataParallel) or _orig_mod. (torch.compile).")
+    var stripPrefix: [String] = []
+
+    @Option(name: .customLong("key-map"), help: "Rename keys starting with OLD to start with NEW (OLD=NEW, repeatable; the longest OLD that matches applies; adds to the description's key_map).")
+    var keyMap: [String] = []
+
+    @Flag(help: "On a mismatch, list every missing, wrongly shaped and unexpected tensor, not the first 12 of each.")
+    var verbose = false
 
     @Flag(help: "Require every layer's weights to repeat layer 0's, and store them once.")
     var tie = false
@@ -84,6 +105,13 @@ struct GNNExportCommand: ParsableCommand {
         guard let type = DType(name: dtype), type.isFloatingPoint else {
             throw ValidationError("--dtype must be f32, f16 or bf16, not '\(dtype)'")
         }
+        for entry in keyMap where !entry.contains("=") {
+            throw ValidationError("--key-map \(entry): expected OLD=NEW, e.g. --key-map gnn.blocks.=convs.")
+        }
+        if !guess && (arch == nil || output == nil) {
+            throw ValidationError("give --arch and --output (or --guess to draft a description from the weights)")
+        }
+        if stripPrefix.contains("") { throw ValidationError("--strip-prefix needs a prefix, e.g. --strip-prefix module.") }
     }
 
     static func main() {
@@ -91,6 +119,7 @@ struct GNNExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard let arch, let output, !guess else { return try printGuess() }
         var description = try ArchitectureDescription(path: arch)
         if let classNames {
             description.export.classNames = try ClassNames.read(classNames)
@@ -100,7 +129,7 @@ struct GNNExportCommand: ParsableCommand {
                 throw error.located(at: classNames)
             }
         }
-        if let key { description.export.key = key }
+        applyKeyOptions(to: &description.export)
         if tie { description.export.tie = true }
         if graphSelfLoops != nil || graphSymmetric != nil {
             var graph = description.graph ?? ModelGraphContract()
@@ -112,7 +141,9 @@ struct GNNExportCommand: ParsableCommand {
         request.dtype = DType(name: dtype)!
         request.name = name
         request.overwrite = force
+        request.verbose = verbose
         let report = try ModelImporter.export(request)
+        for note in report.notes { CommandLineOutput.writeError("gnn-export: note: " + note) }
         let summary = report.summary
         let ratio = report.sourceBytes > 0 ? Double(summary.fileLength) / Double(report.sourceBytes) : 0
         print("wrote \(output): \(summary.parameterCount) parameters, \(ByteCount(Int(summary.fileLength)))"
@@ -124,5 +155,30 @@ struct GNNExportCommand: ParsableCommand {
             print(String(format: "largest change from %@: %.3g absolute, %.3g relative", dtype,
                          report.change.largestAbsolute, report.change.largestRelative))
         }
+    }
+
+    /// `--guess`: the draft description on stdout, each assumption on stderr.
+    private func printGuess() throws {
+        var options = ExportOptions()
+        applyKeyOptions(to: &options)
+        let draft = try DescriptionGuess(weights: weights, options: options)
+        print(try draft.json())
+        var seen = Set<String>()
+        for assumption in draft.assumptions where seen.insert(assumption).inserted {
+            CommandLineOutput.writeError("gnn-export: assumed: " + assumption)
+        }
+    }
+
+    /// --key (empty: none), --strip-prefix and --key-map over the description's export options.
+    private func applyKeyOptions(to options: inout ExportOptions) {
+        if let key { options.key = key.isEmpty ? nil : key }
+        guard !stripPrefix.isEmpty || !keyMap.isEmpty else { return }
+        var map = options.keyMap ?? [:]
+        for prefix in stripPrefix { map[prefix] = "" }
+        for entry in keyMap {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            map[String(parts[0])] = String(parts[1])
+        }
+        options.keyMap = map
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GNNFormats
 import CommandLineSupport
 import GNNImport
@@ -32,7 +33,7 @@ struct PackCommand: ParsableCommand {
             options say and always reported. The file records whether the graph is symmetric and whether \
             every node has exactly one self loop, measured on the packed rows ('gnn-serve info' shows them; \
             'predict' checks them against the graph a model was trained on). The output appears only when complete: an interrupted pack \
-            leaves no file behind.
+            leaves no file behind. An existing output is replaced only with --force.
             """)
 
     @Argument(help: "The input graph: .npz file, OGB data set directory, CSV/TSV edge list, or graph file.")
@@ -59,6 +60,9 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Storage type of node and edge features: f32, f16 or bf16.")
     var featureDtype: String = "f32"
 
+    @Flag(help: "Replace an existing output file.")
+    var force = false
+
     @Flag(help: "Do not show progress.")
     var quiet = false
 
@@ -69,12 +73,16 @@ struct PackCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Refuse before reading the input, which can take minutes; the writer checks again at the end.
+        if !force && FileManager.default.fileExists(atPath: output) {
+            throw GNNError("already exists", in: output, fix: "choose another output path or pass --force")
+        }
         let progress = TerminalProgress.make(quiet: quiet)
         defer { progress?.finish() }
         let graph = try GraphPacker.readInput(input, featuresPath: features, progress: progress)
         let options = PackOptions(
             adjacency: AdjacencyOptions(undirected: undirected, selfLoops: selfLoops, duplicates: duplicates),
-            featureDType: DType(name: featureDtype)!, order: reorder)
+            featureDType: DType(name: featureDtype)!, overwrite: force, order: reorder)
         let report = try GraphPacker.pack(graph, to: output, options: options, source: input, progress: progress)
         progress?.finish()
         guard !quiet else { return }

@@ -32,9 +32,11 @@ struct PredictCommand: ParsableCommand {
             with --strict.
 
             Output: --format npy writes a float32 matrix (one row per requested node, raw logits unless \
-            --scores probs); csv and jsonl write the node id, the predicted class and the top-k classes with \
+            --scores probs); npz writes node_ids (int64, the input's ids) and that matrix as scores \
+            (numpy.load reads it); csv and jsonl write the node id, the predicted class and the top-k classes with \
             probabilities (multi-class), or every task's score (multi-label). The format defaults to the \
-            --output file's extension, else csv; without --output, text goes to stdout.
+            --output file's extension (.csv, .npy, .npz, .jsonl; another extension is refused unless --format \
+            is given), else csv; without --output, text goes to stdout.
 
             With --split and labels in the graph, accuracy (multi-class) or mean ROC-AUC over tasks \
             (multi-label) on that split is printed on stderr. The graph's structure is checked before the \
@@ -54,7 +56,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The graph file (*.bin), as written by 'gnn-serve pack'.")
     var graph: String
 
-    @Option(help: "Nodes to score: a range a..b (b excluded), a comma list, or a file with one id per line. Default: all nodes.")
+    @Option(help: "Nodes to score: a range a..b (b excluded; a.. to the last node, ..b from 0), a comma list, or a file with one id per line. Default: all nodes.")
     var nodes: String?
 
     @Option(help: "Score the nodes of this split of the graph (train, valid, test) and report its metric.")
@@ -63,7 +65,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write predictions to this file instead of stdout.")
     var output: String?
 
-    @Option(help: "Output format: csv, npy or jsonl (default: from the --output extension, else csv).")
+    @Option(help: "Output format: csv, npy, npz or jsonl (default: from the --output extension, else csv).")
     var format: PredictionWriter.Format?
 
     @Option(help: "Scores in npy output and multi-label text output: logits (raw outputs) or probs.")
@@ -109,7 +111,13 @@ struct PredictCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
         if nodes != nil && split != nil { throw ValidationError("give --nodes or --split, not both") }
-        if output == nil && resolvedFormat == .npy { throw ValidationError("--format npy needs --output FILE") }
+        let format: PredictionWriter.Format
+        do {
+            format = try resolvedFormat()
+        } catch let error as GNNError {
+            throw ValidationError(error.description)
+        }
+        if output == nil && format.isBinary { throw ValidationError("--format \(format.rawValue) needs --output FILE") }
         if let problem = SolverSpec.rangeProblem(tolerance: tol, maxIterations: maxIter, memory: memory, damping: damping,
                                                      regularization: nil, naming: .commandLine) {
             throw ValidationError(problem)
@@ -133,12 +141,10 @@ struct PredictCommand: ParsableCommand {
         return settings
     }
 
-    private var resolvedFormat: PredictionWriter.Format {
+    /// --format, else the --output extension's format, else csv; an unknown extension is refused.
+    private func resolvedFormat() throws -> PredictionWriter.Format {
         if let format { return format }
-        if let output, let byExtension = PredictionWriter.Format(rawValue: (output as NSString).pathExtension.lowercased()) {
-            return byExtension
-        }
-        return .csv
+        return try output.flatMap(PredictionWriter.Format.named(byExtensionOf:)) ?? .csv
     }
 
     func run() throws {
@@ -175,9 +181,9 @@ struct PredictCommand: ParsableCommand {
             CommandLineOutput.writeError("gnn-serve: warning: " + report.shortfall + "; the outputs use its lowest-residual iterate")
         }
 
-        let writer = PredictionWriter(format: resolvedFormat, scores: scores, topK: topK,
+        let writer = PredictionWriter(format: try resolvedFormat(), scores: scores, topK: topK,
                                       task: network.architecture.task, classNames: modelFile.metadata.classNames)
-        let bytes = writer.render(outputs: result.outputs, columns: result.columns, rows: selected.rows, ids: selected.ids)
+        let bytes = try writer.render(outputs: result.outputs, columns: result.columns, rows: selected.rows, ids: selected.ids)
         if let output {
             let file = try AtomicOutputFile(path: output)
             try file.write(bytes, at: 0)

@@ -72,6 +72,16 @@ final class CommandLineTests: XCTestCase {
         assertOneLineError(try Self.run(["info", truncated]), status: 1, contains: "truncated")
     }
 
+    /// Like gnn-export, pack replaces an existing output only with --force.
+    func testPackRefusesToOverwriteWithoutForce() throws {
+        let output = temporary("o.bin")
+        XCTAssertEqual(try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", output, "--quiet"]).status, 0)
+        let again = try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", output, "--quiet"])
+        XCTAssertEqual(again.stderr, "gnn-serve: error: \(output): already exists; choose another output path or pass --force\n")
+        XCTAssertEqual(again.status, 1)
+        XCTAssertEqual(try Self.run(["pack", Fixtures.graphs + "/small.npz", "-o", output, "--quiet", "--force"]).status, 0)
+    }
+
     func testUsageErrorsExitTwoWithOneLine() throws {
         assertOneLineError(try Self.run(["pack"]), status: 2, contains: "Missing expected argument")
         assertOneLineError(try Self.run(["pack", "x.npz", "-o", "y.bin", "--feature-dtype", "f64"]), status: 2, contains: "--feature-dtype")

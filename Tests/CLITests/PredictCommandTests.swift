@@ -1,4 +1,5 @@
 import Foundation
+import GNNImport
 import TestSupport
 import XCTest
 
@@ -75,6 +76,10 @@ final class PredictCommandTests: XCTestCase {
         let model = Self.samples + "/revsage.gnnz", graph = Self.samples + "/csbm.bin"
         try expectError(["predict", "--model", model, graph, "--nodes", "0..601"], status: 1, "node id 600 is out of range")
         try expectError(["predict", "--model", model, graph, "--nodes", "a,b"], status: 1, "is not a node id")
+        try expectError(["predict", "--model", model, graph, "--nodes", "nosuchfile.txt"], status: 1, "--nodes nosuchfile.txt: no such file")
+        try expectError(["predict", "--model", model, graph, "-o", "out.parquet"], status: 2,
+                        "-o out.parquet: .parquet is not a format predict writes (known: .csv, .npy, .npz, .jsonl)")
+        try expectError(["predict", "--model", model, graph, "--format", "npz"], status: 2, "--format npz needs --output")
         try expectError(["predict", "--model", graph, graph], status: 1, "is a graph file where a model file was expected")
         try expectError(["predict", "--model", model, model], status: 1, "is a model file where a graph file was expected")
         try expectError(["predict", "--model", model, Fixtures.models + "/graph.npz"], status: 1, "zip archive")
@@ -120,7 +125,7 @@ final class PredictCommandTests: XCTestCase {
         let missingKey = try CLI.Result.from(Self.exporter, checkpoint + ["-o", temporary("x.gnnz")])
         XCTAssertEqual(missingKey.status, 1)
         XCTAssertEqual(missingKey.stderr.split(separator: "\n").count, 1, missingKey.stderr)
-        XCTAssertTrue(missingKey.stderr.contains("--key (one of: model_state_dict, optimizer_state_dict)"), missingKey.stderr)
+        XCTAssertTrue(missingKey.stderr.contains("--key (one of: model_state_dict)"), missingKey.stderr)
 
         let tied = try CLI.Result.from(Self.exporter, ["--weights", fixtures + "/wt_rev_sage/tied.pt", "--arch",
                                                        fixtures + "/wt_rev_sage/arch.json", "-o", temporary("t.gnnz"), "--tie"])
@@ -130,6 +135,30 @@ final class PredictCommandTests: XCTestCase {
                                                          fixtures + "/rev_sage/arch.json", "-o", temporary("u.gnnz"), "--tie"])
         XCTAssertEqual(untied.status, 1)
         XCTAssertTrue(untied.stderr.contains("tying is required but the layers of \"convs\" hold different weights"), untied.stderr)
+    }
+
+    /// `.npz` output holds the input's node ids beside the scores, readable by the repository's own reader
+    /// (numpy.load reads it too: checked by hand, as the tests do not need Python); an unknown extension
+    /// is written only when --format names the format.
+    func testNpzOutputCarriesNodeIDsAndScores() throws {
+        let model = Self.samples + "/wt_revgen.gnnz", graph = Self.samples + "/csbm.bin"
+        let output = temporary("s.npz")
+        let result = try run(["predict", "--model", model, graph, "--nodes", "598..", "-o", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let archive = try NpzArchive(path: output)
+        XCTAssertEqual(archive.arrayNames, ["node_ids", "scores"])
+        XCTAssertEqual(try archive.array("node_ids")?.integers(), [598, 599])
+        let scores = try XCTUnwrap(try archive.array("scores"))
+        XCTAssertEqual(scores.shape, [2, 4])
+        XCTAssertEqual(scores.elementType, .float(bytes: 4))
+        let expected = try Self.npyFloats(Self.samples + "/wt_revgen.expected.npy")
+        let ours = Array(scores.data.bindMemory(to: Float.self))
+        for (a, b) in zip(ours, expected[598 * 4..<600 * 4]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+
+        let named = temporary("s.json")
+        let jsonl = try run(["predict", "--model", model, graph, "--nodes", "..2", "--format", "jsonl", "-o", named])
+        XCTAssertEqual(jsonl.status, 0, jsonl.stderr)
+        XCTAssertEqual(try String(contentsOfFile: named, encoding: .utf8).split(separator: "\n").count, 2)
     }
 
     static func npyFloats(_ path: String) throws -> [Float] {

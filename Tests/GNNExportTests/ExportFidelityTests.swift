@@ -69,7 +69,7 @@ final class ExportFidelityTests: XCTestCase {
 
     func testCheckpointDictNeedsKey() throws {
         assertGNNError("holds \"epoch\", which is not a tensor, beside the weights") { try run("rev_gat_h2_edge", "checkpoint.pt") }
-        assertGNNError("choose the state_dict with --key (one of: model_state_dict, optimizer_state_dict)") {
+        assertGNNError("choose the state_dict with --key (one of: model_state_dict)") {
             try run("rev_gat_h2_edge", "checkpoint.pt")
         }
         assertGNNError("has no tensors under the key \"model\"") {
@@ -147,10 +147,10 @@ final class ExportFidelityTests: XCTestCase {
 
     /// Depth, channels or options that disagree with the weights: every offending key in one message.
     func testMismatchedArchitectureListsEveryKey() throws {
-        assertGNNError("weights do not match the architecture (revgnn, 2 layers, sage): 10 unexpected: convs.2.convs.0.conv.lin_l.bias [4], convs.2.convs.0.conv.lin_l.weight [4, 4]") {
+        assertGNNError("weights do not match the description (revgnn, 2 layers, sage): the weights hold 3 layers under \"convs.\", the description says layers 2 — 10 unexpected: convs.2.convs.0.conv.lin_l.bias [4], convs.2.convs.0.conv.lin_l.weight [4, 4]") {
             try run("rev_sage", "weights.pt") { $0.architecture.layers = 2 }
         }
-        assertGNNError("1 with the wrong shape: lin1.weight expected [8, 7] found [8, 6]") {
+        assertGNNError("input_channels looks like 6, the description says 7 — 1 with the wrong shape: lin1.weight expected [8, 7] found [8, 6]") {
             try run("rev_sage", "weights.pt") { $0.architecture.inputChannels = 7 }
         }
         // LayerNorm's affine parameters are optional (elementwise_affine=False), so only the convs' are missing.

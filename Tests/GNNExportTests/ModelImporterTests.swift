@@ -102,7 +102,7 @@ final class ModelImporterTests: XCTestCase {
         var tensors = Self.tensors().filter { $0.0 != "lin.bias" && $0.0 != "layers.0.norm.running_var" && $0.0 != "lin.weight" }
         tensors.append(("lin.weight_extra", "F32", [1], F.f32([1])))
         tensors[0] = ("node_encoder.weight", "F32", [1, 4], F.f32([1, 2, 3, 4]))
-        assertGNNError("weights do not match the architecture (resgnn, 1 layers, gcn): 2 missing: layers.0.norm.running_var [2], lin.weight [2, 2]; 1 with the wrong shape: node_encoder.weight expected [2, 2] found [1, 4]; 1 unexpected: lin.weight_extra [1]") {
+        assertGNNError("weights do not match the description (resgnn, 1 layers, gcn) — 2 missing: layers.0.norm.running_var [2], lin.weight [2, 2]; 1 with the wrong shape: node_encoder.weight expected [2, 2] found [1, 4]; 1 unexpected: lin.weight_extra [1]") {
             try ModelImporter.export(request(Self.weights(tensors), output))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
@@ -162,7 +162,7 @@ final class ModelImporterTests: XCTestCase {
             ("\"kind\": \"gat\"", "\"kind\": \"gin\"", "architecture is not valid"),
             ("{\"kind\": \"gat\"", "{\"heads\": 1", "architecture lacks conv.kind"),
             ("\"groups\": 2", "\"groups\": 3", "at least 2 groups that divide hidden_channels"),
-            ("\"tie\": true", "\"tied\": true", "export option \"tied\" is unknown"),
+            ("\"tie\": true", "\"tied\": true", "unknown key \"tied\" in export; did you mean \"tie\"?"),
             ("\"tie\": true", "\"tie\": 1", "field export.tie has the wrong type"),
             ("[\"no\", \"yes\"]", "[\"no\"]", "has 1 class names for 2 outputs"),
         ]
@@ -171,8 +171,62 @@ final class ModelImporterTests: XCTestCase {
             assertGNNError(fragment) { try ArchitectureDescription(path: path) }
             assertGNNError(path) { try ArchitectureDescription(path: path) }
         }
-        assertGNNError("architecture is not valid") { try ArchitectureDescription(path: write("[")) }
+        assertGNNError("is not valid JSON: line 1, column 2: expected a value") { try ArchitectureDescription(path: write("[")) }
         assertGNNError("No such file") { try ArchitectureDescription(path: temporaryPath("missing.json")) }
+    }
+
+    /// A hand-written description is read strictly: an unknown key at any level is refused with the nearest
+    /// known one, a wrong name lists the allowed ones, and a syntax error gives its line and column.
+    func testDescriptionsRefuseUnknownKeysBadNamesAndBadSyntaxSaying() throws {
+        let json = """
+            {"family": "revgnn", "layers": 3, "groups": 2, "input_channels": 16, "hidden_channels": 8,
+             "output_channels": 2, "edge_channels": 0, "task": "multi-class", "norm": {"kind": "layer", "eps": 1e-5},
+             "activation": {"kind": "leaky_relu", "negative_slope": 0.1},
+             "conv": {"kind": "sage", "normalize": true},
+             "head": {"norm": {"kind": "layer"}, "linear": "lin2"}}
+            """
+        XCTAssertNoThrow(try ArchitectureDescription(path: write(json)))
+        func message(_ old: String, _ new: String) -> String {
+            do {
+                _ = try ArchitectureDescription(path: write(json.replacingOccurrences(of: old, with: new)))
+                return "no error"
+            } catch let error as GNNError {
+                return error.problem + (error.fix.map { "; " + $0 } ?? "")
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("\"normalize\"", "\"normalise\""),
+                       #"unknown key "normalise" in conv; did you mean "normalize"? (conv reads: aggr, bias, kind, normalize, project, root_weight; formats/arch.md)"#)
+        XCTAssertEqual(message("\"layers\"", "\"layer\""),
+                       #"architecture lacks layers; the description has "layer": did you mean "layers"?"#)
+        XCTAssertEqual(message("\"task\"", "\"task\": \"multi-class\", \"tsak\""),
+                       #"unknown key "tsak" in the description; did you mean "task"? (the description reads: activation, block, conv, edge_channels, encoder, export, family, graph, groups, head, head_norm, hidden_channels, input_channels, layers, norm, output_channels, solver, task; formats/arch.md)"#)
+        XCTAssertTrue(message("\"eps\"", "\"epsilon\"").hasPrefix(#"unknown key "epsilon" in norm; "#))
+        XCTAssertTrue(message("\"negative_slope\"", "\"negative_slop\"").hasPrefix(#"unknown key "negative_slop" in activation; did you mean "negative_slope"?"#))
+        XCTAssertTrue(message("\"linear\"", "\"lienar\"").hasPrefix(#"unknown key "lienar" in head; did you mean "linear"?"#))
+        XCTAssertTrue(message("{\"kind\": \"layer\"}", "{\"kind\": \"layer\", \"afine\": false}").hasPrefix(#"unknown key "afine" in head.norm; did you mean "affine"?"#))
+        // A null value means the default whatever the key, so it cannot change the model.
+        XCTAssertEqual(message("\"normalize\": true", "\"normalize\": true, \"edge_dim\": null"), "no error")
+        XCTAssertEqual(message("\"revgnn\"", "\"RevGNN\""),
+                       #"architecture is not valid: family "RevGNN" is not supported (revgnn, wt-revgnn, resgnn, wt-resgnn, deq, gcnii) at family; see formats/arch.md"#)
+        XCTAssertEqual(message("\"multi-class\"", "\"multiclass\""),
+                       #"architecture is not valid: task "multiclass" is not supported (multi-class, multi-label, regression) at task; see formats/arch.md"#)
+        XCTAssertEqual(message("\"layers\": 3,", "\"layers\": 3,,"),
+                       "is not valid JSON: line 1, column 34: expected a key in double quotes; correct the JSON (no comments, keys in double quotes)")
+        XCTAssertEqual(message("\"lin2\"}}", "\"lin2\"}"),
+                       "is not valid JSON: line 5, column 55: expected ',' or '}'; correct the JSON (no comments, keys in double quotes)")
+    }
+
+    /// GENConv's learn_msg_scale only matters in training; PyG-side descriptions state it, so GEN accepts it.
+    func testLearnMsgScaleIsAcceptedForGENOnly() throws {
+        let json = """
+            {"family": "revgnn", "layers": 3, "groups": 2, "input_channels": 16, "hidden_channels": 8,
+             "output_channels": 2, "edge_channels": 0, "task": "multi-class", "norm": "layer", "activation": "relu",
+             "conv": {"kind": "gen", "learn_msg_scale": false}}
+            """
+        XCTAssertNoThrow(try ArchitectureDescription(path: write(json)))
+        assertGNNError(#"unknown key "learn_msg_scale" in conv"#) {
+            try ArchitectureDescription(path: write(json.replacingOccurrences(of: "\"gen\"", with: "\"sage\"")))
+        }
     }
 
     /// The shipped examples, one per family (formats/arch.md).

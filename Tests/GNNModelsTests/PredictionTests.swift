@@ -40,6 +40,36 @@ final class PredictionTests: XCTestCase {
         XCTAssertThrowsError(try NodeSelection.parse("5..2", nodeCount: 10))
     }
 
+    /// Open ranges run to an end of the graph; a missing file, a bad range and a bad token are told apart.
+    func testNodeSpecificationsAcceptOpenRangesAndNameEachMistake() throws {
+        XCTAssertEqual(try NodeSelection.parse("7..", nodeCount: 10), [7, 8, 9])
+        XCTAssertEqual(try NodeSelection.parse("..2", nodeCount: 10), [0, 1])
+        XCTAssertEqual(try NodeSelection.parse("4", nodeCount: 10), [4])
+        func message(_ spec: String) -> String {
+            do { _ = try NodeSelection.parse(spec, nodeCount: 10); return "no error" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("nosuchfile.txt"),
+                       "--nodes nosuchfile.txt: no such file, and not a node id, range a..b or comma list; check the path, or write e.g. --nodes 0..100 or --nodes 3,5,8")
+        XCTAssertEqual(message("1,x,3"), "--nodes 1,x,3: \"x\" is not a node id; give a range a..b, a comma list of ids, or a file of ids")
+        XCTAssertEqual(message("5..2"), "--nodes 5..2: the start 5 is after the end 2; write a..b with a ≤ b (b excluded), e.g. --nodes 0..100")
+        XCTAssertEqual(message("a..5"), "--nodes a..5: \"a\" is not a node id; give a range a..b, a comma list of ids, or a file of ids")
+        XCTAssertEqual(message("12.."), "--nodes 12..: the start 12 is beyond the graph's 10 nodes (0..<10)")
+        XCTAssertEqual(message("3..11"), "node id 10 is out of range: the graph has 10 nodes (0..<10)")
+    }
+
+    /// An output path's extension picks the format; one that names no format is refused, not written as CSV.
+    func testOutputExtensionsNameAFormatOrAreRefused() throws {
+        XCTAssertEqual(try PredictionWriter.Format.named(byExtensionOf: "dir.v2/out.NPZ"), .npz)
+        XCTAssertEqual(try PredictionWriter.Format.named(byExtensionOf: "out.jsonl"), .jsonl)
+        XCTAssertNil(try PredictionWriter.Format.named(byExtensionOf: "dir.v2/out"))
+        for path in ["out.json", "out.parquet", "out.tsv"] {
+            XCTAssertThrowsError(try PredictionWriter.Format.named(byExtensionOf: path)) { error in
+                let ext = path.split(separator: ".").last!
+                XCTAssertEqual("\(error)", "-o \(path): .\(ext) is not a format predict writes (known: .csv, .npy, .npz, .jsonl); use one of these extensions or give --format")
+            }
+        }
+    }
+
     /// A 3-node file whose rows hold input nodes 2, 0, 1: users name input ids, outputs come from rows.
     func testSelectionOfAReorderedGraphNamesInputIds() throws {
         let path = NSTemporaryDirectory() + "ordered-\(UUID().uuidString).bin"
@@ -60,7 +90,7 @@ final class PredictionTests: XCTestCase {
         XCTAssertEqual(test.rows, [0, 2])
         XCTAssertEqual(test.ids, [2, 1])
         let writer2 = PredictionWriter(format: .csv, scores: .logits, topK: 1, task: .regression, classNames: nil)
-        let text = String(decoding: writer2.render(outputs: [20, 0, 10], columns: 1, rows: test.rows, ids: test.ids), as: UTF8.self)
+        let text = String(decoding: try writer2.render(outputs: [20, 0, 10], columns: 1, rows: test.rows, ids: test.ids), as: UTF8.self)
         XCTAssertEqual(text, "node,0\n2,20.0\n1,10.0\n")
     }
 }

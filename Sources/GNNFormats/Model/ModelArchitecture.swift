@@ -21,7 +21,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     }
 
     /// What the outputs mean.
-    public enum Task: String, Codable, Sendable {
+    public enum Task: String, Codable, Sendable, CaseIterable {
         /// One class per node: softmax over the outputs.
         case multiClass = "multi-class"
         /// Independent binary tasks per node: a sigmoid per output.

@@ -24,37 +24,71 @@ public enum NodeSelection {
         return Selected(rows: ids.map(numbering.row(ofInputID:)), ids: ids)
     }
 
-    /// Parses `--nodes`: a range `a..b` (inclusive of a, exclusive of b, as Swift writes it), a comma list
-    /// `3,5,8`, or the path of a file with one node id per line. Every id must be below `nodeCount`.
+    /// Parses `--nodes`: a range `a..b` (inclusive of a, exclusive of b, as Swift writes it; `a..` runs to
+    /// the last node, `..b` starts at 0), a comma list `3,5,8`, a single id, or the path of a file with one
+    /// node id per line. Every id must be below `nodeCount`. A missing file, a bad range and a bad token
+    /// each get their own message, so that a typo in a path does not read as a bad node id.
     public static func parse(_ spec: String, nodeCount: Int) throws -> [Int] {
         let ids: [Int]
         if FileManager.default.fileExists(atPath: spec) {
-            let text = try String(contentsOfFile: spec, encoding: .utf8)
-            ids = try text.split(whereSeparator: \.isNewline).enumerated().compactMap { number, line in
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
-                guard let id = Int(trimmed) else {
-                    throw GNNError("line \(number + 1) is \"\(trimmed)\", not a node id", in: spec)
-                }
-                return id
-            }
+            ids = try parseFile(spec)
         } else if let range = spec.range(of: "..") {
-            guard let lower = Int(spec[..<range.lowerBound]), let upper = Int(spec[range.upperBound...]), lower <= upper else {
-                throw GNNError("--nodes \(spec) is not a range a..b with a ≤ b", fix: "write e.g. --nodes 0..100")
-            }
-            ids = Array(lower..<upper)
+            ids = try parseRange(spec, lower: spec[..<range.lowerBound], upper: spec[range.upperBound...], nodeCount: nodeCount)
+        } else if !spec.contains(","), Int(spec.trimmingCharacters(in: .whitespaces)) == nil {
+            // One token that is no number: most likely a path.
+            throw GNNError("--nodes \(spec): no such file, and not a node id, range a..b or comma list",
+                           fix: "check the path, or write e.g. --nodes 0..100 or --nodes 3,5,8")
         } else {
-            ids = try spec.split(separator: ",").map {
-                guard let id = Int($0.trimmingCharacters(in: .whitespaces)) else {
-                    throw GNNError("--nodes \(spec): \"\($0)\" is not a node id",
-                                   fix: "give a range a..b, a comma list, or a file of ids")
-                }
-                return id
+            ids = try spec.split(separator: ",", omittingEmptySubsequences: false).map {
+                try parseID($0, in: "--nodes \(spec)")
             }
         }
         if let bad = ids.first(where: { $0 < 0 || $0 >= nodeCount }) {
             throw GNNError("node id \(bad) is out of range: the graph has \(nodeCount) nodes (0..<\(nodeCount))")
         }
         return ids
+    }
+
+    private static func parseID(_ token: Substring, in context: String) throws -> Int {
+        let trimmed = token.trimmingCharacters(in: .whitespaces)
+        guard let id = Int(trimmed) else {
+            throw GNNError("\(context): \"\(trimmed)\" is not a node id",
+                           fix: "give a range a..b, a comma list of ids, or a file of ids")
+        }
+        return id
+    }
+
+    private static func parseRange(_ spec: String, lower: Substring, upper: Substring, nodeCount: Int) throws -> [Int] {
+        let context = "--nodes \(spec)"
+        let start = lower.trimmingCharacters(in: .whitespaces).isEmpty ? 0 : try parseID(lower, in: context)
+        let end = upper.trimmingCharacters(in: .whitespaces).isEmpty ? nodeCount : try parseID(upper, in: context)
+        guard start >= 0 else {
+            throw GNNError("\(context): the start \(start) is negative", fix: "node ids start at 0")
+        }
+        if start > nodeCount {
+            throw GNNError("\(context): the start \(start) is beyond the graph's \(nodeCount) nodes (0..<\(nodeCount))")
+        }
+        guard start <= end else {
+            throw GNNError("\(context): the start \(start) is after the end \(end)",
+                           fix: "write a..b with a ≤ b (b excluded), e.g. --nodes 0..100")
+        }
+        return Array(start..<end)
+    }
+
+    private static func parseFile(_ path: String) throws -> [Int] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw GNNError("cannot be read as a UTF-8 text file of node ids", in: path, fix: "give one id per line")
+        }
+        return try text.split(whereSeparator: \.isNewline).enumerated().compactMap { number, line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
+            guard let id = Int(trimmed) else {
+                throw GNNError("line \(number + 1) is \"\(trimmed)\", not a node id", in: path, fix: "give one id per line")
+            }
+            return id
+        }
     }
 }

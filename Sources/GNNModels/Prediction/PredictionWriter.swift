@@ -1,10 +1,27 @@
 import Foundation
 import GNNFormats
 
-/// Writes predictions for the selected nodes as `.npy` (a float32 matrix), CSV or JSON Lines.
+/// Writes predictions for the selected nodes as `.npy` (a float32 matrix), `.npz` (the node ids and that
+/// matrix), CSV or JSON Lines.
 public struct PredictionWriter {
     public enum Format: String, CaseIterable, Sendable {
-        case csv, npy, jsonl
+        case csv, npy, npz, jsonl
+
+        /// The format an output path names by its extension: nil for a path without one (text, csv, is
+        /// the default then); an extension that names no format is refused, because writing CSV into
+        /// `out.json` or `out.parquet` would be a silent wrong answer.
+        public static func named(byExtensionOf path: String) throws -> Format? {
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+            let ext = name[name.index(after: dot)...].lowercased()
+            if let format = Format(rawValue: ext) { return format }
+            let known = allCases.map { "." + $0.rawValue }.joined(separator: ", ")
+            throw GNNError("-o \(path): .\(ext) is not a format predict writes (known: \(known))",
+                           fix: "use one of these extensions or give --format")
+        }
+
+        /// Whether the format is binary and so needs an output file rather than stdout.
+        public var isBinary: Bool { self == .npy || self == .npz }
     }
 
     /// What the score columns hold.
@@ -31,9 +48,11 @@ public struct PredictionWriter {
 
     /// The bytes of the output for the nodes at `rows` of `outputs` (each `columns` wide), in that order;
     /// text formats name row `rows[k]` by `ids[k]` (the node's id in the user's numbering).
-    public func render(outputs: [Float], columns: Int, rows: [Int], ids: [Int]) -> [UInt8] {
+    /// `.npz` holds `node_ids` (int64, `ids`) and `scores` (float32, the `.npy` matrix).
+    public func render(outputs: [Float], columns: Int, rows: [Int], ids: [Int]) throws -> [UInt8] {
         switch format {
         case .npy: return npy(outputs: outputs, columns: columns, rows: rows)
+        case .npz: return try npz(outputs: outputs, columns: columns, rows: rows, ids: ids)
         case .csv: return Array(text(outputs: outputs, columns: columns, rows: rows, ids: ids, json: false).utf8)
         case .jsonl: return Array(text(outputs: outputs, columns: columns, rows: rows, ids: ids, json: true).utf8)
         }
@@ -54,6 +73,19 @@ public struct PredictionWriter {
             }
         }
         return bytes
+    }
+
+    /// `numpy.savez` layout: one `.npy` member per array, stored; the ids let a reader join scores to nodes.
+    private func npz(outputs: [Float], columns: Int, rows: [Int], ids: [Int]) throws -> [UInt8] {
+        var nodeIDs = Npy.header(descr: "<i8", shape: [ids.count])
+        nodeIDs.reserveCapacity(nodeIDs.count + ids.count * 8)
+        for id in ids {
+            withUnsafeBytes(of: Int64(id).littleEndian) { nodeIDs += $0 }
+        }
+        var zip = ZipWriter()
+        zip.add("node_ids.npy", nodeIDs)
+        zip.add("scores.npy", npy(outputs: outputs, columns: columns, rows: rows))
+        return try zip.bytes()
     }
 
     private func name(_ index: Int) -> String {

@@ -1,0 +1,150 @@
+import Foundation
+import GNNFormats
+import GNNModels
+
+/// A draft description inferred from a state_dict alone (`gnn-export --guess`): the family from the layout
+/// of PyG's examples (`lin1`/`convs.L.convs.G`/`lin2` of examples/rev_gnn.py, `node_encoder`/`layers.L`/`lin`
+/// of examples/ogbn_proteins_deepgcn.py), sizes from shapes, the conv and its options from the tensors it
+/// has. What the tensors cannot tell (activation, task, options that add no tensor) is assumed and said.
+public struct DescriptionGuess {
+    public var architecture: ModelArchitecture
+    /// Each choice the weights did not decide, for the user to check.
+    public var assumptions: [String] = []
+
+    /// Reads the state_dict at `weights` (its `key` and `key_map` applied, as an export would) and infers
+    /// its architecture.
+    public init(weights: String, options: ExportOptions) throws {
+        let state = try StateDict(path: weights, key: options.key)
+        do {
+            try self.init(state.tensors.map { $0.renamed(options.mapped($0.name)) })
+        } catch let error as GNNError {
+            throw error.located(at: weights)
+        }
+    }
+
+    /// Infers the architecture from the tensors' names and shapes (`num_batches_tracked` ignored).
+    public init(_ tensors: [ImportedTensor]) throws {
+        var shapes: [String: [Int]] = [:]
+        for tensor in tensors where !tensor.name.hasSuffix("num_batches_tracked") { shapes[tensor.name] = tensor.shape }
+        func indices(under prefix: String) -> Set<Int> {
+            Set(shapes.keys.compactMap { name in
+                name.hasPrefix(prefix) ? name.dropFirst(prefix.count).split(separator: ".").first.flatMap { Int($0) } : nil
+            })
+        }
+        let family: ModelArchitecture.Family, node: String, head: String, block: String, layers: Int, groups: Int
+        if shapes["lin1.weight"] != nil, shapes["lin2.weight"] != nil, !indices(under: "convs.").isEmpty {
+            layers = indices(under: "convs.").count
+            groups = indices(under: "convs.0.convs.").count
+            (node, head, block) = ("lin1", "lin2", "convs.0.convs.0.")
+            family = layers == 1 ? .wtRevgnn : .revgnn
+        } else if shapes["node_encoder.weight"] != nil, shapes["lin.weight"] != nil, !indices(under: "layers.").isEmpty {
+            layers = indices(under: "layers.").count
+            groups = 1
+            (node, head, block) = ("node_encoder", "lin", "layers.0.")
+            family = layers == 1 ? .wtResgnn : .resgnn
+        } else {
+            throw GNNError("has neither the layout of PyG's examples/rev_gnn.py (lin1, convs.L.convs.G, lin2) nor that of ogbn_proteins_deepgcn.py (node_encoder, layers.L, lin)",
+                           fix: "write the description by hand (formats/arch.md), or rename keys with --key-map first")
+        }
+        guard let encoder = shapes[node + ".weight"], encoder.count == 2, let output = shapes[head + ".weight"], output.count == 2 else {
+            throw GNNError("has \(node).weight or \(head).weight that is not a matrix", fix: "write the description by hand (formats/arch.md)")
+        }
+        if layers == 1 {
+            assumptions.append("one layer stored: family \(family.rawValue) (weight-tied) with layers 1; set layers to the depth the model runs")
+        }
+        let edgeEncoder = shapes["edge_encoder.weight"]
+        let conv = try Self.conv(at: block + "conv.", shapes, edgeEncoded: edgeEncoder != nil, notes: &assumptions)
+        let edgeChannels = edgeEncoder?[1] ?? conv.edgeDim ?? 0
+        let norm = Self.norm(at: block + "norm.", shapes, notes: &assumptions)
+        var architecture = ModelArchitecture(family: family, layers: layers, groups: groups, inputChannels: encoder[1],
+                                             hiddenChannels: encoder[0], outputChannels: output[0], edgeChannels: edgeChannels,
+                                             task: .multiClass, norm: norm, conv: conv)
+        if family == .revgnn || family == .wtRevgnn {
+            let headNorm = Self.norm(at: "norm.", shapes, notes: &assumptions)
+            if headNorm.kind != norm.kind { architecture.head = HeadSpec(norm: .own(headNorm)) }
+        }
+        if edgeEncoder != nil { architecture.encoder = EncoderSpec(edge: "edge_encoder") }
+        assumptions.append("task multi-class and activation relu (the weights do not say): set task and activation if the model differs")
+        self.architecture = architecture
+        let audit = try WeightAudit(architecture, offered: shapes)
+        if !audit.isClean {
+            assumptions.append("the draft leaves \(audit.missing.count) tensors missing, \(audit.wrongShape.count) wrongly shaped and \(audit.unexpected.count) unexpected: complete it by hand")
+        }
+    }
+
+    /// The draft as the JSON a description holds, keys sorted.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(architecture), as: UTF8.self)
+    }
+
+    /// The conv whose tensors sit under `prefix`, told apart by the tensors each kind has.
+    private static func conv(at prefix: String, _ shapes: [String: [Int]], edgeEncoded: Bool, notes: inout [String]) throws -> ConvSpec {
+        func has(_ name: String) -> Bool { shapes[prefix + name] != nil }
+        let edgeDim = edgeEncoded ? nil : shapes[prefix + "lin_edge.weight"].map { $0[1] }
+        if let first = shapes[prefix + "mlp.0.weight"], first.count == 2 {
+            var options = GENOptions()
+            options.expansion = max(1, first[0] / max(first[1], 1))
+            options.numLayers = shapes.keys.filter { $0.hasPrefix(prefix + "mlp.") && $0.hasSuffix(".weight") && shapes[$0]?.count == 2 }.count
+            options.mlpNorm = has("mlp.1.running_mean") ? .batch : has("mlp.1.weight") ? .layer : .none
+            options.msgNorm = has("msg_norm.scale")
+            options.bias = has("mlp.0.bias")
+            options.edgeDim = edgeDim
+            if has("aggr_module.t") {
+                (options.aggr, options.learnT) = (.softmax, true)
+            } else if has("aggr_module.p") {
+                (options.aggr, options.learnP) = (.powerMean, true)
+            } else {
+                notes.append("GENConv aggr softmax with t 1 (a fixed aggregation leaves no tensor): set aggr, t or p if the model differs")
+            }
+            return .gen(options)
+        }
+        if let att = shapes[prefix + "att"], att.count == 3 {
+            var options = GATv2Options()
+            options.heads = att[1]
+            options.shareWeights = !has("lin_r.weight")
+            options.bias = has("bias")
+            options.residual = has("res.weight")
+            options.edgeDim = edgeDim
+            notes.append("GATv2Conv concat true and negative_slope 0.2 (PyG's defaults; no tensor tells)")
+            return .gatv2(options)
+        }
+        if let att = shapes[prefix + "att_src"], att.count == 3 {
+            var options = GATOptions()
+            options.heads = att[1]
+            options.bias = has("bias")
+            options.residual = has("res.weight")
+            options.edgeDim = edgeDim
+            notes.append("GATConv concat true and negative_slope 0.2 (PyG's defaults; no tensor tells)")
+            return .gat(options)
+        }
+        if has("lin_l.weight") {
+            var options = SAGEOptions()
+            options.project = has("lin.weight")
+            options.rootWeight = has("lin_r.weight")
+            options.bias = has("lin_l.bias")
+            notes.append("SAGEConv normalize false (no tensor tells)")
+            return .sage(options)
+        }
+        if has("lin.weight") {
+            var options = GCNOptions()
+            options.bias = has("bias")
+            notes.append("GCNConv improved false, add_self_loops and normalize true (PyG's defaults; no tensor tells)")
+            return .gcn(options)
+        }
+        throw GNNError("has no conv tensors PyG's GCN, SAGE, GAT, GATv2 or GEN convs have under \"\(prefix)\"",
+                       fix: "write the description by hand (formats/arch.md)")
+    }
+
+    /// The norm under `prefix`: BatchNorm has running statistics, LayerNorm a weight only.
+    private static func norm(at prefix: String, _ shapes: [String: [Int]], notes: inout [String]) -> NormSpec {
+        if shapes[prefix + "running_mean"] != nil { return NormSpec(kind: .batch, affine: shapes[prefix + "weight"] != nil) }
+        if shapes[prefix + "weight"] != nil {
+            notes.append("\(prefix)* is torch.nn.LayerNorm with eps 1e-5 (PyG's graph-mode LayerNorm has the same tensors)")
+            return .layer
+        }
+        return .none
+    }
+}
