@@ -10,16 +10,42 @@ public struct DescriptionGuess {
     public var architecture: ModelArchitecture
     /// Each choice the weights did not decide, for the user to check.
     public var assumptions: [String] = []
+    /// The export options the draft needs: a `key_map` that removes a wrapper's prefix every key shares.
+    public var export: ExportOptions?
 
     /// Reads the state_dict at `weights` (its `key` and `key_map` applied, as an export would) and infers
-    /// its architecture.
+    /// its architecture. A prefix every key shares in front of an example's layout (`module.` of
+    /// DataParallel, `_orig_mod.` of torch.compile) is mapped away in the draft's `export.key_map`.
     public init(weights: String, options: ExportOptions) throws {
         let state = try StateDict(path: weights, key: options.key)
+        var options = options
+        let wrapper = Self.wrapperPrefix(state.tensors.map { options.mapped($0.name) })
+        if let wrapper { options.keyMap = (options.keyMap ?? [:]).merging([wrapper: ""]) { old, _ in old } }
         do {
             try self.init(state.tensors.map { $0.renamed(options.mapped($0.name)) })
         } catch let error as GNNError {
             throw error.located(at: weights)
         }
+        if let wrapper {
+            export = ExportOptions(keyMap: options.keyMap)
+            assumptions.insert("every key starts with \"\(wrapper)\" (a wrapper such as DataParallel's module. or torch.compile's _orig_mod.): the draft's export.key_map removes it", at: 0)
+        }
+    }
+
+    /// The names of the layouts' node encoders, whose presence identifies an example's layout.
+    private static let layoutMarkers = ["lin1.weight", "node_encoder.weight"]
+
+    /// The shortest dotted prefix that every name shares and whose removal exposes an example's layout, or
+    /// nil when the names already show one (or none appears).
+    private static func wrapperPrefix(_ names: [String]) -> String? {
+        guard let first = names.min(), !names.contains(where: layoutMarkers.contains) else { return nil }
+        let components = first.split(separator: ".", omittingEmptySubsequences: false).dropLast()
+        for count in stride(from: 1, through: components.count, by: 1) {
+            let prefix = components.prefix(count).joined(separator: ".") + "."
+            guard names.allSatisfy({ $0.hasPrefix(prefix) }) else { return nil }
+            if names.contains(where: { layoutMarkers.contains(String($0.dropFirst(prefix.count))) }) { return prefix }
+        }
+        return nil
     }
 
     /// Infers the architecture from the tensors' names and shapes (`num_batches_tracked` ignored).
@@ -72,12 +98,31 @@ public struct DescriptionGuess {
         }
     }
 
-    /// The draft as the JSON a description holds, keys sorted.
+    /// The draft as the JSON a description holds (the architecture and, when needed, `export`), keys sorted.
     public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(architecture), as: UTF8.self)
+        return String(decoding: try encoder.encode(Draft(architecture: architecture, export: export)), as: UTF8.self)
+    }
+
+    /// The architecture's keys at the top level, beside `export`, as formats/arch.md lays a description out.
+    private struct Draft: Encodable {
+        let architecture: ModelArchitecture
+        let export: ExportOptions?
+
+        func encode(to encoder: any Encoder) throws {
+            try architecture.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encodeIfPresent(export, forKey: Key(stringValue: "export"))
+        }
+
+        struct Key: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
     }
 
     /// The conv whose tensors sit under `prefix`, told apart by the tensors each kind has.

@@ -105,4 +105,24 @@ final class ExportGuidanceTests: XCTestCase {
         XCTAssertEqual(usage.status, 2)
         XCTAssertTrue(usage.stderr.contains("give --arch and --output (or --guess to draft a description from the weights)"), usage.stderr)
     }
+
+    /// A user's whole journey with a DataParallel checkpoint (every key under `module.`): --guess drafts a
+    /// description that maps the prefix away, the draft exports, the graph packs, and predict gives PyG's
+    /// outputs.
+    func testDataParallelCheckpointGoesFromGuessToPyGsOutputs() throws {
+        let weights = Self.folder + "/module_prefix.pt"
+        let guess = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", weights, "--guess"])
+        XCTAssertEqual(guess.status, 0, guess.stderr)
+        XCTAssertTrue(guess.stderr.hasPrefix(#"gnn-export: assumed: every key starts with "module." (a wrapper"#), guess.stderr)
+        let draft = temporary("draft.arch.json"), model = temporary("m.gnnz")
+        try guess.stdout.write(toFile: draft, atomically: true, encoding: .utf8)
+        let exported = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", weights, "--arch", draft, "-o", model])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let graph = temporary("graph.bin"), output = temporary("out.npy")
+        XCTAssertEqual(try CLI.run(["pack", Fixtures.models + "/graph.npz", "-o", graph, "--quiet"]).status, 0)
+        let predicted = try CLI.run(["predict", "--model", model, graph, "-o", output])
+        XCTAssertEqual(predicted.status, 0, predicted.stderr)
+        let error = relativeL2(try PredictCommandTests.npyFloats(output), try Fixtures.npy(Self.folder + "/expected.npy"))
+        XCTAssertLessThanOrEqual(error, 1e-5)
+    }
 }
