@@ -45,9 +45,11 @@ struct PredictCommand: ParsableCommand {
             value turns the outputs of its whole neighbourhood NaN.
 
             A model that records the graph it was trained on (self loops, symmetry: see 'gnn-serve info') \
-            refuses a graph packed differently, printing the 'gnn-serve pack' command that fixes it, unless \
-            --allow-graph-mismatch. Graphs packed before graph format 1.2 do not record these; they are \
-            measured on the fly.
+            checks the graph against it. When only the self loops differ, they are added (or removed) in a \
+            temporary copy of the graph, as 'pack --self-loops' does, with a warning naming that command; \
+            any other difference is refused, printing the 'gnn-serve pack' command that fixes it, unless \
+            --allow-graph-mismatch (which runs on the graph as it is). Graphs packed before graph format 1.2 \
+            do not record these facts; they are measured on the fly.
             """)
 
     @Option(help: "The model file (*.gnnz).")
@@ -154,11 +156,13 @@ struct PredictCommand: ParsableCommand {
         let modelFile = try ModelFile(path: model)
         let network = try GNNModel(modelFile)
         let solverSettings = try solverSettings(for: network)
-        let graphFile = try GraphFile(path: graph)
-        let structure = try graphFile.verifyStructure()
+        var graphFile = try GraphFile(path: graph)
         try ForwardPass.checkCompatible(network, graphFile)
-        var warnings = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: graph,
+        let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: graph,
                                                     modelPath: model, allow: allowGraphMismatch)
+        if let repacked = contract.repacked { graphFile = repacked }
+        var warnings = contract.warnings
+        let structure = try graphFile.verifyStructure()
         if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: graph,
                                                          readsEdgeFeatures: network.architecture.edgeChannels > 0,
                                                          allow: allowNonfinite) {

@@ -31,6 +31,9 @@ public struct ModelGraphContract: Codable, Sendable, Equatable {
         /// Options of `gnn-serve pack` that make a conforming graph, e.g. `--undirected --duplicates remove`;
         /// empty when packing cannot fix it (a directed model given a symmetric graph).
         public var packOptions: [String]
+        /// When the self loops are all that differs: what the graph needs (one per node, or none), which
+        /// `predict` applies to a copy of the graph rather than refusing it.
+        public var selfLoopsOnly: SelfLoops?
     }
 
     /// Compares `facts` with the contract. Unknown facts (graphs packed before graph format 1.2) give no
@@ -54,7 +57,8 @@ public struct ModelGraphContract: Codable, Sendable, Equatable {
         default:
             break
         }
-        return problems.isEmpty ? nil : Mismatch(problems: problems, packOptions: options)
+        let loopsOnly = problems.count == 1 && options.first == "--self-loops" ? selfLoops : nil
+        return problems.isEmpty ? nil : Mismatch(problems: problems, packOptions: options, selfLoopsOnly: loopsOnly)
     }
 
     /// Whether checking needs facts the graph file does not have.
