@@ -39,7 +39,7 @@ let package = Package(
         // The pipeline: file formats → importers that build graph files.
         .target(
             name: "GNNFormats",
-            dependencies: ["CZstd", "CXXHash", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["GNNConcurrency", "CZstd", "CXXHash", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",

@@ -38,14 +38,10 @@ public struct DescriptionGuess {
     /// The shortest dotted prefix that every name shares and whose removal exposes an example's layout, or
     /// nil when the names already show one (or none appears).
     private static func wrapperPrefix(_ names: [String]) -> String? {
-        guard let first = names.min(), !names.contains(where: layoutMarkers.contains) else { return nil }
-        let components = first.split(separator: ".", omittingEmptySubsequences: false).dropLast()
-        for count in stride(from: 1, through: components.count, by: 1) {
-            let prefix = components.prefix(count).joined(separator: ".") + "."
-            guard names.allSatisfy({ $0.hasPrefix(prefix) }) else { return nil }
-            if names.contains(where: { layoutMarkers.contains(String($0.dropFirst(prefix.count))) }) { return prefix }
+        guard !names.contains(where: layoutMarkers.contains) else { return nil }
+        return SharedKeyPrefixes.of(names).first { prefix in
+            names.contains { layoutMarkers.contains(String($0.dropFirst(prefix.count))) }
         }
-        return nil
     }
 
     /// Infers the architecture from the tensors' names and shapes (`num_batches_tracked` ignored).

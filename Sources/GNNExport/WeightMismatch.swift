@@ -43,16 +43,10 @@ struct WeightMismatch {
     /// The longest dotted prefix every offered key shares whose removal turns offered names into missing ones
     /// (`module.` of DataParallel, `_orig_mod.` of torch.compile).
     private var sharedPrefix: String? {
-        guard let first = shapes.keys.min() else { return nil }
         let missing = Set(audit.missing.map(\.name))
-        let components = first.split(separator: ".", omittingEmptySubsequences: false).dropLast()
-        var best: String?
-        for count in stride(from: 1, through: components.count, by: 1) {
-            let prefix = components.prefix(count).joined(separator: ".") + "."
-            guard shapes.keys.allSatisfy({ $0.hasPrefix(prefix) }) else { break }
-            if shapes.keys.contains(where: { missing.contains(String($0.dropFirst(prefix.count))) }) { best = prefix }
+        return SharedKeyPrefixes.of(shapes.keys).last { prefix in
+            shapes.keys.contains { missing.contains(String($0.dropFirst(prefix.count))) }
         }
-        return best
     }
 
     /// A weight-tied layout: layer 0's tensors (`convs.0.*`) missing while the same suffixes sit under one

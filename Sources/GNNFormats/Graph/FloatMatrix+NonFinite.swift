@@ -1,4 +1,4 @@
-import Foundation
+import GNNConcurrency
 
 /// NaN and infinity in a feature matrix, found in the dtype stored: a value is non-finite exactly when its
 /// exponent bits are all ones (f32 `0x7F80_0000`, f16 `0x7C00`, bf16 `0x7F80`), so no conversion is needed.
@@ -21,24 +21,22 @@ extension FloatMatrix {
     /// stored bytes, split by rows over `threads` threads. Results do not depend on the thread count.
     public func scanNonFinite(limit: Int = 5, threads: Int = 0) -> NonFiniteScan {
         guard rows > 0, columns > 0, let base else { return NonFiniteScan(values: 0, firstRows: []) }
-        let cores = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+        let cores = threads > 0 ? threads : ParallelLoop.processorCount
         // Pieces of at least 4096 rows: fewer pieces than cores on small graphs, where threads cost more than the scan.
         let pieces = max(1, min(cores * 4, rows / 4096))
         var results = [NonFiniteScan](repeating: NonFiniteScan(values: 0, firstRows: []), count: pieces)
         let rowBytes = columns * dtype.size
         let (dtype, columns, rows) = (self.dtype, self.columns, self.rows)
         results.withUnsafeMutableBufferPointer { results in
-            let out = UnsafeSendable(results)
-            let start = UnsafeSendable(base)
-            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            ParallelLoop.run(pieces, workers: cores) { piece in
                 var scan = NonFiniteScan(values: 0, firstRows: [])
                 for row in rows * piece / pieces..<rows * (piece + 1) / pieces {
-                    let bad = Self.nonFinite(in: start.value + row * rowBytes, count: columns, dtype: dtype)
+                    let bad = Self.nonFinite(in: base + row * rowBytes, count: columns, dtype: dtype)
                     guard bad > 0 else { continue }
                     scan.values += bad
                     if scan.firstRows.count < limit { scan.firstRows.append(row) }
                 }
-                out.value[piece] = scan
+                results[piece] = scan
             }
         }
         return NonFiniteScan(values: results.reduce(0) { $0 + $1.values },
@@ -61,10 +59,4 @@ extension FloatMatrix {
         }
         return bad
     }
-}
-
-/// Carries a pointer into `concurrentPerform`'s closure; each piece writes only its own element.
-private struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
