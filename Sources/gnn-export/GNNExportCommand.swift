@@ -43,9 +43,12 @@ struct GNNExportCommand: ParsableCommand {
             relative change any weight underwent. The file is written atomically.
 
             --guess drafts a description from the weights alone (stdout), for the layouts of PyG's \
-            examples/rev_gnn.py and ogbn_proteins_deepgcn.py: sizes from shapes, the conv and its options from \
-            its tensors; each choice the tensors do not decide (activation, task, options without tensors) \
-            is stated on stderr.
+            examples/rev_gnn.py, ogbn_proteins_deepgcn.py and gcn2_cora.py and of the deq family: sizes from \
+            shapes, the conv and its options from its tensors; each choice the tensors do not decide \
+            (activation, task, block kind, options without tensors, a DEQ solver) is stated on stderr.
+
+            The file records when it was written: set SOURCE_DATE_EPOCH (seconds since 1970) to stamp \
+            that time instead, and the same inputs export the same bytes.
 
             Exit status: 0 on success, 1 when an input is bad (one line on stderr), 2 for a wrong command line.
             """,

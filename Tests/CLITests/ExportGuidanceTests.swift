@@ -96,7 +96,7 @@ final class ExportGuidanceTests: XCTestCase {
         let folder = Fixtures.models + "/rev_gat_h2_edge"
         let guess = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.pt", "--guess"])
         XCTAssertEqual(guess.status, 0, guess.stderr)
-        XCTAssertTrue(guess.stderr.hasPrefix("gnn-export: assumed: GATConv concat true and negative_slope 0.2"), guess.stderr)
+        XCTAssertTrue(guess.stderr.hasPrefix("gnn-export: assumed: GATConv negative_slope 0.2 (PyG's default; no tensor tells)"), guess.stderr)
         let draft = temporary("draft.arch.json")
         try guess.stdout.write(toFile: draft, atomically: true, encoding: .utf8)
         let exported = try export(["--weights", folder + "/weights.pt", "--arch", draft])

@@ -79,13 +79,22 @@ public struct ModelFileWriter {
         }
     }
 
+    /// Now, or the time `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention) names,
+    /// so that the same weights and description can export the same bytes.
+    static func creationDate() -> Date {
+        guard let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text), seconds >= 0 else {
+            return Date()
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
     /// Writes the file atomically. `overwrite: false` refuses an existing destination.
     @discardableResult
     public func write(to path: String, overwrite: Bool = true) throws -> Summary {
         var metadata = self.metadata
         metadata.parameterCount = entries.filter { !$0.isBuffer && $0.encoding != .alias }.reduce(0) { $0 + $1.elementCount }
         if metadata.createdAt == nil {
-            metadata.createdAt = ISO8601DateFormatter().string(from: Date())
+            metadata.createdAt = ISO8601DateFormatter().string(from: Self.creationDate())
         }
         let json = try metadata.encoded()
         let metadataEnd = UInt64(ModelFormat.headerSize + json.count)
