@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/install-dependencies.sh
 swift build --build-tests
 bash scripts/generate-man.sh --check
+# Every temporary file the tests make goes into one folder, removed when the run ends however it ends.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/gnn-serve-test-run.XXXXXX")"
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 # Passing test cases are not listed one by one; failures, suites and the totals are.
 set +e
 swift test --skip-build --disable-swift-testing 2>&1 | grep --line-buffered -vE "^Test Case '.*' (started|passed)"
