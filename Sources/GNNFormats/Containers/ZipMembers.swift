@@ -21,7 +21,34 @@ public final class ZipMembers {
             throw GNNError("is not a readable \(kind) (zip) archive: \(error)", in: path, fix: fix)
         }
         names = archive.compactMap { $0.type == .file ? $0.path : nil }
+        // Readers disagree on which of two same-named members counts (numpy takes the last, a lookup the
+        // first): such an archive means two things.
+        var seen = Set<String>()
+        if let twice = names.first(where: { !seen.insert($0).inserted }) {
+            throw GNNError("has two members named \(twice.prefix(200)); readers disagree on which one counts", in: path,
+                           fix: "write the archive again with one member per name")
+        }
     }
+
+    /// The first `count` bytes of member `name` (fewer when it is shorter), without extracting the rest:
+    /// enough to read a header that says how large the whole member must be.
+    public func prefix(_ name: String, _ count: Int) throws -> [UInt8]? {
+        guard let entry = archive[name] else { return nil }
+        var bytes: [UInt8] = []
+        do {
+            _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: true) { chunk in
+                bytes += chunk.prefix(count - bytes.count)
+                if bytes.count >= count { throw PrefixComplete() }
+            }
+        } catch is PrefixComplete {
+        } catch {
+            throw GNNError("member \(name) cannot be extracted: \(error)", in: path, fix: "the archive is damaged; write it again")
+        }
+        return bytes
+    }
+
+    /// Stops an extraction once the prefix is read.
+    private struct PrefixComplete: Error {}
 
     /// The uncompressed size the archive declares for member `name`, or `nil` when there is no such member.
     public func declaredSize(_ name: String) -> UInt64? {
@@ -32,9 +59,14 @@ public final class ZipMembers {
     /// machine's memory before anything is allocated; extraction stops at the first byte beyond it.
     public func extract(_ name: String, limit: UInt64 = .max) throws -> ExtractedBytes? {
         guard let entry = archive[name] else { return nil }
-        guard entry.uncompressedSize <= min(limit, ProcessInfo.processInfo.physicalMemory) else {
-            throw GNNError("member \(name) claims \(entry.uncompressedSize) bytes, more than the \(min(limit, ProcessInfo.processInfo.physicalMemory)) allowed",
+        guard entry.uncompressedSize <= limit else {
+            throw GNNError("member \(name) claims \(entry.uncompressedSize) bytes, more than the \(limit) allowed",
                            in: path, fix: "the archive is damaged or hostile")
+        }
+        do {
+            try MemoryBudget.check(entry.uncompressedSize, for: "member \(name)'s declared \(entry.uncompressedSize) bytes")
+        } catch let error as GNNError {
+            throw error.located(at: path)
         }
         let size = try Checked.int(entry.uncompressedSize, "member \(name) size")
         let storage = ExtractedBytes(count: size)
