@@ -8,7 +8,7 @@ import GNNModels
 /// parsers read files, most of them memory-mapped), and lets a refusal (`GNNError` or any other thrown
 /// error) pass; only a crash, a sanitizer report, a timeout or a blown memory limit is a finding.
 enum FuzzTargets {
-    typealias Target = (UnsafeRawBufferPointer) -> Void
+    typealias Target = @Sendable (UnsafeRawBufferPointer) -> Void
 
     /// The target `main` chose, called for every input.
     nonisolated(unsafe) static var selected: Target?

@@ -41,16 +41,7 @@ public final class AtomicOutputFile {
     /// node, FIFO or socket is written into rather than replaced, so it needs no `overwrite`.
     public init(path: String, overwrite: Bool = true) throws {
         self.path = path
-        guard !path.isEmpty else {
-            throw GNNError("the output path is empty", fix: "give a file name, for example -o out.bin")
-        }
-        var status = stat()
-        let exists = stat(path, &status) == 0
-        let type = status.st_mode & S_IFMT
-        if exists && type == S_IFDIR {
-            throw GNNError("is a directory", in: path, fix: "give a file name inside it, for example \(path)/out.bin")
-        }
-        if exists && type != S_IFREG {
+        if try Self.checkDestination(path, overwrite: overwrite) == .nonRegular {
             let directory = Self.temporaryDirectory()
             descriptor = open(directory, Self.openTemporary | O_RDWR | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else {
@@ -59,9 +50,6 @@ public final class AtomicOutputFile {
             }
             staging = .copiedInto
             return
-        }
-        if exists && !overwrite {
-            throw GNNError("already exists", in: path, fix: "choose another output path or pass --force")
         }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? "./"
@@ -80,6 +68,32 @@ public final class AtomicOutputFile {
                            fix: "check that the directory exists and is writable")
         }
         staging = .named(temporary)
+    }
+
+    /// What `path` is as an output.
+    public enum Destination {
+        /// Nothing there yet, or a regular file to replace.
+        case regular
+        /// A device node, FIFO or socket, written into.
+        case nonRegular
+    }
+
+    /// Refuses an output path before any work is done: an empty path, a directory, or an existing regular
+    /// file unless `overwrite` is set. The writer checks again when it opens the output.
+    @discardableResult
+    public static func checkDestination(_ path: String, overwrite: Bool) throws -> Destination {
+        guard !path.isEmpty else {
+            throw GNNError("the output path is empty", fix: "give a file name, for example -o out.bin")
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return .regular }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: throw GNNError("is a directory", in: path, fix: "give a file name inside it, for example \(path)/out.bin")
+        case S_IFREG:
+            if !overwrite { throw GNNError("already exists", in: path, fix: "choose another output path or pass --force") }
+            return .regular
+        default: return .nonRegular
+        }
     }
 
     deinit {
