@@ -41,3 +41,37 @@ final class ResourceBudgetTests: XCTestCase {
         }
     }
 }
+
+/// A model file must hold exactly the tensors its architecture reads.
+final class ModelTensorSetTests: XCTestCase {
+    /// res_sage's tensors under metadata edited to 1 layer (of 3), and with its head renamed.
+    private func rewritten(_ edit: (inout ModelMetadata) -> Void, renaming: [String: String] = [:]) throws -> ModelFile {
+        let source = try ModelFile(path: try Fixtures.modelPath("res_sage"))
+        var metadata = source.metadata
+        edit(&metadata)
+        var writer = ModelFileWriter(metadata: metadata, compressionLevel: 1)
+        for tensor in source.tensors {
+            try writer.add(renaming[tensor.name] ?? tensor.name, shape: tensor.shape, rawBytes: try source.decodedBytes(tensor),
+                           dtype: tensor.dtype, isBuffer: tensor.isBuffer)
+        }
+        let path = Fixtures.scratch + "/edited-\(UUID().uuidString).gnnz"
+        _ = try writer.write(to: path)
+        return try ModelFile(path: path)
+    }
+
+    func testStoredLayersTheMetadataDoesNotCountAreRefused() throws {
+        let file = try rewritten { $0.architecture.layers = 1 }
+        assertGNNError("its tensors are not those its architecture (resgnn, 1 layers, sage) reads — ") { try GNNModel(file) }
+        assertGNNError("unexpected: layers.1.") { try WeightAudit.check(file) }
+        assertGNNError("; the metadata or tensor table was altered; export the model again") { try WeightAudit.check(file) }
+    }
+
+    func testRenamedHeadTensorIsRefused() throws {
+        let file = try rewritten({ _ in }, renaming: ["lin.weight": "lin.weights"])
+        assertGNNError("1 missing: lin.weight [4, 8]; 1 unexpected: lin.weights [4, 8]") { try WeightAudit.check(file) }
+    }
+
+    func testUntouchedModelPasses() throws {
+        XCTAssertNoThrow(try WeightAudit.check(try rewritten { _ in }))
+    }
+}

@@ -132,24 +132,23 @@ private final class RequestRecorder: WeightSource {
     func tensor(_ name: String, shape: [Int], required: Bool) throws -> [Float]? {
         let found = offered[name]
         if found == nil && !required { return nil }
+        let served = found.map { Self.shape($0, serves: shape) } ?? false
+        if seen.insert(name).inserted {
+            switch found {
+            case nil: missing.append(.init(name: name, expected: shape))
+            case let found? where !served: wrongShape.append(.init(name: name, expected: shape, found: found))
+            default: used.append(name)
+            }
+        }
+        // Checked before the zeros are allocated.
         let (count, overflow) = shape.reduce((1, false)) { partial, size in
             let (product, over) = partial.0.multipliedReportingOverflow(by: size)
             return (product, partial.1 || over)
         }
         floatsGiven = floatsGiven.addingReportingOverflow(count).partialValue
-        if found == nil || found.map({ !Self.shape($0, serves: shape) }) == true { unservedRequests += 1 }
-        if overflow || floatsGiven > floatBudget || unservedRequests > requestBudget {
-            if !seen.contains(name), found == nil { missing.append(.init(name: name, expected: shape)) }
-            throw BudgetExceeded()
-        }
-        if seen.insert(name).inserted {
-            switch found {
-            case nil: missing.append(.init(name: name, expected: shape))
-            case let found? where !Self.shape(found, serves: shape): wrongShape.append(.init(name: name, expected: shape, found: found))
-            default: used.append(name)
-            }
-        }
-        return [Float](repeating: 0, count: shape.reduce(1, *))
+        if !served { unservedRequests += 1 }
+        if overflow || floatsGiven > floatBudget || unservedRequests > requestBudget { throw BudgetExceeded() }
+        return [Float](repeating: 0, count: count)
     }
 
     func has(_ name: String) -> Bool { offered[name] != nil }

@@ -1,0 +1,63 @@
+import Foundation
+import GNNExport
+import GNNFormats
+import GNNModels
+import TestSupport
+import XCTest
+
+/// What `gnn-export` refuses to write: non-finite weights, and descriptions far larger than the weights
+/// (refused without allocating what they describe).
+final class ExportRefusalTests: XCTestCase {
+    typealias F = SafetensorsFixture
+    typealias Tiny = ModelImporterTests
+
+    private func request(_ tensors: [(String, String, [Int], [UInt8])],
+                         architecture: ModelArchitecture = Tiny.architecture) -> ModelImporter.Request {
+        ModelImporter.Request(weights: Tiny.weights(tensors), description: ArchitectureDescription(architecture: architecture),
+                              output: temporaryPath("model.gnnz"))
+    }
+
+    private func replacing(_ name: String, with entry: (String, String, [Int], [UInt8])) -> [(String, String, [Int], [UInt8])] {
+        Tiny.tensors().map { $0.0 == name ? entry : $0 }
+    }
+
+    func testNaNWeightIsRefusedUnlessAllowed() throws {
+        var request = request(replacing("lin.bias", with: ("lin.bias", "F32", [2], F.f32([0, .nan]))))
+        assertGNNError("tensor \"lin.bias\" holds nan at index 1: a model with non-finite weights outputs NaN; check the training run, or pass --allow-nonfinite to export it anyway") {
+            try ModelImporter.export(request)
+        }
+        request.allowNonFinite = true
+        XCTAssertNoThrow(try ModelImporter.export(request))
+    }
+
+    /// 1e300 fits a float64 but not a float32: it would be stored as infinity.
+    func testFloat64BeyondTheFloat32RangeIsRefused() {
+        let request = request(replacing("lin.bias", with: ("lin.bias", "F64", [2], F.f64([0, 1e300]))))
+        assertGNNError("tensor \"lin.bias\" holds inf at index 1 (or a F64 value beyond the f32 range)") {
+            try ModelImporter.export(request)
+        }
+    }
+
+    /// Hidden 2^24 would make the audit build 2^24 × 2^24 weights of zeros; it stops at the first request
+    /// larger than the weights.
+    func testHugeHiddenSizeIsRefusedWithoutAllocatingIt() {
+        var architecture = Tiny.architecture
+        architecture.hiddenChannels = 1 << 24
+        let start = ContinuousClock.now
+        assertGNNError("listing stopped: the architecture asks for far more tensors or elements than are offered") {
+            try ModelImporter.export(request(Tiny.tensors(), architecture: architecture))
+        }
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+    }
+
+    /// 2^24 layers of the tiny model: the audit stops after 2 × 11 + 4096 requests the weights cannot serve.
+    func testHugeLayerCountIsRefusedQuickly() {
+        var architecture = Tiny.architecture
+        architecture.layers = 1 << 24
+        let start = ContinuousClock.now
+        assertGNNError("missing: layers.1.conv.lin.weight [2, 2]") {
+            try ModelImporter.export(request(Tiny.tensors(), architecture: architecture))
+        }
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+    }
+}
