@@ -16,8 +16,9 @@ seconds="${1:-5}"
 targets="${FUZZ_TARGETS:-graph model safetensors pt npy npz edgelist arch ogb}"
 scratch=.build-fuzz
 
+mkdir -p "$scratch"
 GNN_FUZZ=1 swift build --scratch-path "$scratch" --product gnn-fuzz \
-    -Xswiftc -sanitize=fuzzer,address >"$scratch.log" 2>&1 || { tail -30 "$scratch.log"; exit 1; }
+    -Xswiftc -sanitize=fuzzer,address >"$scratch/build.log" 2>&1 || { tail -30 "$scratch/build.log"; exit 1; }
 binary="$scratch/debug/gnn-fuzz"
 
 # Inputs may not ask for more than this; the parsers check declared sizes against it (GNN_MEMORY_LIMIT).
