@@ -61,3 +61,26 @@ final class ExportRefusalTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
     }
 }
+
+/// Valid JSON that Foundation cannot decode is named by its field and value, not "not valid JSON".
+final class DescriptionNumberTests: XCTestCase {
+    private func description(_ edit: (String) -> String) throws -> String {
+        let text = try String(contentsOfFile: Fixtures.models + "/res_sage/arch.json", encoding: .utf8)
+        let path = temporaryPath("arch.json")
+        try edit(text).write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    func testFractionOrHugeNumberWhereAWholeNumberBelongsIsNamed() throws {
+        let fraction = try description { $0.replacingOccurrences(of: "\"layers\": 3", with: "\"layers\": 8.5") }
+        assertGNNError("\(fraction): architecture field layers is 8.5, which its type cannot hold; give a whole number in range (see formats/arch.md)") {
+            try ArchitectureDescription(path: fraction)
+        }
+        let huge = try description { $0.replacingOccurrences(of: "\"hidden_channels\": 8", with: "\"hidden_channels\": 99999999999999999999") }
+        assertGNNError("architecture field hidden_channels is 99999999999999999999, which its type cannot hold") { try ArchitectureDescription(path: huge) }
+        let beyond = try description { $0.replacingOccurrences(of: "\"layers\": 3", with: "\"layers\": 1e400") }
+        assertGNNError("is valid JSON that holds a number beyond the range of a 64-bit float (such as 1e400); write the number within ±1.8e308") {
+            try ArchitectureDescription(path: beyond)
+        }
+    }
+}

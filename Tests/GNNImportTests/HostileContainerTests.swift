@@ -71,3 +71,28 @@ final class HostileContainerTests: XCTestCase {
         }
     }
 }
+
+/// Edge lists that would be read one way while meaning another are refused at the line that shows it.
+final class StrictEdgeListTests: XCTestCase {
+    private func read(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "edges-\(UUID().uuidString).csv"
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        do {
+            _ = try GraphPacker.readInput(path, featuresPath: Fixtures.graphs + "/features.npy", progress: nil)
+            return "read"
+        } catch let error as GNNError {
+            return error.description.replacingOccurrences(of: path, with: "EDGES")
+        }
+    }
+
+    func testThirdColumnMixedSeparatorsAndEmptyFilesAreRefused() throws {
+        XCTAssertEqual(try read("# source,destination\n0,1\n1,2,0.5\n"),
+                       "EDGES: line 3 has more than two columns; an edge list has two, source and destination (edge weights are not read); drop the other columns")
+        XCTAssertEqual(try read("0,1\n1\t2\n"), "EDGES: line 2 separates its columns with tabs, line 1 with commas; use one separator throughout")
+        XCTAssertEqual(try read("# only a comment\n\n"),
+                       "EDGES: holds no edge line (it is empty, or only blank lines, comments and a header); give one \"source destination\" line per edge")
+        XCTAssertEqual(try read(""), "EDGES: holds no edge line (it is empty, or only blank lines, comments and a header); give one \"source destination\" line per edge")
+        XCTAssertEqual(try read("0 1\n1 2 2\n"), "EDGES: line 2 has more than two columns; an edge list has two, source and destination (edge weights are not read); drop the other columns")
+        XCTAssertEqual(try read("0 1\n1 2\n"), "read")
+    }
+}
