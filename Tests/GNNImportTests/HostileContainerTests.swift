@@ -96,3 +96,16 @@ final class StrictEdgeListTests: XCTestCase {
         XCTAssertEqual(try read("0 1\n1 2\n"), "read")
     }
 }
+
+/// Inputs the fuzzer found (Tests/Fixtures/fuzz), each refused with one line.
+final class FuzzFindingTests: XCTestCase {
+    /// A member marked as a symbolic link whose local header claims 2^32 − 1 stored bytes: ZIPFoundation read
+    /// a link's target in one allocation of that size (libFuzzer: out-of-memory, malloc(4294967295)), and
+    /// skipped it as a file where numpy reads it.
+    func testNpzMemberMarkedAsASymbolicLinkIsRefusedBeforeReading() {
+        let path = Fixtures.fuzzFindings + "/npz-symlink-member.npz"
+        assertGNNError("\(path): member test_idx.npy is marked as a symbolic link; readers disagree on what it holds; the archive is damaged or hostile; write it again") {
+            try NpzGraphReader.read(path)
+        }
+    }
+}
