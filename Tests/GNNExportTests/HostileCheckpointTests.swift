@@ -65,3 +65,17 @@ final class HostileCheckpointTests: XCTestCase {
         XCTAssertEqual(try StateDict(path: path).tensors[0].floats(), [7, 7])
     }
 }
+
+/// Keys that would make every SETITEM hash kilobytes.
+final class HostileCheckpointKeyTests: XCTestCase {
+    func testDictKeyLongerThan4096BytesIsRefused() throws {
+        var p = PickleProgram()
+        p.orderedDict { p in
+            p.string(String(repeating: "k", count: 4097))
+            p.tensor("FloatStorage", key: "0", count: 1, offset: 0, shape: [1], strides: [1])
+        }
+        p.stop()
+        let path = try TorchFileFixture.write(pickle: p, storages: [("0", SafetensorsFixture.f32([1]))])
+        assertGNNError("a dict key is 4097 bytes long; a state_dict's keys are names of at most 4096 bytes") { try StateDict(path: path) }
+    }
+}

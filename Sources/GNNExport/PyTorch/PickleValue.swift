@@ -75,11 +75,20 @@ final class PickleDict: PickleContainer {
         case int(Int64)
     }
 
+    /// The longest string key accepted.
+    static let maxKeyLength = 4096
+
     /// Sets `key` (a string or an int, which is all a checkpoint uses as keys) to `value`.
     func set(_ key: PickleValue, _ value: PickleValue) throws {
         let name: Key
         switch key {
-        case .string(let text): name = .string(text)
+        case .string(let text):
+            // Hashing a key costs its length on every SETITEM: a long key memoised once and set in every dict
+            // of a 255 KB pickle would cost gigabytes of work.
+            guard text.utf8.count <= Self.maxKeyLength else {
+                throw GNNError("a dict key is \(text.utf8.count) bytes long; a state_dict's keys are names of at most \(Self.maxKeyLength) bytes")
+            }
+            name = .string(text)
         case .int(let number): name = .int(number)
         default: throw GNNError("a dict key is \(key.kind); a checkpoint's keys are strings or ints")
         }
