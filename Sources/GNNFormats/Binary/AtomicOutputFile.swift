@@ -24,6 +24,8 @@ public final class AtomicOutputFile {
     private let staging: Staging
     private var descriptor: Int32
     private var committed = false
+    /// Whether an existing regular file at `path` may be replaced (checked again at commit).
+    private let overwrite: Bool
 
     private enum Staging {
         /// A nameless file in the destination's directory, linked to `path` on commit.
@@ -41,6 +43,7 @@ public final class AtomicOutputFile {
     /// node, FIFO or socket is written into rather than replaced, so it needs no `overwrite`.
     public init(path: String, overwrite: Bool = true) throws {
         self.path = path
+        self.overwrite = overwrite
         if try Self.checkDestination(path, overwrite: overwrite) == .nonRegular {
             let directory = Self.temporaryDirectory()
             descriptor = open(directory, Self.openTemporary | O_RDWR | O_CLOEXEC, 0o600)
@@ -58,8 +61,7 @@ public final class AtomicOutputFile {
             staging = .nameless(directory: directory)
             return
         }
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = "\(directory).\(name).tmp-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        let temporary = Self.temporaryName(for: path, in: directory)
         TemporaryFiles.register(temporary)
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
@@ -90,7 +92,7 @@ public final class AtomicOutputFile {
         switch status.st_mode & S_IFMT {
         case S_IFDIR: throw GNNError("is a directory", in: path, fix: "give a file name inside it, for example \(path)/out.bin")
         case S_IFREG:
-            if !overwrite { throw GNNError("already exists", in: path, fix: "choose another output path or pass --force") }
+            if !overwrite { throw alreadyExists(path) }
             return .regular
         default: return .nonRegular
         }
@@ -155,16 +157,16 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Gives the nameless file its name: directly when `path` is free, else under a random name that is
-    /// then renamed over `path` (`linkat` never replaces a file).
+    /// Gives the nameless file its name: directly when `path` is free, else (with `overwrite`) under a
+    /// random name that is then renamed over `path` (`linkat` never replaces a file).
     private func linkIntoPlace(directory: String) throws {
         let source = "/proc/self/fd/\(descriptor)"
         if linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return }
         guard errno == EEXIST else {
             throw GNNError("cannot link output file into place: \(systemReason(errno))", in: path)
         }
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = "\(directory).\(name).tmp-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        guard overwrite else { throw Self.alreadyExists(path) }
+        let temporary = Self.temporaryName(for: path, in: directory)
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.unregister(temporary) }
         guard linkat(AT_FDCWD, source, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
@@ -198,6 +200,17 @@ public final class AtomicOutputFile {
             }
             offset += off_t(n)
         }
+    }
+
+    /// The refusal of an existing output without `overwrite`.
+    private static func alreadyExists(_ path: String) -> GNNError {
+        GNNError("already exists", in: path, fix: "choose another output path or pass --force")
+    }
+
+    /// `.NAME.tmp-RANDOM` beside `path`: unpredictable, so that no one can plant a file or link there first.
+    private static func temporaryName(for path: String, in directory: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return "\(directory).\(name).tmp-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
     }
 
     /// `TMPDIR`, or `/tmp`.
