@@ -71,7 +71,7 @@ public struct ArchitectureDescription: Sendable {
             // The syntax was checked already: Foundation says "not valid JSON" for a number it cannot store in
             // the field's type (a fraction or a value beyond 64 bits where a whole number belongs).
             if context.codingPath.isEmpty, let (path, value) = unreadableNumber(type, in: object) {
-                throw GNNError("architecture field \(path) is \(value.prefix(40)), which its type cannot hold", fix: "give a whole number in range (see formats/arch.md)")
+                throw GNNError("architecture field \(path) is \(GNNError.echo(value)), which its type cannot hold", fix: "give a whole number in range (see formats/arch.md)")
             }
             throw GNNError("architecture is not valid: \(oneLine(context.debugDescription)) at \(fieldPath(context.codingPath))",
                            fix: "see formats/arch.md")

@@ -23,7 +23,7 @@ enum JSONSyntax {
         }
         // Readers disagree on which of two values of one key counts (Foundation keeps one silently).
         if let key = data.withUnsafeBytes({ JSONDuplicateKeys.first(in: $0) }) {
-            throw GNNError("has the key \"\(key.prefix(80))\" twice in one object", fix: "keep one of them")
+            throw GNNError("has the key \"\(GNNError.echo(key))\" twice in one object", fix: "keep one of them")
         }
         guard let object = value as? [String: Any] else {
             throw GNNError("is not a JSON object", fix: "write the description as {\"family\": ..., ...} (formats/arch.md)")

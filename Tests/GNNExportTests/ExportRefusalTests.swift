@@ -77,3 +77,20 @@ final class DescriptionNumberTests: XCTestCase {
         }
     }
 }
+
+/// A 10,000-character value in a description is quoted cut, not whole.
+final class DescriptionEchoTests: XCTestCase {
+    func testLongEnumValueIsQuotedCut() throws {
+        let text = try String(contentsOfFile: Fixtures.models + "/res_sage/arch.json", encoding: .utf8)
+        let path = temporaryPath("arch.json")
+        try text.replacingOccurrences(of: "\"norm\": \"layer\"", with: "\"norm\": \"\(String(repeating: "x", count: 10_000))\"")
+            .write(toFile: path, atomically: false, encoding: .utf8)
+        do {
+            _ = try ArchitectureDescription(path: path)
+            XCTFail("accepted")
+        } catch let error as GNNError {
+            XCTAssertTrue(error.description.contains(String(repeating: "x", count: 80) + "… (10000 characters)"), error.description)
+            XCTAssertLessThan(error.description.count, 600, error.description)
+        }
+    }
+}

@@ -65,10 +65,10 @@ final class TorchCheckpoint {
 
     private func flatten(_ dict: PickleDict, prefix: String, depth: Int) throws {
         guard depth < Self.maxDepth else {
-            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(prefix.prefix(80))\"", fix: "the file is damaged or hostile")
+            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(GNNError.echo(prefix))\"", fix: "the file is damaged or hostile")
         }
         guard flattened.insert(ObjectIdentifier(dict)).inserted else {
-            throw GNNError("holds the same dict twice (again at \"\(prefix.prefix(80))\"); a state_dict is a tree of dicts",
+            throw GNNError("holds the same dict twice (again at \"\(GNNError.echo(prefix))\"); a state_dict is a tree of dicts",
                            fix: "the file is damaged or hostile; save the weights with torch.save(model.state_dict(), path)")
         }
         for (name, value) in zip(dict.keyNames, dict.values) {

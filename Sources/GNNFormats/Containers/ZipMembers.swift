@@ -27,7 +27,7 @@ public final class ZipMembers {
         // numpy and torch read a member marked as a symbolic link as a file; ZIPFoundation would not (and would
         // read its target in one piece of its declared size): such an archive means two things.
         if let link = archive.first(where: { $0.type == .symlink }) {
-            throw GNNError("member \(link.path.prefix(200)) is marked as a symbolic link; readers disagree on what it holds", in: path,
+            throw GNNError("member \(GNNError.echo(link.path)) is marked as a symbolic link; readers disagree on what it holds", in: path,
                            fix: "the archive is damaged or hostile; write it again")
         }
         names = archive.compactMap { $0.type == .file ? $0.path : nil }
@@ -35,7 +35,7 @@ public final class ZipMembers {
         // first): such an archive means two things.
         var seen = Set<String>()
         if let twice = names.first(where: { !seen.insert($0).inserted }) {
-            throw GNNError("has two members named \(twice.prefix(200)); readers disagree on which one counts", in: path,
+            throw GNNError("has two members named \(GNNError.echo(twice)); readers disagree on which one counts", in: path,
                            fix: "write the archive again with one member per name")
         }
     }
@@ -45,10 +45,10 @@ public final class ZipMembers {
     private func entry(_ name: String) throws -> Entry? {
         guard let entry = archive[name] else { return nil }
         guard entry.type == .file else {
-            throw GNNError("member \(name.prefix(200)) is a directory, not a file", in: path, fix: "the archive is damaged; write it again")
+            throw GNNError("member \(GNNError.echo(name)) is a directory, not a file", in: path, fix: "the archive is damaged; write it again")
         }
         guard entry.compressedSize <= archiveLength else {
-            throw GNNError("member \(name.prefix(200)) claims \(entry.compressedSize) stored bytes, more than the archive's \(archiveLength)",
+            throw GNNError("member \(GNNError.echo(name)) claims \(entry.compressedSize) stored bytes, more than the archive's \(archiveLength)",
                            in: path, fix: "the archive is damaged or hostile; write it again")
         }
         return entry
