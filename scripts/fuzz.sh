@@ -26,7 +26,7 @@ export GNN_MEMORY_LIMIT=$((1 << 30))
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1"
 mkdir -p "$scratch/findings"
 status=0
-printf '%-12s %12s %10s %8s\n' target executions exec/s findings
+printf '%-12s %12s %10s %12s %8s\n' target executions exec/s 'peak RSS MB' findings
 for target in $targets; do
     corpus="$scratch/corpus/$target"
     mkdir -p "$corpus"
@@ -38,7 +38,8 @@ for target in $targets; do
     after=$(ls "$scratch/findings" | grep -c "^$target-" || true)
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    printf '%-12s %12s %10s %8s\n' "$target" "${runs:-?}" "${rate:-?}" "$((after - before))"
+    rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+    printf '%-12s %12s %10s %12s %8s\n' "$target" "${runs:-?}" "${rate:-?}" "${rss:-?}" "$((after - before))"
     if [ "$((after - before))" -gt 0 ] || [ -z "$runs" ]; then status=1; grep -m3 -E "ERROR|==ERROR|Fatal|fatal" "$log" || tail -5 "$log"; fi
 done
 exit $status
