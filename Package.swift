@@ -98,3 +98,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Coverage-guided fuzzing (`scripts/fuzz.sh`): one libFuzzer driver over every parser, built only when
+// GNN_FUZZ is set, into its own scratch path with `-sanitize=fuzzer,address` on every module.
+if ProcessInfo.processInfo.environment["GNN_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "gnn-fuzz",
+        dependencies: ["GNNFormats", "GNNImport", "GNNExport", "GNNModels"],
+        path: "Tests/Fuzz",
+        exclude: ["Corpus"]))
+}

@@ -27,11 +27,11 @@ public struct ArchitectureDescription: Sendable {
             let data = try MappedFile(path: path).withBytes { Data($0) }
             let object = try JSONSyntax.object(data)
             architecture = try Self.decode(ModelArchitecture.self, from: data, object: object)
-            graph = try Self.decode(GraphSection.self, from: data).graph
+            graph = try Self.decode(GraphSection.self, from: data, object: object).graph
             // Unknown keys before validation: a misspelt key is the likelier cause of a value that looks wrong.
             try DescriptionKeys.check(object, read: architecture, graph: graph)
             try architecture.validate()
-            export = try Self.decode(ExportSection.self, from: data).export ?? ExportOptions()
+            export = try Self.decode(ExportSection.self, from: data, object: object).export ?? ExportOptions()
             if let section = object["export"] as? [String: Any] {
                 try DescriptionKeys.refuseUnknown(section.keys, known: ExportOptions.fieldNames, in: "export")
             }
@@ -68,11 +68,61 @@ public struct ArchitectureDescription: Sendable {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw GNNError("architecture field \(fieldPath(context.codingPath)) has the wrong type", fix: "see formats/arch.md")
         } catch let DecodingError.dataCorrupted(context) {
+            // The syntax was checked already: Foundation says "not valid JSON" for a number it cannot store in
+            // the field's type (a fraction or a value beyond 64 bits where a whole number belongs).
+            if context.codingPath.isEmpty, let (path, value) = unreadableNumber(type, in: object) {
+                throw GNNError("architecture field \(path) is \(GNNError.echo(value)), which its type cannot hold", fix: "give a whole number in range (see formats/arch.md)")
+            }
             throw GNNError("architecture is not valid: \(oneLine(context.debugDescription)) at \(fieldPath(context.codingPath))",
                            fix: "see formats/arch.md")
         } catch {
             throw GNNError("architecture cannot be read: \(error)")
         }
+    }
+
+    /// The first number of `object` (as the file spells its path, and its value) whose replacement by 0 lets
+    /// `type` decode past Foundation's "not valid JSON": the number its field cannot hold.
+    private static func unreadableNumber<T: Decodable>(_ type: T.Type, in object: [String: Any]) -> (String, String)? {
+        var leaves: [[String]] = []
+        func collect(_ value: Any, _ path: [String]) {
+            if let dictionary = value as? [String: Any] {
+                for key in dictionary.keys.sorted() { collect(dictionary[key]!, path + [key]) }
+            } else if let array = value as? [Any] {
+                for (index, item) in array.enumerated() { collect(item, path + [String(index)]) }
+            } else if value is NSNumber {
+                leaves.append(path)
+            }
+        }
+        collect(object, [])
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        for path in leaves {
+            guard let data = try? JSONSerialization.data(withJSONObject: replacing(path[...], in: object, with: 0)) else { continue }
+            do {
+                _ = try decoder.decode(type, from: data)
+            } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+                continue
+            } catch {}
+            let value = path.reduce(object as Any?) { value, key in
+                (value as? [String: Any])?[key] ?? (value as? [Any]).flatMap { array in Int(key).map { array[$0] } }
+            }
+            return (path.joined(separator: "."), value.map { "\($0)" } ?? "?")
+        }
+        return nil
+    }
+
+    /// `value` with the leaf at `path` set to `leaf`.
+    private static func replacing(_ path: ArraySlice<String>, in value: Any, with leaf: Any) -> Any {
+        guard let key = path.first else { return leaf }
+        if var dictionary = value as? [String: Any], let inner = dictionary[key] {
+            dictionary[key] = replacing(path.dropFirst(), in: inner, with: leaf)
+            return dictionary
+        }
+        if var array = value as? [Any], let index = Int(key), array.indices.contains(index) {
+            array[index] = replacing(path.dropFirst(), in: array[index], with: leaf)
+            return array
+        }
+        return value
     }
 
     /// `conv.negativeSlope` → `conv.negative_slope`, naming fields as the JSON spells them.

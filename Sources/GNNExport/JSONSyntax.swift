@@ -12,10 +12,18 @@ enum JSONSyntax {
         } catch {
             let bytes = Array(data)
             var scanner = Scanner(bytes: bytes)
-            let (offset, expected) = scanner.firstError() ?? (0, "valid JSON")
+            guard let (offset, expected) = scanner.firstError() else {
+                // The syntax is right, so Foundation refused a value: a number beyond a double's range.
+                throw GNNError("is valid JSON that holds a number beyond the range of a 64-bit float (such as 1e400)",
+                               fix: "write the number within ±1.8e308")
+            }
             let (line, column) = position(of: offset, in: bytes)
             throw GNNError("is not valid JSON: line \(line), column \(column): expected \(expected)",
                            fix: "correct the JSON (no comments, keys in double quotes)")
+        }
+        // Readers disagree on which of two values of one key counts (Foundation keeps one silently).
+        if let key = data.withUnsafeBytes({ JSONDuplicateKeys.first(in: $0) }) {
+            throw GNNError("has the key \"\(GNNError.echo(key))\" twice in one object", fix: "keep one of them")
         }
         guard let object = value as? [String: Any] else {
             throw GNNError("is not a JSON object", fix: "write the description as {\"family\": ..., ...} (formats/arch.md)")

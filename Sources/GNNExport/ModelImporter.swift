@@ -20,6 +20,8 @@ public enum ModelImporter {
         public var overwrite = false
         /// List every mismatched tensor rather than the first `WeightMismatch.listed` of each kind.
         public var verbose = false
+        /// Export weights that are NaN or infinite (after conversion to f32) instead of refusing them.
+        public var allowNonFinite = false
         public var sourceFramework: String? = "PyTorch Geometric"
 
         public init(weights: String, description: ArchitectureDescription, output: String) {
@@ -86,6 +88,12 @@ public enum ModelImporter {
                     continue
                 }
                 let values = try tensor.floats()
+                if !request.allowNonFinite, let index = values.firstIndex(where: { !$0.isFinite }) {
+                    let beyond = tensor.sourceType.contains("64") || tensor.sourceType.hasPrefix("Double")
+                        ? " (or a \(tensor.sourceType) value beyond the f32 range)" : ""
+                    throw GNNError("tensor \"\(tensor.name)\" holds \(values[index]) at index \(index)\(beyond): a model with non-finite weights outputs NaN",
+                                   fix: "check the training run, or pass --allow-nonfinite to export it anyway")
+                }
                 change.note(values, storedAs: request.dtype)
                 let isBuffer = tensor.name.hasSuffix("running_mean") || tensor.name.hasSuffix("running_var")
                 try writer.add(tensor.name, shape: tensor.shape, values: values, dtype: request.dtype, isBuffer: isBuffer)

@@ -40,8 +40,11 @@ public struct StateDict {
         }
         guard let key else {
             if let other = otherEntries.first {
-                throw GNNError("holds \"\(other)\", which is not a tensor, beside the weights: a checkpoint rather than a state_dict",
-                               in: path, fix: "choose the state_dict with --key (one of: \(Self.stateDictEntries(all).prefix(20).joined(separator: ", ")))")
+                let entries = Self.stateDictEntries(all)
+                throw GNNError("holds \"\(GNNError.echo(other))\", which is not a tensor, beside the weights: a checkpoint rather than a state_dict",
+                               in: path, fix: entries.isEmpty
+                                   ? "it holds no nested state_dict of model weights to choose; save model.state_dict() instead"
+                                   : "choose the state_dict with --key (one of: \(entries.prefix(20).map(GNNError.echo).joined(separator: ", ")))")
             }
             tensors = all
             return

@@ -126,15 +126,6 @@ struct WeightMismatch {
 
     /// "3 missing: a [4, 8], ...; 2 with the wrong shape: ...; 1 unexpected: ...", each list cut at `listed`.
     private func lists(verbose: Bool) -> String {
-        func bounded(_ items: [String], _ what: String) -> String? {
-            guard !items.isEmpty else { return nil }
-            let shown = verbose ? items : Array(items.prefix(Self.listed))
-            let more = items.count - shown.count
-            return "\(items.count) \(what): " + shown.joined(separator: ", ") + (more > 0 ? ", and \(more) more (--verbose lists all)" : "")
-        }
-        return [bounded(audit.missing.map { "\($0.name) \($0.expected)" }, "missing"),
-                bounded(audit.wrongShape.map { "\($0.name) expected \($0.expected) found \($0.found)" }, "with the wrong shape"),
-                bounded(audit.unexpected.map { "\($0) \(shapes[$0] ?? [])" }, "unexpected")]
-            .compactMap { $0 }.joined(separator: "; ")
+        audit.listing(limit: verbose ? nil : Self.listed, shapes: shapes, moreHint: "--verbose lists all")
     }
 }

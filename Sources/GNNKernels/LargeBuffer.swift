@@ -11,16 +11,20 @@ public enum LargeBuffer {
     static let hugePage = 2 << 20
 
     /// An uninitialised buffer of `count` floats, aligned to a huge page when it spans one (else to a
-    /// cache line); release it with `deallocate(_:)`. Traps when memory is exhausted, as `allocate` does.
-    public static func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+    /// cache line); release it with `deallocate(_:)`. Throws `OutOfMemory` when the system refuses it.
+    public static func allocate(_ count: Int) throws(OutOfMemory) -> UnsafeMutableBufferPointer<Float> {
+        let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        guard !overflow else { throw OutOfMemory(bytes: .max) }
         let huge = bytes >= hugePage
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, huge ? hugePage : 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes")
-        }
+        guard posix_memalign(&raw, huge ? hugePage : 64, bytes) == 0, let raw else { throw OutOfMemory(bytes: bytes) }
         if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: max(count, 1)), count: max(count, 1))
+    }
+
+    /// The system refused an allocation of `bytes`.
+    public struct OutOfMemory: Error, Sendable {
+        public let bytes: Int
     }
 
     /// Frees a buffer from `allocate(_:)`.

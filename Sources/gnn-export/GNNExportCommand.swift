@@ -87,6 +87,9 @@ struct GNNExportCommand: ParsableCommand {
     @Flag(help: "On a mismatch, list every missing, wrongly shaped and unexpected tensor, not the first 12 of each.")
     var verbose = false
 
+    @Flag(help: "Export NaN or infinite weights (and float64 values beyond the f32 range) instead of refusing them.")
+    var allowNonfinite = false
+
     @Flag(help: "Require every layer's weights to repeat layer 0's, and store them once.")
     var tie = false
 
@@ -145,6 +148,7 @@ struct GNNExportCommand: ParsableCommand {
         request.name = name
         request.overwrite = force
         request.verbose = verbose
+        request.allowNonFinite = allowNonfinite
         let report = try ModelImporter.export(request)
         for note in report.notes { CommandLineOutput.writeError("gnn-export: note: " + note) }
         let summary = report.summary

@@ -74,9 +74,7 @@ struct PackCommand: ParsableCommand {
 
     func run() throws {
         // Refuse before reading the input, which can take minutes; the writer checks again at the end.
-        if !force && FileManager.default.fileExists(atPath: output) {
-            throw GNNError("already exists", in: output, fix: "choose another output path or pass --force")
-        }
+        try AtomicOutputFile.checkDestination(output, overwrite: force)
         let progress = TerminalProgress.make(quiet: quiet)
         defer { progress?.finish() }
         let graph = try GraphPacker.readInput(input, featuresPath: features, progress: progress)

@@ -73,25 +73,27 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Scores in npy output and multi-label text output: logits (raw outputs) or probs.")
     var scores: PredictionWriter.ScoreKind = .logits
 
-    @Option(help: "Classes listed per node in csv/jsonl output (multi-class).")
+    // Numeric options take the next argument even when it starts with "-": a negative value then reaches
+    // validate() and is refused for what it is, not read as a missing value.
+    @Option(parsing: .unconditional, help: "Classes listed per node in csv/jsonl output (multi-class).")
     var topK: Int = 1
 
-    @Option(help: "Worker threads (default: all cores). Results are identical for any value.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results are identical for any value.")
     var threads: Int?
 
     @Option(help: "DEQ models: the fixed-point method, picard, anderson or broyden (default: the model's).")
     var solver: SolverSpec.Method?
 
-    @Option(help: "DEQ models: stop when the residual (relative unless the model says absolute) is at most this.")
+    @Option(parsing: .unconditional, help: "DEQ models: stop when the residual (relative unless the model says absolute) is at most this.")
     var tol: Float?
 
-    @Option(name: .customLong("max-iter"), help: "DEQ models: most iterations, that is evaluations of f.")
+    @Option(name: .customLong("max-iter"), parsing: .unconditional, help: "DEQ models: most iterations, that is evaluations of f.")
     var maxIter: Int?
 
-    @Option(help: "DEQ models: history length m of anderson and broyden (memory grows as 2m copies of the state).")
+    @Option(parsing: .unconditional, help: "DEQ models: history length m of anderson and broyden (memory grows as 2m copies of the state).")
     var memory: Int?
 
-    @Option(help: "DEQ models: damping of picard and anderson, in (0, 1]: the weight of f(z) in the next iterate.")
+    @Option(parsing: .unconditional, help: "DEQ models: damping of picard and anderson, in (0, 1]: the weight of f(z) in the next iterate.")
     var damping: Float?
 
     @Flag(help: "DEQ models: fail (status 1, no output written) when the solve does not reach the tolerance.")

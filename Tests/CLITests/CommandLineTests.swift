@@ -111,11 +111,16 @@ final class CommandLineTests: XCTestCase {
         process.arguments = ["pack", edges, "--features", Fixtures.graphs + "/features1000.npy", "-o", output]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the temporary output exists (parsing is done and writing has begun), then stop it.
+        // Wait until the output is open (parsing is done and writing has begun), then stop it. The output is
+        // a nameless file in the directory (O_TMPFILE), seen only among the process's descriptors.
         let deadline = Date().addingTimeInterval(60)
         var sawTemporary = false
+        let descriptors = "/proc/\(process.processIdentifier)/fd"
         while process.isRunning && Date() < deadline {
-            if (try FileManager.default.contentsOfDirectory(atPath: directory)).contains(where: { $0.contains(".tmp-") }) {
+            let targets = ((try? FileManager.default.contentsOfDirectory(atPath: descriptors)) ?? []).compactMap {
+                try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + $0)
+            }
+            if targets.contains(where: { $0.hasPrefix(directory + "/#") || $0.hasPrefix(directory + "/.out.bin.tmp-") }) {
                 sawTemporary = true
                 break
             }

@@ -74,7 +74,7 @@ final class PredictCommandTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(fragment), result.stderr, line: line)
         }
         let model = Self.samples + "/revsage.gnnz", graph = Self.samples + "/csbm.bin"
-        try expectError(["predict", "--model", model, graph, "--nodes", "0..601"], status: 1, "node id 600 is out of range")
+        try expectError(["predict", "--model", model, graph, "--nodes", "0..601"], status: 1, "the end 601 is beyond the graph's 600 nodes")
         try expectError(["predict", "--model", model, graph, "--nodes", "a,b"], status: 1, "is not a node id")
         try expectError(["predict", "--model", model, graph, "--nodes", "nosuchfile.txt"], status: 1, "--nodes nosuchfile.txt: no such file")
         try expectError(["predict", "--model", model, graph, "-o", "out.parquet"], status: 2,

@@ -12,6 +12,7 @@ extension Fixtures {
     static func modelPath(_ name: String, dtype: DType = .float32) throws -> String {
         let path = "\(scratch)/\(name.replacingOccurrences(of: "/", with: "_"))-\(dtype).gnnz"
         if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
             var request = ModelImporter.Request(weights: "\(models)/\(name)/weights.safetensors",
                                                 description: try ArchitectureDescription(path: "\(models)/\(name)/arch.json"),
                                                 output: path)

@@ -129,7 +129,7 @@ final class ModelFidelityTests: XCTestCase {
                 for g in 0..<groups {
                     // y_g = x_g + f_g(y_in) in fresh arrays (the block adds its output to y_g as the model does).
                     var normed = [Float](repeating: 0, count: n * d), y = xs[g]
-                    blocks[g].forward(yIn, normedInto: &normed, graph: graph, workspace: workspace, addingInto: &y)
+                    try blocks[g].forward(yIn, normedInto: &normed, graph: graph, workspace: workspace, addingInto: &y)
                     yIn = y
                     ys.append(y)
                 }
@@ -145,7 +145,7 @@ final class ModelFidelityTests: XCTestCase {
             body.encoder.apply(features, rows: n, into: &encoded)
             let first = try body.layers.layer(0)
             x = [Float](repeating: 0, count: n * hidden)
-            first.conv.forward(encoded, graph: graph, workspace: workspace, into: &x)
+            try first.conv.forward(encoded, graph: graph, workspace: workspace, into: &x)
             for step in 1..<body.architecture.layers {
                 var normed = [Float](repeating: 0, count: n * hidden), state = x
                 try body.layers.layer(step).block.forward(x, normedInto: &normed, graph: graph, workspace: workspace,
@@ -252,8 +252,8 @@ extension GNNBlock {
     /// out += conv(activation(norm(x))) in two plain steps, the norm in a pass of its own into `normed`: the
     /// reference for `BlockChain`, which fuses the norm into the previous block.
     func forward(_ x: UnsafePointer<Float>, normedInto normed: UnsafeMutablePointer<Float>, graph: GraphContext,
-                 workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+                 workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
         norm.apply(normed, from: x, rows: graph.nodeCount, channels: conv.inChannels, activation: activation)
-        conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
+        try conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
     }
 }

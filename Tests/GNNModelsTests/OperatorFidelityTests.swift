@@ -43,7 +43,7 @@ final class OperatorFidelityTests: XCTestCase {
             let conv = try makeConvolution(description.conv!, weights, "op", channels: description.inChannels,
                                            edgeChannels: description.edgeChannels)
             var out = [Float](repeating: .nan, count: graph.nodeCount * description.outChannels)
-            conv.forward(input, graph: graph, workspace: Workspace(), into: &out)
+            try conv.forward(input, graph: graph, workspace: Workspace(), into: &out)
             let error = relativeL2(out, expected)
             XCTAssertLessThanOrEqual(error, 1e-5, "\(op): relative L2 error \(error)")
         }

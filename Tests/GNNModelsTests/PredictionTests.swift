@@ -54,7 +54,7 @@ final class PredictionTests: XCTestCase {
         XCTAssertEqual(message("5..2"), "--nodes 5..2: the start 5 is after the end 2; write a..b with a ≤ b (b excluded), e.g. --nodes 0..100")
         XCTAssertEqual(message("a..5"), "--nodes a..5: \"a\" is not a node id; give a range a..b, a comma list of ids, or a file of ids")
         XCTAssertEqual(message("12.."), "--nodes 12..: the start 12 is beyond the graph's 10 nodes (0..<10)")
-        XCTAssertEqual(message("3..11"), "node id 10 is out of range: the graph has 10 nodes (0..<10)")
+        XCTAssertEqual(message("3..11"), "--nodes 3..11: the end 11 is beyond the graph's 10 nodes (0..<10); end the range at 10 or less, or write 3.. to run to the last node")
     }
 
     /// An output path's extension picks the format; one that names no format is refused, not written as CSV.

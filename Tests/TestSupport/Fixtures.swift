@@ -7,12 +7,15 @@ import GNNImport
 /// - `models/`: the PyG references written by scripts/fixtures/make_*_fixtures.py: `graph.npz`, one folder
 ///   per model configuration (arch.json, weights, expected.npy), `ops/` (single operators) and `deq/`
 ///   (DEQ-GNNs and their own graph);
-/// - `graphs/`: inputs of `pack` (written by graphs/make_fixtures.py), and `features1000.npy`.
+/// - `graphs/`: inputs of `pack` (written by graphs/make_fixtures.py), and `features1000.npy`;
+/// - `fuzz/`: inputs `scripts/fuzz.sh` found to crash or blow up a parser, named TARGET-WHAT, kept as
+///   regression tests.
 public enum Fixtures {
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
     public static let models = root + "/models"
     public static let graphs = root + "/graphs"
+    public static let fuzzFindings = root + "/fuzz"
 
     /// Where tests put what they build from the fixtures: one folder per test process.
     public static let scratch = NSTemporaryDirectory() + "gnn-serve-tests-\(getpid())"

@@ -66,14 +66,30 @@ final class PickleList: PickleContainer {
 final class PickleDict: PickleContainer {
     private(set) var keys: [PickleValue] = []
     private(set) var values: [PickleValue] = []
-    private var indexByKey: [String: Int] = [:]
+    /// Keys are held as they are, never copied into a composite string: a hostile pickle may use one long
+    /// string (memoised once) as the key of thousands of dicts.
+    private var indexByKey: [Key: Int] = [:]
+
+    private enum Key: Hashable {
+        case string(String)
+        case int(Int64)
+    }
+
+    /// The longest string key accepted.
+    static let maxKeyLength = 4096
 
     /// Sets `key` (a string or an int, which is all a checkpoint uses as keys) to `value`.
     func set(_ key: PickleValue, _ value: PickleValue) throws {
-        let name: String
+        let name: Key
         switch key {
-        case .string(let text): name = "s" + text
-        case .int(let number): name = "i\(number)"
+        case .string(let text):
+            // Hashing a key costs its length on every SETITEM: a long key memoised once and set in every dict
+            // of a 255 KB pickle would cost gigabytes of work.
+            guard text.utf8.count <= Self.maxKeyLength else {
+                throw GNNError("a dict key is \(text.utf8.count) bytes long; a state_dict's keys are names of at most \(Self.maxKeyLength) bytes")
+            }
+            name = .string(text)
+        case .int(let number): name = .int(number)
         default: throw GNNError("a dict key is \(key.kind); a checkpoint's keys are strings or ints")
         }
         if let index = indexByKey[name] {

@@ -38,6 +38,7 @@ final class TorchCheckpoint {
                 }
             }
             let pickle = try members.extract(pickles[0], limit: Self.maxPickleLength)!
+            nameBudget = Self.minimumNameBudget + Self.nameBytesPerPickleByte * pickle.bytes.count
             try PickleMachine.read(pickle.bytes) { root in
                 guard case .dict(let top) = root else {
                     throw GNNError("holds \(root.kind), not a state_dict", fix: "save model.state_dict() rather than the model or another object")
@@ -49,11 +50,33 @@ final class TorchCheckpoint {
         }
     }
 
+    /// Dicts already flattened: a state_dict is a tree, so a dict reached twice (shared through the memo,
+    /// or holding itself) is refused rather than walked again, which would multiply the work by the fan-out
+    /// at every level (a 1.5 KB "billion laughs" pickle of dicts shared 30 deep).
+    private var flattened = Set<ObjectIdentifier>()
+    /// Bytes of dotted names built so far, and their limit: each level of nesting repeats its prefix in every
+    /// name below it, so long keys nested deep could spell out gigabytes from a small pickle. Real names
+    /// take a small multiple of the pickle that holds them.
+    private var nameBytes = 0
+    private var nameBudget = 0
+    /// Bytes of names allowed per pickle byte (above `minimumNameBudget`).
+    static let nameBytesPerPickleByte = 16
+    static let minimumNameBudget = 1 << 20
+
     private func flatten(_ dict: PickleDict, prefix: String, depth: Int) throws {
         guard depth < Self.maxDepth else {
-            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(prefix.prefix(80))\"", fix: "the file is damaged or hostile")
+            throw GNNError("nests dicts more than \(Self.maxDepth) deep at \"\(GNNError.echo(prefix))\"", fix: "the file is damaged or hostile")
+        }
+        guard flattened.insert(ObjectIdentifier(dict)).inserted else {
+            throw GNNError("holds the same dict twice (again at \"\(GNNError.echo(prefix))\"); a state_dict is a tree of dicts",
+                           fix: "the file is damaged or hostile; save the weights with torch.save(model.state_dict(), path)")
         }
         for (name, value) in zip(dict.keyNames, dict.values) {
+            nameBytes += prefix.utf8.count + name.utf8.count
+            guard nameBytes <= nameBudget else {
+                throw GNNError("spells out more than \(nameBudget) bytes of tensor names, far more than its pickle's size warrants",
+                               fix: "the file is damaged or hostile")
+            }
             let fullName = prefix + name
             switch value {
             case .tensor(let tensor): tensors.append(imported(fullName, tensor))

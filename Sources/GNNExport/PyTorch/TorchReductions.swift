@@ -36,6 +36,12 @@ enum TorchReductions {
             throw GNNError("a tensor has size \(shape), stride \(steps) and offset \(offset); expected equal ranks up to \(maxRank) and offset ≥ 0")
         }
         let count = try Checked.product(shape.map(UInt64.init), "tensor size \(shape)")
+        // A view with more elements than its storage repeats some (stride 0, as `expand` makes): reading it
+        // would materialise a tensor larger than the file (a stride-0 view of one float may claim petabytes).
+        guard count <= UInt64(storage.count) else {
+            throw GNNError("a tensor of size \(shape), stride \(steps) has \(count) elements but its storage \(storage.key) holds \(storage.count): it repeats elements",
+                           fix: "save tensor.contiguous() (or .clone()) rather than an expanded view")
+        }
         if count > 0 {
             // The last element a view touches: offset + Σ (size_i − 1) · stride_i must be inside the storage.
             var last = UInt64(offset)

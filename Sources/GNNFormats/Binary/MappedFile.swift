@@ -21,15 +21,25 @@ public final class MappedFile: @unchecked Sendable {
     /// Maps the file at `path`, or throws a `GNNError` naming the path and the system's reason.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Opened without blocking: opening a FIFO for reading would otherwise wait for a writer forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw GNNError(systemReason(errno), in: path, fix: "check the path") }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw GNNError(systemReason(errno), in: path) }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw GNNError("is a directory, not a file", in: path)
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw GNNError("is a directory, not a file", in: path)
+        case S_IFIFO, S_IFSOCK:
+            throw GNNError("is a pipe or socket, not a file that can be read in place", in: path, fix: "save the data to a file first")
+        default:
+            throw GNNError("is a device, not a file", in: path, fix: "give a regular file")
         }
         let size = Int(status.st_size)
+        if size == 0 && (path.hasPrefix("/proc/") || path.hasPrefix("/sys/")) {
+            throw GNNError("is a kernel pseudo-file, which has no fixed size or content, not a data file", in: path,
+                           fix: "copy its content to a file first")
+        }
         guard size > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return

@@ -38,7 +38,7 @@ public final class ModelFile: @unchecked Sendable {
             let counted = try tensors.filter { !$0.isBuffer && $0.encoding != .alias }.reduce(UInt64(0)) {
                 try Checked.add($0, UInt64($1.elementCount), "parameter count")
             }
-            guard counted == UInt64(metadata.parameterCount) else {
+            guard UInt64(exactly: metadata.parameterCount) == counted else {
                 throw GNNError("metadata says \(metadata.parameterCount) parameters but the tensors hold \(counted)")
             }
         } catch let error as GNNError {

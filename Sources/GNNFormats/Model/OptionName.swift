@@ -9,7 +9,7 @@ enum OptionName {
         let container = try decoder.singleValueContainer()
         let name = try container.decode(String.self)
         guard let value = Value(rawValue: name) ?? aliases[name] else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: unsupported(name))
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: unsupported(GNNError.echo(name)))
         }
         return value
     }

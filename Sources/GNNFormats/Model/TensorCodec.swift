@@ -105,6 +105,8 @@ public enum TensorCodec {
         guard ZSTD_findFrameCompressedSize(stored.baseAddress, stored.count) == stored.count else {
             throw GNNError("compressed data is not exactly one zstd frame")
         }
+        // The frame and its unshuffled copy: a frame may declare gigabytes in a few hundred bytes.
+        try MemoryBudget.check(UInt64(rawLength) * 2, for: "decompressing this tensor's declared \(rawLength) bytes")
         guard let context = ZSTD_createDCtx() else { throw GNNError("zstd could not allocate a decompression context") }
         defer { ZSTD_freeDCtx(context) }
         var shuffled = [UInt8](repeating: 0, count: rawLength)

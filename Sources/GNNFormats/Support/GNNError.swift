@@ -12,8 +12,24 @@ public struct GNNError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public init(_ problem: String, in location: String? = nil, fix: String? = nil) {
         self.location = location
-        self.problem = problem
-        self.fix = fix
+        self.problem = Self.bounded(problem)
+        self.fix = fix.map(Self.bounded)
+    }
+
+    /// The longest problem or fix kept: messages list counts and the first few items, so only a value
+    /// echoed from a hostile input comes near it; past it the text is cut, saying how much was cut.
+    public static let maxLength = 2000
+
+    /// Values from the input quoted in a message are cut to this many characters.
+    public static let maxEchoLength = 80
+
+    /// `value` as a message quotes it: cut to `maxEchoLength` characters.
+    public static func echo(_ value: some StringProtocol) -> String {
+        value.count <= maxEchoLength ? String(value) : value.prefix(maxEchoLength) + "… (\(value.count) characters)"
+    }
+
+    private static func bounded(_ text: String) -> String {
+        text.count <= maxLength ? text : text.prefix(maxLength) + "… (\(text.count - maxLength) more characters)"
     }
 
     /// The same error, attributed to `location` unless it already names one.

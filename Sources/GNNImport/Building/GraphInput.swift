@@ -38,8 +38,12 @@ public struct GraphInput {
         }
         if columns == 1 {
             labels = try values.enumerated().map { index, value in
-                guard value >= -1, value <= Int64(Int32.max) else {
+                guard value >= -1 else {
                     throw GNNError("label of node \(index) is \(value); class ids are 0 or more (−1: none)", in: location)
+                }
+                guard value <= Int64(Int32.max) else {
+                    throw GNNError("label of node \(index) is \(value), which does not fit 32 bits; class ids run from 0 to \(Int32.max)",
+                                   in: location, fix: "number the classes from 0")
                 }
                 return Int32(value)
             }

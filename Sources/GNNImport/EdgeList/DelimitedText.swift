@@ -79,6 +79,26 @@ struct DelimitedText {
         }
     }
 
+    /// The first separator on a data line: a comma, semicolon or tab, else a space.
+    static func separator(of line: UnsafeMutablePointer<CChar>) -> UInt8 {
+        var p = line
+        while p.pointee != 0 && p.pointee != 10 {
+            if p.pointee == 44 || p.pointee == 59 || p.pointee == 9 { return UInt8(p.pointee) }
+            p += 1
+        }
+        return 32
+    }
+
+    /// A separator's name for messages.
+    static func name(of separator: UInt8) -> String {
+        switch separator {
+        case 44: "commas"
+        case 59: "semicolons"
+        case 9: "tabs"
+        default: "spaces"
+        }
+    }
+
     private static func skipSeparator(_ p: UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<CChar> {
         var p = p
         while p.pointee == 32 || p.pointee == 9 { p += 1 }

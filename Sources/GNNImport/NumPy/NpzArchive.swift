@@ -19,9 +19,25 @@ public final class NpzArchive {
 
     /// The array stored as `name.npy`, or `nil` when the archive has none.
     public func array(_ name: String) throws -> NumPyArray? {
-        guard let storage = try members.extract("\(name).npy") else { return nil }
+        let member = "\(name).npy"
+        guard let declared = members.declaredSize(member), let head = try members.prefix(member, Self.headerPeek) else { return nil }
+        // The member may inflate to no more than its header describes: a few hundred KB compressed can
+        // declare gigabytes beyond a small array.
+        let header = try head.withUnsafeBytes { try Npy.Header(reading: $0, name: "\(path):\(name)") }
+        let dataBytes = try Checked.multiply(try Checked.product(header.shape.map { UInt64($0) }, "\(name) element count"),
+                                             UInt64(header.elementType.size), "\(name) size")
+        let expected = try Checked.add(UInt64(header.dataOffset), dataBytes, "\(name) size")
+        guard declared == expected else {
+            throw GNNError("member \(member) declares \(declared) bytes but its .npy header describes \(expected) (shape \(header.shape))",
+                           in: path, fix: "write the archive again with numpy.savez")
+        }
+        guard let storage = try members.extract(member, limit: expected) else { return nil }
         return try NumPyArray(npy: storage.bytes, name: "\(path):\(name)", owner: storage)
     }
+
+    /// Bytes read to parse a member's `.npy` header before extracting it: a version 1 header is at most
+    /// 10 + 65,535 bytes, and numpy writes version 2 headers only when they exceed that.
+    static let headerPeek = 1 << 20
 
     /// Reads a standalone `.npy` file in place (memory-mapped).
     public static func npyFile(_ path: String) throws -> NumPyArray {

@@ -33,6 +33,10 @@ public struct NumPyArray: @unchecked Sendable {
         guard byteCount <= UInt64(bytes.count - header.dataOffset) else {
             throw GNNError("is truncated: shape \(shape) needs \(byteCount) bytes of data but \(bytes.count - header.dataOffset) remain", in: name)
         }
+        guard byteCount == UInt64(bytes.count - header.dataOffset) else {
+            throw GNNError("has \(UInt64(bytes.count - header.dataOffset) - byteCount) bytes after its array (shape \(shape) needs \(byteCount) bytes of data)",
+                           in: name, fix: "write the array alone with numpy.save or numpy.savez")
+        }
         data = UnsafeRawBufferPointer(rebasing: bytes[header.dataOffset..<header.dataOffset + Int(byteCount)])
     }
 

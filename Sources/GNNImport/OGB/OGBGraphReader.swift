@@ -33,13 +33,16 @@ public enum OGBGraphReader {
                                destinations: (0..<edgeCount).map { edgeValues[2 * $0 + 1] }, location: edgePath)
         progress?.report("reading node features", 0.3)
         let features = try DelimitedText(path: featurePath).readFloatMatrix()
-        var nodeCount = features.rows
+        let nodeCount = features.rows
         if let countPath = existing(raw + "/num-node-list.csv") {
             let (counts, _) = try DelimitedText(path: countPath).readIntegerMatrix()
             guard counts.count == 1 else {
                 throw GNNError("lists \(counts.count) graphs; only single-graph data sets can be packed", in: countPath)
             }
-            nodeCount = Int(counts[0])
+            guard counts[0] == Int64(features.rows) else {
+                throw GNNError("gives \(counts[0]) nodes but raw/node-feat.csv has \(features.rows) rows", in: countPath,
+                               fix: "make the node count equal the number of feature rows")
+            }
         }
         var input = GraphInput(nodeCount: nodeCount, edges: edges, nodeFeatures: features, format: "ogb")
         if let path = existing(raw + "/edge-feat.csv") {

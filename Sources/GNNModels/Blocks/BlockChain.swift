@@ -22,11 +22,11 @@ final class BlockChain {
 
     /// A chain over inputs and outputs of `rows` × `channels` floats; `free` is a buffer of that size the
     /// caller no longer needs, used as one of the two (nil: a new one).
-    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Float>? = nil) {
+    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Float>? = nil) throws {
         self.rows = rows
         self.channels = channels
         self.workspace = workspace
-        normed = free ?? workspace.buffer("chain.normed", count: rows * channels)
+        normed = try free ?? workspace.buffer("chain.normed", count: rows * channels)
     }
 
     /// A buffer the caller may fill with the next block's input when it is not a previous block's output
@@ -39,21 +39,21 @@ final class BlockChain {
     /// out += block(x). `next` is the block that runs next if it reads exactly the rows of `out` this one
     /// writes, nil otherwise; `x` may be `out` (read before it changes) or `inputBuffer`.
     func run(_ block: GNNBlock, input x: UnsafePointer<Float>, addingInto out: UnsafeMutablePointer<Float>,
-             next: GNNBlock?, graph: GraphContext) {
+             next: GNNBlock?, graph: GraphContext) throws {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
         if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, activation: block.activation) }
         prepared = false
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
-            return block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
+            return try block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }
-        let scratch = scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
+        let scratch = try scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
         self.scratch = scratch
         guard let next, next.norm.rowWise else {
-            return conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
+            return try conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
         }
         let preparing = freed == .scratch ? scratch : normed
         let channels = channels
-        conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
+        try conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch) { finished in
             let offset = finished.lowerBound * channels
             next.norm.applySerial(preparing + offset, from: out + offset, rows: finished.count,
                                   channels: channels, activation: next.activation)

@@ -34,13 +34,13 @@ struct GCNIIModel: Sendable {
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let initial = workspace.buffer("gcnii.initial", count: n * hidden)
+        let initial = try workspace.buffer("gcnii.initial", count: n * hidden)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: initial)
         graph.releaseNodeFeatures()
         Activation.relu.apply(initial, count: n * hidden)
         // Layer l reads buffer (l + 1) % 2 (layer 0 reads x₀ itself) and writes buffer l % 2.
         let names = ["gcnii.state.0", "gcnii.state.1"]
-        let states = names.map { workspace.buffer($0, count: n * hidden) }
+        let states = try names.map { try workspace.buffer($0, count: n * hidden) }
         var x = UnsafePointer(initial)
         for layer in 0..<architecture.layers {
             let output = states[layer % 2]

@@ -43,10 +43,10 @@ struct ResidualModel: Sendable {
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let encoded = workspace.buffer("res.encoded", count: n * hidden)
+        let encoded = try workspace.buffer("res.encoded", count: n * hidden)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
-        let state = workspace.buffer("res.state", count: n * hidden)
+        let state = try workspace.buffer("res.state", count: n * hidden)
         let block = architecture.resolvedBlock
         var start = 0
         if block.first == .conv {
@@ -69,12 +69,12 @@ struct ResidualModel: Sendable {
     /// the layer before it (`BlockChain`).
     private func runPreActivation(from start: Int, state: UnsafeMutablePointer<Float>, free: UnsafeMutablePointer<Float>,
                                   graph: GraphContext, workspace: Workspace, progress: (Int) -> Void) throws {
-        let chain = BlockChain(rows: graph.nodeCount, channels: architecture.hiddenChannels, workspace: workspace, reusing: free)
+        let chain = try BlockChain(rows: graph.nodeCount, channels: architecture.hiddenChannels, workspace: workspace, reusing: free)
         guard start < architecture.layers else { return }
         var layer = try layers.layer(start)
         for step in start..<architecture.layers {
             let following = step + 1 < architecture.layers ? try layers.layer(step + 1) : nil
-            chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
+            try chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
             progress(step + 1)
             if let following { layer = following }
         }
@@ -90,7 +90,7 @@ struct ResidualModel: Sendable {
         var current = state, output = scratch
         for step in start..<architecture.layers {
             let layer = try layers.layer(step)
-            layer.conv.forward(current, graph: graph, workspace: workspace, into: output)
+            try layer.conv.forward(current, graph: graph, workspace: workspace, into: output)
             layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation)
             if residual {
                 add(output, into: current, count: count)

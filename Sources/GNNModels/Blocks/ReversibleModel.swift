@@ -50,10 +50,10 @@ struct ReversibleModel: Sendable {
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels, groups = architecture.groups
         let d = hidden / groups
-        let state = workspace.buffer("rev.state", count: n * hidden)
+        let state = try workspace.buffer("rev.state", count: n * hidden)
         RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
         graph.releaseNodeFeatures()
-        let chain = BlockChain(rows: n, channels: d, workspace: workspace)
+        let chain = try BlockChain(rows: n, channels: d, workspace: workspace)
         var layerBlocks = try blocks.layer(0)
         for layer in 0..<architecture.layers {
             let following = layer + 1 < architecture.layers ? try blocks.layer(layer + 1) : nil
@@ -68,7 +68,7 @@ struct ReversibleModel: Sendable {
                     input = UnsafePointer(exchange)
                 }
                 let next = group + 1 < groups ? layerBlocks[group + 1] : groups == 2 ? following?[0] : nil
-                chain.run(layerBlocks[group], input: input, addingInto: state + group * n * d, next: next, graph: graph)
+                try chain.run(layerBlocks[group], input: input, addingInto: state + group * n * d, next: next, graph: graph)
             }
             progress(layer + 1)
             if let following { layerBlocks = following }

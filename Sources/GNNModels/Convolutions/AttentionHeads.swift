@@ -34,8 +34,8 @@ struct AttentionHeads: Sendable {
 
     /// Where the aggregation writes its N × H·C result: `out` itself when the heads are concatenated, else a
     /// workspace buffer that `finish` averages into `out`.
-    func aggregationTarget(_ out: UnsafeMutablePointer<Float>, rows: Int, workspace: Workspace) -> UnsafeMutablePointer<Float> {
-        concat ? out : workspace.buffer("attention.heads", count: rows * width)
+    func aggregationTarget(_ out: UnsafeMutablePointer<Float>, rows: Int, workspace: Workspace) throws -> UnsafeMutablePointer<Float> {
+        concat ? out : try workspace.buffer("attention.heads", count: rows * width)
     }
 
     /// out = the heads of `aggregated` (from `aggregationTarget`) averaged unless concatenated, + res(x), + bias.

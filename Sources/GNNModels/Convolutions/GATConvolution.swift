@@ -53,10 +53,10 @@ struct GATConvolution: RowBlockConvolution {
         }
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount
-        let aggregated = output.aggregationTarget(out, rows: n, workspace: workspace)
-        aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * output.width), into: aggregated,
+        let aggregated = try output.aggregationTarget(out, rows: n, workspace: workspace)
+        try aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * output.width), into: aggregated,
                   adding: false)
         output.finish(aggregated, x: x, rows: n, into: out)
     }
@@ -64,20 +64,20 @@ struct GATConvolution: RowBlockConvolution {
     /// out += the layer's output. With concatenated heads and no residual, the attention sums are added
     /// straight into `out` and the bias to each block of rows as soon as it is final: no N × C result
     /// buffer and no pass to add it.
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
         guard freedRows != nil else {
-            return addSeparately(x, graph: graph, workspace: workspace, into: out)
+            return try addSeparately(x, graph: graph, workspace: workspace, into: out)
         }
-        forward(x, graph: graph, workspace: workspace, addingInto: out,
+        try forward(x, graph: graph, workspace: workspace, addingInto: out,
                 scratch: workspace.buffer("gat.h", count: graph.nodeCount * heads * headChannels), finished: nil)
     }
 
     /// `scratch` holds h; x is read only to compute it.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) throws {
         precondition(freedRows != nil, "GAT with averaged heads or a residual adds its output separately")
         let bias = output.bias
-        aggregate(x, graph: graph, workspace: workspace, h: scratch, into: out, adding: true) { rows in
+        try aggregate(x, graph: graph, workspace: workspace, h: scratch, into: out, adding: true) { rows in
             if let bias { addRowVector(bias, to: out, rows: rows) }
             finished?(rows)
         }
@@ -87,16 +87,17 @@ struct GATConvolution: RowBlockConvolution {
     /// of h written (or with `adding`, added) to `out`; `completed` as in `AttentionAggregation.run`.
     private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, h: UnsafeMutablePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, adding: Bool,
-                           completed: ((Range<Int>) -> Void)? = nil) {
+                           completed: ((Range<Int>) -> Void)? = nil) throws {
         let n = graph.nodeCount
-        let alphaSource = workspace.buffer("gat.alpha_src", count: n * heads)
-        let alphaTarget = workspace.buffer("gat.alpha_dst", count: n * heads)
+        let alphaSource = try workspace.buffer("gat.alpha_src", count: n * heads)
+        let alphaTarget = try workspace.buffer("gat.alpha_dst", count: n * heads)
         project(x, rows: n, into: h, logits: alphaSource, alphaTarget)
+        let weightScratch = try workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads)
         let run = { (scores: AttentionAggregation.EdgeScores?) in
             AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,
                                      alphaSource: alphaSource, alphaTarget: alphaTarget, edges: scores,
                                      selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope,
-                                     weightScratch: workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads),
+                                     weightScratch: weightScratch,
                                      adding: adding, into: out, completed: completed)
         }
         if let edgeProjections, let features = graph.edgeFeatures {

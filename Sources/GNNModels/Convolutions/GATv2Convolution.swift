@@ -52,16 +52,16 @@ struct GATv2Convolution: GraphConvolution {
         }
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, width = output.width
-        let xLeft = workspace.buffer("gatv2.x_l", count: n * width)
+        let xLeft = try workspace.buffer("gatv2.x_l", count: n * width)
         left.apply(x, rows: n, into: xLeft)
         var xRight = xLeft
         if let right {
-            xRight = workspace.buffer("gatv2.x_r", count: n * width)
+            xRight = try workspace.buffer("gatv2.x_r", count: n * width)
             right.apply(x, rows: n, into: xRight)
         }
-        let aggregated = output.aggregationTarget(out, rows: n, workspace: workspace)
+        let aggregated = try output.aggregationTarget(out, rows: n, workspace: workspace)
         let run = { (edges: MessageAggregation.EdgeEncoder?) in
             self.attention.withUnsafeBufferPointer { att in
                 AttentionV2Aggregation.run(graph.csr, xLeft: xLeft, xRight: xRight, attention: att.baseAddress!,

@@ -21,9 +21,9 @@ struct GCNConvolution: GraphConvolution {
         normalize = options.normalize
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount
-        let h = workspace.buffer("gcn.h", count: n * outChannels)
+        let h = try workspace.buffer("gcn.h", count: n * outChannels)
         lin.apply(x, rows: n, into: h)
         graph.gcnPropagate(h, channels: outChannels, normalize: normalize, addSelfLoops: addSelfLoops, into: out)
         if let bias { addRowVector(bias, to: out, rows: n) }

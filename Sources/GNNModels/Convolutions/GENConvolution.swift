@@ -75,9 +75,9 @@ struct GENConvolution: GraphConvolution {
         self.mlp = mlp
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount
-        let aggregated = workspace.buffer("gen.aggregated", count: n * outChannels)
+        let aggregated = try workspace.buffer("gen.aggregated", count: n * outChannels)
         let run = { (encoder: MessageAggregation.EdgeEncoder?) in
             MessageAggregation.run(graph.csr, x: x, channels: self.outChannels, edges: encoder, reduce: self.reduce, into: aggregated)
         }
@@ -95,7 +95,7 @@ struct GENConvolution: GraphConvolution {
             run(nil)
         }
         addRoot(x, to: aggregated, rows: n)
-        runMLP(aggregated, rows: n, workspace: workspace, into: out)
+        try runMLP(aggregated, rows: n, workspace: workspace, into: out)
     }
 
     /// aggregated += x (after message normalisation when configured).
@@ -118,11 +118,11 @@ struct GENConvolution: GraphConvolution {
         }
     }
 
-    private func runMLP(_ input: UnsafeMutablePointer<Float>, rows: Int, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    private func runMLP(_ input: UnsafeMutablePointer<Float>, rows: Int, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         var current = input
         for (i, layer) in mlp.enumerated() {
             let last = i == mlp.count - 1
-            let target = last ? out : workspace.buffer(i % 2 == 0 ? "gen.mlp.a" : "gen.mlp.b", count: rows * layer.linear.outChannels)
+            let target = last ? out : try workspace.buffer(i % 2 == 0 ? "gen.mlp.a" : "gen.mlp.b", count: rows * layer.linear.outChannels)
             layer.linear.apply(current, rows: rows, into: target)
             if !last {
                 if let norm = layer.norm {

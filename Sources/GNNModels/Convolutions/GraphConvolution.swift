@@ -6,20 +6,20 @@ protocol GraphConvolution: Sendable {
     var inChannels: Int { get }
     var outChannels: Int { get }
     /// Computes the layer for all nodes. `x` is not modified; scratch comes from `workspace`.
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>)
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws
     /// out += the layer's output (a reversible or residual update); `out` must not overlap `x`.
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>)
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws
 }
 
 extension GraphConvolution {
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
-        addSeparately(x, graph: graph, workspace: workspace, into: out)
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
+        try addSeparately(x, graph: graph, workspace: workspace, into: out)
     }
 
     /// out += the layer's output, computed into scratch first.
-    func addSeparately(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
-        let result = workspace.buffer("conv.result", count: graph.nodeCount * outChannels)
-        forward(x, graph: graph, workspace: workspace, into: result)
+    func addSeparately(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
+        let result = try workspace.buffer("conv.result", count: graph.nodeCount * outChannels)
+        try forward(x, graph: graph, workspace: workspace, into: result)
         add(result, into: out, count: graph.nodeCount * outChannels)
     }
 }
@@ -37,7 +37,7 @@ protocol RowBlockConvolution: GraphConvolution {
     /// finished it, as soon as those rows of `out` are final; it may then overwrite those rows of the buffer
     /// `freedRows` names.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?)
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) throws
 }
 
 /// The buffer whose rows a `RowBlockConvolution` no longer reads once it has reported them finished.

@@ -25,21 +25,21 @@ struct SAGEConvolution: RowBlockConvolution {
         aggregation = options.aggr
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) {
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         // The aggregate is written into `out` and replaced by the result one block of rows at a time, so it
         // needs no N × C buffer of its own (0.8 GB on a products-sized graph).
-        combine(x, graph: graph, workspace: workspace, aggregate: out, into: out, accumulate: false, finished: nil)
+        try combine(x, graph: graph, workspace: workspace, aggregate: out, into: out, accumulate: false, finished: nil)
     }
 
-    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) {
-        forward(x, graph: graph, workspace: workspace, addingInto: out,
+    func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
+        try forward(x, graph: graph, workspace: workspace, addingInto: out,
                 scratch: workspace.buffer("sage.aggregate", count: graph.nodeCount * inChannels), finished: nil)
     }
 
     /// The aggregates go to `scratch`; each block's products are added straight into `out`.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
-                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) {
-        combine(x, graph: graph, workspace: workspace, aggregate: scratch, into: out, accumulate: true, finished: finished)
+                 scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) throws {
+        try combine(x, graph: graph, workspace: workspace, aggregate: scratch, into: out, accumulate: true, finished: finished)
     }
 
     /// out = lin_l(aggregate) + lin_r(x), rows L2-normalised with `normalize` (+= with `accumulate`), each
@@ -47,13 +47,13 @@ struct SAGEConvolution: RowBlockConvolution {
     /// `aggregate` may be `out` itself.
     private func combine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
                          aggregate: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                         accumulate: Bool, finished: ((Range<Int>) -> Void)?) {
+                         accumulate: Bool, finished: ((Range<Int>) -> Void)?) throws {
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
         let normalize = normalize
         // Products go straight into `out` unless the rows must be normalised on their own first, or their
         // aggregates are the very rows being overwritten.
         let direct = !normalize && aggregate != out
-        self.aggregate(neighbours(of: x, graph: graph, workspace: workspace), graph: graph, into: aggregate) { rows in
+        self.aggregate(try neighbours(of: x, graph: graph, workspace: workspace), graph: graph, into: aggregate) { rows in
             let block = out + rows.lowerBound * outChannels, count = rows.count * outChannels
             let result = direct ? block : UnsafeMutablePointer<Float>.allocate(capacity: count)
             linLeft.applySerial(aggregate + rows.lowerBound * inChannels, rows: rows.count, into: result,
@@ -85,10 +85,10 @@ struct SAGEConvolution: RowBlockConvolution {
     }
 
     /// x, or relu(lin(x)) with `project`.
-    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) -> UnsafePointer<Float> {
+    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) throws -> UnsafePointer<Float> {
         guard let projection else { return x }
         let n = graph.nodeCount
-        let projected = workspace.buffer("sage.projected", count: n * inChannels)
+        let projected = try workspace.buffer("sage.projected", count: n * inChannels)
         projection.apply(x, rows: n, into: projected)
         Activation.relu.apply(projected, count: n * inChannels)
         return UnsafePointer(projected)

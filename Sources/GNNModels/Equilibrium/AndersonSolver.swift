@@ -42,7 +42,7 @@ struct AndersonSolver: FixedPointSolver {
             }
             let slot = step % m
             let image = images + slot * count, residual = residuals + slot * count
-            problem.evaluate(x, image)
+            try problem.evaluate(x, image)
             // G_slot = F_slot − x, its squared norm, ‖F_slot‖² and its products with the other residuals.
             let others = min(step + 1, m)
             let sums = BlockSums.compute(count: count, width: others + 1) { range, partial in

@@ -23,15 +23,15 @@ struct BroydenSolver: FixedPointSolver {
         var trace = ResidualTrace(settings: settings, best: best, initial: x, count: count)
 
         /// Evaluates f at x and records the residual; true when the solve should stop.
-        func evaluate() -> Bool {
-            problem.evaluate(x, image)
+        func evaluate() throws -> Bool {
+            try problem.evaluate(x, image)
             let sums = residualSums(image: image, z: x, count: count)
             let done = trace.record(squaredDifference: sums.difference, squaredImage: sums.image, image: image)
             progress(trace.evaluations)
             return done || !trace.budgetLeft
         }
 
-        if evaluate() {
+        if try evaluate() {
             copy(best, into: x, count: count)
             return trace.report
         }
@@ -47,7 +47,7 @@ struct BroydenSolver: FixedPointSolver {
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
                 for i in range { x[i] += step[i] }
             }
-            if evaluate() { break }
+            if try evaluate() { break }
             // Δg into `image` (no longer needed), g updated.
             let dg = image
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in

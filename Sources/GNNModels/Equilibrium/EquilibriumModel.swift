@@ -59,16 +59,16 @@ struct EquilibriumModel: Sendable {
     func solve(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, settings: SolverSettings,
                progress: (Int) -> Void) throws -> (state: UnsafeMutablePointer<Float>, report: SolverReport) {
         let count = graph.nodeCount * architecture.hiddenChannels
-        let encoded = workspace.buffer("deq.input", count: count)
+        let encoded = try workspace.buffer("deq.input", count: count)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
-        let state = workspace.buffer("deq.state", count: count)
+        let state = try workspace.buffer("deq.state", count: count)
         switch settings.initialState {
         case .zeros: state.initialize(repeating: 0, count: count)
         case .input: copy(encoded, into: state, count: count)
         }
         let problem = FixedPointProblem(count: count) { z, image in
-            evaluate(z, input: encoded, graph: graph, workspace: workspace, into: image)
+            try evaluate(z, input: encoded, graph: graph, workspace: workspace, into: image)
         }
         let report = try settings.solver.solve(problem, state: state, workspace: workspace, progress: progress)
         return (state, report)
@@ -76,13 +76,13 @@ struct EquilibriumModel: Sendable {
 
     /// f(Z) for all nodes, into `out` (which must not overlap `z`).
     func evaluate(_ z: UnsafePointer<Float>, input: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
-                  into out: UnsafeMutablePointer<Float>) {
+                  into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let first = workspace.buffer("deq.conv1", count: n * hidden)
-        conv1.forward(z, graph: graph, workspace: workspace, into: first)
-        let mixed = workspace.buffer("deq.mixed", count: n * hidden)
+        let first = try workspace.buffer("deq.conv1", count: n * hidden)
+        try conv1.forward(z, graph: graph, workspace: workspace, into: first)
+        let mixed = try workspace.buffer("deq.mixed", count: n * hidden)
         addNormRelu(first, input, rows: n, channels: hidden, norm: norm1, normFirst: true, into: mixed)
-        conv2.forward(mixed, graph: graph, workspace: workspace, into: out)
+        try conv2.forward(mixed, graph: graph, workspace: workspace, into: out)
         addNormRelu(out, first, rows: n, channels: hidden, norm: norm2, normFirst: false, into: out)
     }
 }

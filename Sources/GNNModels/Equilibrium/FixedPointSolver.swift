@@ -6,7 +6,7 @@ import GNNKernels
 struct FixedPointProblem {
     let count: Int
     /// Writes f(z) into `out`; `z` and `out` never overlap.
-    let evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    let evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void
 }
 
 /// A method that solves a `FixedPointProblem`.
@@ -37,7 +37,7 @@ extension Workspace {
             throw GNNError("a solver history of \(copies) states of \(count) values does not fit in memory",
                            fix: "use a smaller --memory")
         }
-        return buffer(purpose, count: total)
+        return try buffer(purpose, count: total)
     }
 }
 

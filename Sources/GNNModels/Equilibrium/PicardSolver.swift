@@ -15,7 +15,7 @@ struct PicardSolver: FixedPointSolver {
         var trace = ResidualTrace(settings: settings, best: best, initial: state, count: count)
         let tau = settings.damping
         while trace.budgetLeft {
-            problem.evaluate(state, image)
+            try problem.evaluate(state, image)
             let sums = residualSums(image: image, z: state, count: count)
             let done = trace.record(squaredDifference: sums.difference, squaredImage: sums.image, image: image)
             progress(trace.evaluations)

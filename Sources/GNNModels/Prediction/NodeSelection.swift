@@ -31,7 +31,7 @@ public enum NodeSelection {
     public static func parse(_ spec: String, nodeCount: Int) throws -> [Int] {
         let ids: [Int]
         if FileManager.default.fileExists(atPath: spec) {
-            ids = try parseFile(spec)
+            ids = try parseFile(spec, nodeCount: nodeCount)
         } else if let range = spec.range(of: "..") {
             ids = try parseRange(spec, lower: spec[..<range.lowerBound], upper: spec[range.upperBound...], nodeCount: nodeCount)
         } else if !spec.contains(","), Int(spec.trimmingCharacters(in: .whitespaces)) == nil {
@@ -72,14 +72,31 @@ public enum NodeSelection {
             throw GNNError("\(context): the start \(start) is after the end \(end)",
                            fix: "write a..b with a ≤ b (b excluded), e.g. --nodes 0..100")
         }
+        // Checked before the ids are listed: an end of 2^63 would otherwise ask for exabytes.
+        guard end <= nodeCount else {
+            throw GNNError("\(context): the end \(end) is beyond the graph's \(nodeCount) nodes (0..<\(nodeCount))",
+                           fix: "end the range at \(nodeCount) or less, or write \(start).. to run to the last node")
+        }
         return Array(start..<end)
     }
 
-    private static func parseFile(_ path: String) throws -> [Int] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
+    private static func parseFile(_ path: String, nodeCount: Int) throws -> [Int] {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw GNNError("--nodes \(path) is a directory, not a file of node ids", fix: "give a file with one node id per line")
+        }
+        // Every id of the graph on its own line, with room for comments: more than that is not a list of
+        // this graph's node ids (and /dev/zero never ends).
+        let limit = nodeCount.multipliedReportingOverflow(by: 24).partialValue + (1 << 20)
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: limit + 1) else {
+            throw GNNError("cannot be read as a UTF-8 text file of node ids", in: path, fix: "give one id per line")
+        }
+        try? handle.close()
+        guard data.count <= limit else {
+            throw GNNError("holds more than \(limit) bytes, more than a list of this graph's \(nodeCount) node ids needs",
+                           in: path, fix: "give one id per line")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
             throw GNNError("cannot be read as a UTF-8 text file of node ids", in: path, fix: "give one id per line")
         }
         return try text.split(whereSeparator: \.isNewline).enumerated().compactMap { number, line in

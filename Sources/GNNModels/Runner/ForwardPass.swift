@@ -34,12 +34,34 @@ public enum ForwardPass {
         }
     }
 
+    /// Bytes a pass over `nodes` nodes needs at least, before it starts: the N × outputs result and the
+    /// N × hidden states every model keeps (the state, a normalised copy and a scratch buffer; for DEQ
+    /// models the solver's and f's copies, `EquilibriumMemory.copies`). A convolution's own scratch comes on
+    /// top, so this is a lower bound: what it refuses can never run.
+    public static func memoryNeed(_ model: GNNModel, nodes: Int, solver: SolverSettings?) -> UInt64 {
+        let architecture = model.architecture
+        let copies = solver.map { EquilibriumMemory.copies($0.method, memory: $0.memory) } ?? minimumStateCopies
+        let perNode = UInt64(copies) * UInt64(architecture.hiddenChannels) + UInt64(architecture.outputChannels)
+        let (bytes, overflow) = UInt64(nodes).multipliedReportingOverflow(by: perNode * UInt64(MemoryLayout<Float>.stride))
+        return overflow ? .max : bytes
+    }
+
+    /// N × hidden buffers every non-DEQ model holds during its layers: the state, its normalised copy and
+    /// the block's scratch (`BlockChain`).
+    static let minimumStateCopies = 3
+
     /// Runs `model` on all nodes of `graph`. `progress(step, steps)` is called after each layer, or for DEQ
     /// models after each evaluation of f (steps: the iteration limit). `solver` replaces a DEQ model's
     /// stored solver settings.
     public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
+        let settings = model.body.equilibriumSettings.map { solver ?? $0 }
+        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings),
+                               for: "scoring \(graph.nodeCount) nodes with this model",
+                               fix: settings == nil
+                                   ? "score a smaller graph (split it into shards of fewer nodes) or use a machine with more memory"
+                                   : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
         let context = GraphContext(graph)
         let workspace = Workspace()
         let columns = model.architecture.outputChannels
@@ -59,7 +81,7 @@ public enum ForwardPass {
                 try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .equilibrium(let body):
-                let settings = solver ?? body.settings
+                let settings = settings ?? body.settings
                 report = try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, settings: settings,
                                           progress: { progress($0, settings.maxIterations) }, into: out.baseAddress!)
             }

@@ -16,10 +16,17 @@ public final class GNNModel: Sendable {
         case residual(ResidualModel)
         case equilibrium(EquilibriumModel)
         case gcnii(GCNIIModel)
+
+        /// A DEQ model's stored solver settings; `nil` for the other families.
+        var equilibriumSettings: SolverSettings? {
+            if case .equilibrium(let model) = self { model.settings } else { nil }
+        }
     }
 
-    /// Builds the model the file describes, reading every tensor its architecture needs.
+    /// Builds the model the file describes, reading every tensor its architecture needs; refuses a file
+    /// whose tensors are not exactly those (`WeightAudit.check`).
     public convenience init(_ file: ModelFile) throws {
+        try WeightAudit.check(file)
         do {
             try self.init(file.metadata.architecture, WeightReader(file: file))
         } catch let error as GNNError {

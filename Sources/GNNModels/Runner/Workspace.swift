@@ -1,3 +1,4 @@
+import GNNFormats
 import GNNKernels
 
 /// Scratch buffers for a forward pass, allocated on first request and reused by every later layer, so a
@@ -8,10 +9,19 @@ final class Workspace: @unchecked Sendable {
     private(set) var peakFloatCount = 0
 
     /// A buffer of at least `count` floats for `purpose`; the same purpose always returns the same memory.
-    func buffer(_ purpose: String, count: Int) -> UnsafeMutablePointer<Float> {
+    /// Throws when the system refuses the memory (`ForwardPass` checks the need up front, so this is
+    /// the backstop for what the estimate leaves out).
+    func buffer(_ purpose: String, count: Int) throws -> UnsafeMutablePointer<Float> {
         if let existing = buffers[purpose], existing.count >= count { return existing.baseAddress! }
         buffers[purpose].map(LargeBuffer.deallocate)
-        let fresh = LargeBuffer.allocate(count)
+        buffers[purpose] = nil
+        let fresh: UnsafeMutableBufferPointer<Float>
+        do {
+            fresh = try LargeBuffer.allocate(count)
+        } catch {
+            throw GNNError("out of memory: the system refused \(ByteCount(Int(clamping: error.bytes))) for the forward pass's \(purpose) buffer",
+                           fix: "score a smaller graph (split it into shards) or use a machine with more memory")
+        }
         buffers[purpose] = fresh
         peakFloatCount = max(peakFloatCount, buffers.values.reduce(0) { $0 + $1.count })
         return fresh.baseAddress!

@@ -6,7 +6,7 @@ public struct ByteCount: CustomStringConvertible, Sendable {
     public init(_ bytes: Int) { self.bytes = bytes }
 
     public var description: String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(bytes)
         var unit = 0
         while value >= 1024 && unit < units.count - 1 {
