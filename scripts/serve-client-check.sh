@@ -26,13 +26,14 @@ nodes=0,5,3,599,17,100,42,7
 "$bin" predict --model samples/revsage.gnnz samples/csbm.bin --nodes "$nodes" -o "$work/expected.npy" --quiet
 "$bin" serve --model samples/revsage.gnnz samples/csbm.bin --port 0 2>"$log" &
 server=$!
-port=
-for _ in $(seq 600); do
-  port=$(sed -n 's/.*serving.*port=\([0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && break
+port= ready=
+for _ in $(seq 600); do  # at most 60 s
+  port=$(sed -n '/serving/s/.*port=\([0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && ready=1 && break
   kill -0 "$server" 2>/dev/null || { cat "$log" >&2; exit 1; }
   sleep 0.1
 done
+[ -n "$ready" ] || { echo "the server was not ready within 60 s" >&2; cat "$log" >&2; exit 1; }
 "$venv/bin/python" scripts/serve_client_check.py "127.0.0.1:$port" revsage "$work/expected.npy" "$nodes"
 if [ $fuzz = 1 ]; then
   # Bounded: a fixed number of examples per operation, fixed seed; any 5xx or a dead server fails.
