@@ -24,17 +24,19 @@ assert [i["name"] for i in metadata["inputs"]] == ["node_ids"], metadata
 assert [o["name"] for o in metadata["outputs"]] == ["scores", "predictions", "top_k"], metadata
 assert metadata["outputs"][0]["shape"] == [-1, expected.shape[1]], metadata
 
-node_ids = http.InferInput("node_ids", [len(ids)], "INT64")
-node_ids.set_data_from_numpy(ids, binary_data=False)
-outputs = [http.InferRequestedOutput("scores", binary_data=False),
-           http.InferRequestedOutput("predictions", binary_data=False)]
-result = client.infer(model, [node_ids], outputs=outputs, request_id="triton-check")
-scores = result.as_numpy("scores")
-assert scores.dtype == np.float32 and scores.shape == expected.shape, (scores.dtype, scores.shape)
-differ = np.flatnonzero(scores.view(np.uint32).ravel() != expected.view(np.uint32).ravel())
-assert differ.size == 0, f"{differ.size} scores differ from predict's, first at flat index {differ[:5]}"
-assert (result.as_numpy("predictions") == expected.argmax(axis=1)).all(), "predictions"
-response = result.get_response()
-assert response["id"] == "triton-check" and response["model_name"] == model, response
-print(f"tritonclient {http.__name__}: live, ready, model ready, metadata and infer OK; "
-      f"{scores.size} scores of {len(ids)} nodes bit-identical to predict's (version {response['model_version']})")
+# JSON tensors, then the client's default: the binary tensor data extension both ways.
+for binary in (False, True):
+    node_ids = http.InferInput("node_ids", [len(ids)], "INT64")
+    node_ids.set_data_from_numpy(ids, binary_data=binary)
+    outputs = [http.InferRequestedOutput("scores", binary_data=binary),
+               http.InferRequestedOutput("predictions", binary_data=binary)]
+    result = client.infer(model, [node_ids], outputs=outputs, request_id="triton-check")
+    scores = result.as_numpy("scores")
+    assert scores.dtype == np.float32 and scores.shape == expected.shape, (scores.dtype, scores.shape)
+    differ = np.flatnonzero(scores.view(np.uint32).ravel() != expected.view(np.uint32).ravel())
+    assert differ.size == 0, f"binary {binary}: {differ.size} scores differ from predict's, first at {differ[:5]}"
+    assert (result.as_numpy("predictions") == expected.argmax(axis=1)).all(), "predictions"
+    response = result.get_response()
+    assert response["id"] == "triton-check" and response["model_name"] == model, response
+    print(f"tritonclient (binary_data={binary}): live, ready, model ready, metadata and infer OK; "
+          f"{scores.size} scores of {len(ids)} nodes bit-identical to predict's (version {response['model_version']})")

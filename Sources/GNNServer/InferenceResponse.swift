@@ -5,10 +5,13 @@ import Hummingbird
 extension InferenceQuery {
     /// The protocol's `$inference_response` for this query, read from `model`'s scores: the model's name
     /// and version, the request's id, and each output asked for with its shape, type and data. Scores and
-    /// classes come from `Scores`, the functions `predict` writes its output with.
+    /// classes come from `Scores`, the functions `predict` writes its output with. Outputs asked for as
+    /// binary carry `binary_data_size` instead of `data`, and their little-endian elements follow the JSON,
+    /// whose length the `Inference-Header-Content-Length` header gives.
     func response(from model: ServedModel) -> Response {
         let batch = nodeIDs.count
         var json = JSONWriter(capacity: 256 + batch * (outputs.count + model.classes) * 12)
+        var binary: [UInt8] = []
         json.raw("{\"model_name\":")
         json.string(model.source.name)
         json.raw(",\"model_version\":")
@@ -19,49 +22,81 @@ extension InferenceQuery {
         }
         json.raw(",\"outputs\":")
         json.array(outputs) { json, output in
-            switch output {
+            switch output.kind {
             case .scores(let kind):
-                json.raw("{\"name\":\"scores\",\"datatype\":\"FP32\",\"shape\":")
-                json.array([batch, model.classes]) { $0.int($1) }
-                json.raw(",\"parameters\":{\"scores\":")
-                json.string(kind.rawValue)
-                json.raw("},\"data\":[")
-                var first = true
-                for node in nodeIDs {
+                let values = nodeIDs.lazy.flatMap { node in
                     let row = model.logits(ofNode: node)
-                    let values = kind == .probs ? Scores.probabilities(row, task: model.task) : Array(row)
-                    for value in values {
-                        if !first { json.raw(",") }
-                        first = false
-                        json.float(value)
-                    }
+                    return kind == .probs ? Scores.probabilities(row, task: model.task) : Array(row)
                 }
-                json.raw("]}")
+                write(&json, &binary, name: "scores", shape: [batch, model.classes], binary: output.binary,
+                      parameters: { $0.raw("\"scores\":"); $0.string(kind.rawValue) },
+                      floats: values)
             case .predictions:
-                json.raw("{\"name\":\"predictions\",\"datatype\":\"INT64\",\"shape\":")
-                json.array([batch]) { $0.int($1) }
-                json.raw(",\"data\":")
-                json.array(nodeIDs) { json, node in json.int(classes(of: node, in: model, k: 1)[0]) }
-                json.raw("}")
+                write(&json, &binary, name: "predictions", shape: [batch], binary: output.binary, parameters: nil,
+                      ints: nodeIDs.lazy.map { classes(of: $0, in: model, k: 1)[0] })
             case .topK(let k):
-                json.raw("{\"name\":\"top_k\",\"datatype\":\"INT64\",\"shape\":")
-                json.array([batch, k]) { $0.int($1) }
-                json.raw(",\"parameters\":{\"top_k\":")
-                json.int(k)
-                json.raw("},\"data\":[")
-                var first = true
-                for node in nodeIDs {
-                    for index in classes(of: node, in: model, k: k) {
-                        if !first { json.raw(",") }
-                        first = false
-                        json.int(index)
-                    }
-                }
-                json.raw("]}")
+                write(&json, &binary, name: "top_k", shape: [batch, k], binary: output.binary,
+                      parameters: { $0.raw("\"top_k\":"); $0.int(k) },
+                      ints: nodeIDs.lazy.flatMap { classes(of: $0, in: model, k: k) })
             }
         }
         json.raw("}")
-        return json.response(headers: [.modelVersion: model.version.description])
+        var headers: HTTPFields = [.modelVersion: model.version.description]
+        guard !binary.isEmpty else { return json.response(headers: headers) }
+        headers[.inferenceHeaderContentLength] = String(json.bytes.count)
+        headers[.contentType] = "application/octet-stream"
+        var body = ByteBuffer(bytes: json.bytes)
+        body.writeBytes(binary)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    private func write<S: Sequence<Float>>(_ json: inout JSONWriter, _ binary: inout [UInt8], name: StaticString, shape: [Int],
+                                           binary asBinary: Bool, parameters: ((inout JSONWriter) -> Void)?, floats: S) {
+        header(&json, name: name, datatype: "FP32", shape: shape)
+        finish(&json, &binary, binary: asBinary, parameters: parameters, elementBytes: 4, count: shape.reduce(1, *),
+               text: { json in json.array(floats) { $0.float($1) } },
+               bytes: { out in for value in floats { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } } })
+    }
+
+    private func write<S: Sequence<Int>>(_ json: inout JSONWriter, _ binary: inout [UInt8], name: StaticString, shape: [Int],
+                                         binary asBinary: Bool, parameters: ((inout JSONWriter) -> Void)?, ints: S) {
+        header(&json, name: name, datatype: "INT64", shape: shape)
+        finish(&json, &binary, binary: asBinary, parameters: parameters, elementBytes: 8, count: shape.reduce(1, *),
+               text: { json in json.array(ints) { $0.int($1) } },
+               bytes: { out in for value in ints { withUnsafeBytes(of: Int64(value).littleEndian) { out.append(contentsOf: $0) } } })
+    }
+
+    private func header(_ json: inout JSONWriter, name: StaticString, datatype: StaticString, shape: [Int]) {
+        json.raw("{\"name\":\"")
+        json.raw(name)
+        json.raw("\",\"datatype\":\"")
+        json.raw(datatype)
+        json.raw("\",\"shape\":")
+        json.array(shape) { $0.int($1) }
+    }
+
+    /// The output's parameters (with `binary_data_size` when binary) and its `data`, or its bytes appended
+    /// to `binary`.
+    private func finish(_ json: inout JSONWriter, _ binary: inout [UInt8], binary asBinary: Bool,
+                        parameters: ((inout JSONWriter) -> Void)?, elementBytes: Int, count: Int,
+                        text: (inout JSONWriter) -> Void, bytes: (inout [UInt8]) -> Void) {
+        if parameters != nil || asBinary {
+            json.raw(",\"parameters\":{")
+            parameters?(&json)
+            if asBinary {
+                if parameters != nil { json.raw(",") }
+                json.raw("\"binary_data_size\":")
+                json.int(count * elementBytes)
+            }
+            json.raw("}")
+        }
+        if asBinary {
+            bytes(&binary)
+        } else {
+            json.raw(",\"data\":")
+            text(&json)
+        }
+        json.raw("}")
     }
 
     /// The `k` highest-scoring classes of a node, ranked as `predict`'s text output ranks them: by
@@ -74,4 +109,6 @@ extension InferenceQuery {
 extension HTTPField.Name {
     /// The version of the model a response describes, on every response about one model.
     static let modelVersion = Self("GNN-Model-Version")!
+    /// The binary tensor data extension's header: the length of the JSON that starts the body.
+    static let inferenceHeaderContentLength = Self("Inference-Header-Content-Length")!
 }

@@ -12,7 +12,7 @@ struct InferenceRoutes: Sendable {
     let limits: ServerLimits
 
     /// The server metadata's extensions: the repository routes below.
-    static let extensions = ["model_repository"]
+    static let extensions = ["model_repository", "binary_tensor_data"]
     /// The model metadata's platform, in the protocol's `<project>_<format>` form.
     static let platform = "gnnserve_gnnz"
 
@@ -118,12 +118,19 @@ struct InferenceRoutes: Sendable {
 
     private func infer(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let served = try model(context)
-        if request.headers[.inferenceHeaderContentLength] != nil {
-            throw ServeError(.badRequest, "the binary tensor data extension is not supported; send the tensors as JSON")
+        var body = try await collect(request)
+        // The binary tensor data extension: the JSON is the body's first N bytes, tensor bytes follow.
+        var json = body
+        if let header = request.headers[.inferenceHeaderContentLength] {
+            guard let length = Int(header), length >= 0, length <= body.readableBytes else {
+                throw ServeError(.badRequest, "Inference-Header-Content-Length \(header.prefix(32)) is not a length within the \(body.readableBytes)-byte body")
+            }
+            json = body.readSlice(length: length)!
+        } else {
+            body.moveReaderIndex(forwardBy: body.readableBytes)
         }
-        let body = try await collect(request)
-        let decoded = try Self.decode(InferenceRequest.self, from: body)
-        return try InferenceQuery(decoded, model: served, maxBatch: limits.maxBatch).response(from: served)
+        let decoded = try Self.decode(InferenceRequest.self, from: json)
+        return try InferenceQuery(decoded, binary: body, model: served, maxBatch: limits.maxBatch).response(from: served)
     }
 
     /// `POST /v2/repository/index`: every model with its version and state; `{"ready": true}` lists only
@@ -194,9 +201,4 @@ struct InferenceRoutes: Sendable {
         @unknown default: return "\(error)"
         }
     }
-}
-
-extension HTTPField.Name {
-    /// The binary tensor data extension's header, which this server refuses rather than misreads.
-    static let inferenceHeaderContentLength = Self("Inference-Header-Content-Length")!
 }

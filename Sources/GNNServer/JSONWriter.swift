@@ -49,7 +49,7 @@ struct JSONWriter {
     }
 
     /// `[a,b,...]` of `items`, each written by `element`.
-    mutating func array<C: Collection>(_ items: C, _ element: (inout JSONWriter, C.Element) -> Void) {
+    mutating func array<S: Sequence>(_ items: S, _ element: (inout JSONWriter, S.Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
         var first = true
         for item in items {

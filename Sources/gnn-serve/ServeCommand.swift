@@ -17,7 +17,7 @@ struct ServeCommand: ParsableCommand {
             GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready]; POST \
             /v2/models/NAME[/versions/V]/infer with the input node_ids (INT64, shape [B]) and the outputs \
             scores (FP32 [B, K]; parameter scores: logits or probs), predictions (INT64 [B]) and top_k \
-            (INT64 [B, k]; parameter top_k); POST /v2/repository/index and \
+            (INT64 [B, k]; parameter top_k), as JSON or with the binary tensor data extension; POST /v2/repository/index and \
             /v2/repository/models/NAME/load and /unload; GET /metrics (Prometheus). Every response about a \
             model names its version: load counter, model file digest, graph file digest.
 

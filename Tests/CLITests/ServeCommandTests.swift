@@ -46,7 +46,7 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(answer1, true)
         let metadata = try await server.get("/v2")
         XCTAssertEqual(metadata.object["name"] as? String, "gnn-serve")
-        XCTAssertEqual(metadata.object["extensions"] as? [String], ["model_repository"])
+        XCTAssertEqual(metadata.object["extensions"] as? [String], ["model_repository", "binary_tensor_data"])
 
         let model = try await server.get("/v2/models/revsage")
         XCTAssertEqual(model.status, 200, model.text)
@@ -115,6 +115,25 @@ final class ServeCommandTests: XCTestCase {
         let probs = try await server.infer("m", nodes, outputs: [("scores", ["scores": "probs"])])
         XCTAssertEqual(Self.scoreBits(probs), try predicted(Self.model, nodes: nodes, scores: "probs"))
 
+        // The binary tensor data extension: node ids after the JSON, scores and predictions after the reply's.
+        let header = #"{"inputs":[{"name":"node_ids","datatype":"INT64","shape":[5],"parameters":{"binary_data_size":40}}],"#
+            + #""outputs":[{"name":"scores","parameters":{"binary_data":true}},{"name":"predictions","parameters":{"binary_data":true}}]}"#
+        var body = Data(header.utf8)
+        for node in nodes { withUnsafeBytes(of: Int64(node).littleEndian) { body.append(contentsOf: $0) } }
+        let binary = try await server.send("POST", "/v2/models/m/infer", body: body,
+                                           headers: ["Inference-Header-Content-Length": String(header.utf8.count)])
+        XCTAssertEqual(binary.status, 200, binary.text)
+        let jsonLength = try XCTUnwrap(Int(binary.headers["Inference-Header-Content-Length"] as? String ?? ""))
+        let reply = try XCTUnwrap(try JSONSerialization.jsonObject(with: binary.body.prefix(jsonLength)) as? [String: Any])
+        let sizes = (reply["outputs"] as? [[String: Any]] ?? []).map { ($0["parameters"] as? [String: Any])?["binary_data_size"] as? Int }
+        XCTAssertEqual(sizes, [nodes.count * 4 * 4, nodes.count * 8])
+        let tail = Array(binary.body.dropFirst(jsonLength))
+        XCTAssertEqual(tail.count, nodes.count * 4 * 4 + nodes.count * 8)
+        let bits = stride(from: 0, to: nodes.count * 16, by: 4).map { offset in
+            tail[offset..<offset + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
+        XCTAssertEqual(bits, try predicted(Self.model, nodes: nodes))
+
         let all = try await server.post("/v2/models/m/infer", json: [
             "id": "r-1",
             "inputs": [["name": "node_ids", "datatype": "INT64", "shape": [2], "data": [[5], [3]]]],
@@ -161,8 +180,12 @@ final class ServeCommandTests: XCTestCase {
         expect(try await server.infer("revsage", [1], outputs: [("scores", ["scores": "softmax"])]), 400, "logits")
         expect(try await server.infer("revsage", [1], outputs: [("top_k", ["top_k": 9])]), 400, "from 1 to 4")
         expect(try await server.infer("revsage", [1], outputs: [("embedding", [:])]), 400, "unknown output")
-        expect(try await server.send("POST", path, body: Data("{}".utf8), headers: ["Inference-Header-Content-Length": "2"]),
-               400, "binary tensor data extension")
+        expect(try await server.send("POST", path, body: Data("{}".utf8), headers: ["Inference-Header-Content-Length": "9"]),
+               400, "not a length within the 2-byte body")
+        let binaryInput = #"{"inputs":[{"name":"node_ids","datatype":"INT64","shape":[2],"parameters":{"binary_data_size":16}}]}"#
+        expect(try await server.send("POST", path, body: Data(binaryInput.utf8) + Data(count: 8),
+                                     headers: ["Inference-Header-Content-Length": String(binaryInput.utf8.count)]),
+               400, "needs 16 bytes of binary data")
         let nested = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
         expect(try await server.send("POST", path, body: Data("{\"inputs\":[{\"name\":\"node_ids\",\"datatype\":\"INT64\",\"shape\":[1],\"data\":\(nested)}]}".utf8)),
                400, "")

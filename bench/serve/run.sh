@@ -2,7 +2,7 @@
 # Serving benchmark: `gnn-serve serve` on loopback under wrk (Debian's wrk; bench/serve/infer.lua builds the
 # JSON bodies), RevSAGE-28 on the arxiv-shaped graph by default.
 #   bash bench/serve/run.sh [--duration SECONDS (default 20)] [--rss-duration SECONDS (default 600)] [--port P]
-#                           [--model M.gnnz --graph G.bin]
+#                           [--model M.gnnz --graph G.bin] [--bin DIR]
 # Prints, each with the wrk command that produced it:
 #  1. start to ready: seconds from starting the server to /v2/health/ready answering 200, next to the
 #     forward seconds `gnn-serve predict --stats` reports for the same model and graph;
@@ -13,11 +13,12 @@
 #  5. RSS of the server sampled every 5 s across a run of --rss-duration seconds: first, last, min, max.
 # Without --model/--graph the graph comes from `gnn-bench graph --shape arxiv` and the model from
 # bench/engine's make_weights.py + gnn-export (as engine/run.sh makes them), under ${BENCH_DIR:-/tmp/gnn-bench}/serve.
+# --bin DIR takes gnn-serve (and gnn-bench, gnn-export) from DIR instead of building them in release.
 # Every wrk run is bounded by its duration; the server is stopped (SIGTERM) on exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
-duration=20 rss_duration=600 port=18000 model= graph=
+duration=20 rss_duration=600 port=18000 model= graph= bin=
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2; shift 2 ;;
@@ -25,12 +26,15 @@ while [ $# -gt 0 ]; do
     --port) port=$2; shift 2 ;;
     --model) model=$2; shift 2 ;;
     --graph) graph=$2; shift 2 ;;
+    --bin) bin=$2; shift 2 ;;
     *) sed -n 2,18p "$0" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-for product in gnn-serve gnn-export gnn-bench; do swift build -c release --product $product >/dev/null; done
-bin=$(swift build -c release --show-bin-path)
+if [ -z "$bin" ]; then
+  for product in gnn-serve gnn-export gnn-bench; do swift build -c release --product $product >/dev/null; done
+  bin=$(swift build -c release --show-bin-path)
+fi
 work=${BENCH_DIR:-/tmp/gnn-bench}/serve
 mkdir -p "$work"
 if [ -z "$graph" ]; then
