@@ -74,9 +74,11 @@ public final class ModelRegistry: Sendable {
         return (true, entry.unloaded ? nil : entry.served)
     }
 
-    /// Whether every model the server knows, and at least one, is ready.
+    /// Whether the server knows a model and every model not unloaded on purpose is ready.
     var allReady: Bool {
-        entries.withLock { entries in !entries.isEmpty && entries.values.allSatisfy { $0.state == .ready } }
+        entries.withLock { entries in
+            !entries.isEmpty && entries.values.allSatisfy { $0.unloaded || $0.state == .ready }
+        }
     }
 
     /// The repository index: every model known or found in the repository folder, by name.

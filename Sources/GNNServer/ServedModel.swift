@@ -71,8 +71,7 @@ public final class ServedModel: Sendable {
                 logger.info("forward pass \(step) of \(steps)", metadata: ["model": "\(source.name)"])
             }
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = (clock.now - start).seconds
         let version = ModelVersion(loadCounter: loadCounter, modelDigest: modelDigest, graphDigest: graphDigest)
         logger.info("model ready", metadata: ["model": "\(source.name)", "version": "\(version)",
                                               "forward_seconds": "\(String(format: "%.3f", seconds))"])

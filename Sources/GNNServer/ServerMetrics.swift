@@ -1,4 +1,5 @@
 import Foundation
+import GNNFormats
 import Prometheus
 
 /// The server's Prometheus metrics, served at `GET /metrics` in the text exposition format.
@@ -15,29 +16,49 @@ final class ServerMetrics: Sendable {
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10),
     ]
 
+    // The metrics' names and help texts (computed: the descriptor type is not Sendable).
+    private static var requests: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "requests", unitName: "total",
+              helpText: "HTTP requests answered, by route template and status")
+    }
+    private static var requestDuration: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "request_duration", unitName: "seconds",
+              helpText: "Time from request to response, by route template and status")
+    }
+    private static var modelLoads: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "model_loads", unitName: "total", helpText: "Model loads, by model and result")
+    }
+    private static var forward: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "forward", unitName: "seconds",
+              helpText: "Seconds the full-graph forward pass of the current version took")
+    }
+    private static var scoresAge: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "scores_age", unitName: "seconds",
+              helpText: "Seconds since the current version's scores were computed")
+    }
+    private static var peakRSS: MetricNameDescriptor {
+        .init(namespace: "gnn_serve", metricName: "peak_rss", unitName: "bytes",
+              helpText: "Peak resident set size of the process (getrusage ru_maxrss)")
+    }
+
     /// Counts one request and its latency.
     func recordRequest(route: String, status: Int, duration: Duration) {
         let labels = [("route", route), ("status", String(status))]
-        registry.makeCounter(name: "gnn_serve_requests_total", labels: labels,
-                             help: "HTTP requests answered, by route template and status").increment()
-        registry.makeDurationHistogram(name: "gnn_serve_request_duration_seconds", labels: labels,
-                                       buckets: Self.latencyBuckets,
-                                       help: "Time from request to response, by route template and status").record(duration)
+        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
+        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: labels, buckets: Self.latencyBuckets)
+            .record(duration)
     }
 
     /// A model version became ready.
     func recordLoad(_ served: ServedModel) {
         let labels = [("model", served.source.name)]
-        registry.makeCounter(name: "gnn_serve_model_loads_total", labels: labels + [("result", "ok")],
-                             help: "Model loads, by model and result").increment()
-        registry.makeGauge(name: "gnn_serve_forward_seconds", labels: labels,
-                           help: "Seconds the full-graph forward pass of the current version took").set(served.forwardSeconds)
+        registry.makeCounter(descriptor: Self.modelLoads, labels: labels + [("result", "ok")]).increment()
+        registry.makeGauge(descriptor: Self.forward, labels: labels).set(served.forwardSeconds)
     }
 
     /// A load failed (the previous version, if any, keeps serving).
     func recordLoadFailure(_ name: String) {
-        registry.makeCounter(name: "gnn_serve_model_loads_total", labels: [("model", name), ("result", "error")],
-                             help: "Model loads, by model and result").increment()
+        registry.makeCounter(descriptor: Self.modelLoads, labels: [("model", name), ("result", "error")]).increment()
     }
 
     /// The exposition text, with the gauges that are read at scrape time (scores age, peak RSS) updated.
@@ -45,14 +66,9 @@ final class ServerMetrics: Sendable {
         let now = ContinuousClock.now
         for model in served {
             let age = now - model.computedAt
-            registry.makeGauge(name: "gnn_serve_scores_age_seconds", labels: [("model", model.source.name)],
-                               help: "Seconds since the current version's scores were computed")
-                .set(Double(age.components.seconds) + Double(age.components.attoseconds) * 1e-18)
+            registry.makeGauge(descriptor: Self.scoresAge, labels: [("model", model.source.name)]).set(age.seconds)
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        registry.makeGauge(name: "gnn_serve_peak_rss_bytes", help: "Peak resident set size of the process (getrusage ru_maxrss)")
-            .set(Double(usage.ru_maxrss) * 1024)
+        registry.makeGauge(descriptor: Self.peakRSS).set(Double(peakResidentBytes()))
         return registry.emitToBuffer()
     }
 }

@@ -27,7 +27,7 @@ final class ServerProcess: @unchecked Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 30
         session = URLSession(configuration: configuration)
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
         process.arguments = ["serve", "--port", "0", "--log-level", "info"] + arguments
         process.standardError = FileHandle(forWritingAtPath: logPath)

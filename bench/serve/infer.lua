@@ -1,9 +1,12 @@
 -- wrk script: POST /v2/models/$MODEL/infer with BATCH random node ids below NODES per request (env
 -- BENCH_MODEL, BENCH_NODES, BENCH_BATCH; defaults m, 169343, 1). 64 bodies are made at start and used in
--- turn, so that Lua's string building is not what is measured. Asks for the scores output only.
+-- turn, so that Lua's string building is not what is measured. Asks for the scores output only: as JSON
+-- numbers, or with BENCH_BINARY=1 as little-endian float32 after the JSON (binary tensor data extension).
 local model = os.getenv("BENCH_MODEL") or "m"
 local nodes = tonumber(os.getenv("BENCH_NODES") or "169343")
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
+local output = os.getenv("BENCH_BINARY") == "1" and '{"name":"scores","parameters":{"binary_data":true}}'
+  or '{"name":"scores"}'
 local bodies = {}
 local next_body = 1
 
@@ -13,7 +16,7 @@ function init(args)
     local ids = {}
     for i = 1, batch do ids[i] = tostring(math.random(0, nodes - 1)) end
     bodies[b] = '{"inputs":[{"name":"node_ids","datatype":"INT64","shape":[' .. batch .. '],"data":['
-      .. table.concat(ids, ",") .. ']}],"outputs":[{"name":"scores"}]}'
+      .. table.concat(ids, ",") .. ']}],"outputs":[' .. output .. ']}'
   end
 end
 

@@ -7,7 +7,7 @@
 #  1. start to ready: seconds from starting the server to /v2/health/ready answering 200, next to the
 #     forward seconds `gnn-serve predict --stats` reports for the same model and graph;
 #  2. single-node infer requests/s at peak (the most of 1, 4, 16, 64 connections);
-#  3. node scores/s in 1,024-node batches at peak;
+#  3. node scores/s in 1,024-node batches at peak, scores as JSON numbers and as binary tensor data;
 #  4. p99 latency of single-node requests near 80 % of the peak: wrk has no fixed request rate, so the
 #     connection count whose throughput is nearest 80 % of the peak is taken, and its rate printed;
 #  5. RSS of the server sampled every 5 s across a run of --rss-duration seconds: first, last, min, max.
@@ -87,14 +87,16 @@ for c in 1 4 16 64; do
 done
 echo "peak single-node: $best req/s (wrk -t1 -c$best_c -d${duration}s -s bench/serve/infer.lua, BENCH_BATCH=1)"
 
-bbest=0
-for c in 2 8; do
-  out=$(run_wrk $c "$duration" 1024)
-  r=$(echo "$out" | rate)
-  echo "1024-node batches, $c connections: $r req/s = $(python3 -c "print(f'{$r * 1024:,.0f}')") node scores/s; $(echo "$out" | grep -E '^p50|non-2xx' | tr '\n' ' ')"
-  if python3 -c "import sys; sys.exit(0 if $r > $bbest else 1)"; then bbest=$r; fi
+for binary in 0 1; do
+  bbest=0
+  for c in 2 8; do
+    out=$(BENCH_BINARY=$binary run_wrk $c "$duration" 1024)
+    r=$(echo "$out" | rate)
+    echo "1024-node batches (BENCH_BINARY=$binary), $c connections: $r req/s = $(python3 -c "print(f'{$r * 1024:,.0f}')") node scores/s; $(echo "$out" | grep -E '^p50|non-2xx' | tr '\n' ' ')"
+    if python3 -c "import sys; sys.exit(0 if $r > $bbest else 1)"; then bbest=$r; fi
+  done
+  echo "peak batch (BENCH_BINARY=$binary): $(python3 -c "print(f'{$bbest * 1024:,.0f}')") node scores/s"
 done
-echo "peak batch: $(python3 -c "print(f'{$bbest * 1024:,.0f}')") node scores/s"
 
 target=$(python3 -c "print($best * 0.8)")
 near_c=$(for c in "${!single[@]}"; do echo "$c ${single[$c]}"; done \
