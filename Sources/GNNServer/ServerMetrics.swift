@@ -18,27 +18,25 @@ final class ServerMetrics: Sendable {
 
     // The metrics' names and help texts (computed: the descriptor type is not Sendable).
     private static var requests: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "requests", unitName: "total",
-              helpText: "HTTP requests answered, by route template and status")
+        metric("requests", "total", "HTTP requests answered, by route template and status")
     }
     private static var requestDuration: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "request_duration", unitName: "seconds",
-              helpText: "Time from request to response, by route template and status")
+        metric("request_duration", "seconds", "Time from request to response, by route template and status")
     }
-    private static var modelLoads: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "model_loads", unitName: "total", helpText: "Model loads, by model and result")
-    }
+    private static var modelLoads: MetricNameDescriptor { metric("model_loads", "total", "Model loads, by model and result") }
     private static var forward: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "forward", unitName: "seconds",
-              helpText: "Seconds the full-graph forward pass of the current version took")
+        metric("forward", "seconds", "Seconds the full-graph forward pass of the current version took")
     }
     private static var scoresAge: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "scores_age", unitName: "seconds",
-              helpText: "Seconds since the current version's scores were computed")
+        metric("scores_age", "seconds", "Seconds since the current version's scores were computed")
     }
     private static var peakRSS: MetricNameDescriptor {
-        .init(namespace: "gnn_serve", metricName: "peak_rss", unitName: "bytes",
-              helpText: "Peak resident set size of the process (getrusage ru_maxrss)")
+        metric("peak_rss", "bytes", "Peak resident set size of the process (getrusage ru_maxrss)")
+    }
+
+    /// `gnn_serve_NAME_UNIT`.
+    private static func metric(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "gnn_serve", metricName: name, unitName: unit, helpText: help)
     }
 
     /// Counts one request and its latency.
