@@ -23,6 +23,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The inference server (`gnn-serve serve`): HTTP, metrics, logs and signal handling. Hummingbird's
+        // default traits pull in swift-configuration, which the server does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries, each a module map over one shim header.
@@ -49,7 +57,8 @@ let package = Package(
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(
             name: "GNNModels",
-            dependencies: ["GNNFormats", "GNNKernels"],
+            // GNNImport: a graph whose self loops differ from the model's training graph is packed again.
+            dependencies: ["GNNFormats", "GNNImport", "GNNKernels"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNImport",
@@ -57,13 +66,28 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
 
+        // The Open Inference Protocol server over the same runner as `predict`.
+        .target(
+            name: "GNNServer",
+            dependencies: [
+                "GNNFormats", "GNNModels",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: cpuFlags),
+
         // Thin command-line front ends and what they share.
         .target(
             name: "CommandLineSupport",
             dependencies: ["GNNConcurrency", "GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gnn-serve",
-            dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "GNNServer", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .executableTarget(
             name: "gnn-export",
@@ -93,6 +117,8 @@ let package = Package(
         .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNModels", "GNNFormats", "TestSupport",
                                                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
+        .testTarget(name: "GNNServerTests", dependencies: ["GNNServer", .product(name: "Hummingbird", package: "hummingbird"),
+                                                          .product(name: "Logging", package: "swift-log")]),
         // The command-line tests run the built tools: they depend on them without importing them.
         .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "TestSupport"]),
     ],

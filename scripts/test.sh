@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's second command: install what is missing, check the man pages are current, run every test.
+# The README's second command: install what is missing, check the man pages are current, run every test,
+# then a real client against the server: the Triton HTTP client and a bounded schemathesis run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-dependencies.sh
@@ -13,4 +14,5 @@ trap 'rm -rf "$TMPDIR"' EXIT
 set +e
 swift test --skip-build --disable-swift-testing 2>&1 | grep --line-buffered -vE "^Test Case '.*' (started|passed)"
 status=${PIPESTATUS[0]}
-exit "$status"
+[ "$status" = 0 ] || exit "$status"
+bash scripts/serve-client-check.sh --schemathesis

@@ -31,4 +31,10 @@ public enum InterruptCleanup {
     public static func install() {
         _ = sources
     }
+
+    /// Stops handling the signals, for a long-running command that handles them itself (`serve` shuts down
+    /// gracefully) and writes no output file that could be left unfinished.
+    public static func handOver() {
+        for source in sources.value { source.cancel() }
+    }
 }

@@ -16,7 +16,7 @@ struct GNNServe: ParsableCommand {
             where and how to fix it), 2 when the command line itself is wrong.
             """,
         version: GNNVersion.current,
-        subcommands: [PackCommand.self, InfoCommand.self, PredictCommand.self])
+        subcommands: [PackCommand.self, InfoCommand.self, PredictCommand.self, ServeCommand.self])
 
     static func main() {
         CommandLineTool.main(GNNServe.self, name: "gnn-serve")

@@ -155,22 +155,11 @@ struct PredictCommand: ParsableCommand {
         KernelThreads.configure(threads: threads ?? 0)
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let modelFile = try ModelFile(path: model)
-        let network = try GNNModel(modelFile)
-        let solverSettings = try solverSettings(for: network)
-        var graphFile = try GraphFile(path: graph)
-        try ForwardPass.checkCompatible(network, graphFile)
-        let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: graph,
-                                                    modelPath: model, allow: allowGraphMismatch)
-        if let repacked = contract.repacked { graphFile = repacked }
-        var warnings = contract.warnings
-        let structure = try graphFile.verifyStructure()
-        if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: graph,
-                                                         readsEdgeFeatures: network.architecture.edgeChannels > 0,
-                                                         allow: allowNonfinite) {
-            warnings.append(warning)
-        }
-        for warning in warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }
+        var solverSettings: SolverSettings?
+        let inputs = try ScoringInputs.open(model: model, graph: graph, allowGraphMismatch: allowGraphMismatch,
+                                            allowNonfinite: allowNonfinite) { solverSettings = try self.solverSettings(for: $0) }
+        let (modelFile, network, graphFile) = (inputs.modelFile, inputs.model, inputs.graph)
+        for warning in inputs.warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }
         let selected = try NodeSelection.select(in: graphFile, nodes: nodes, split: split)
         let loadTime = clock.now - loadStart
 
@@ -221,15 +210,4 @@ struct PredictCommand: ParsableCommand {
             CommandLineOutput.writeError("\(split.rawValue): the graph has no labels for this model's task; no metric")
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
-
-/// The process's peak resident set size in bytes (getrusage's ru_maxrss, in KiB on Linux).
-func peakResidentBytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss * 1024
 }

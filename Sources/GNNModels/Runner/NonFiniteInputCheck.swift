@@ -1,13 +1,13 @@
 import GNNFormats
 
-/// `predict`'s refusal of NaN or infinite input features. One such value in a node's features reaches
+/// The runner's refusal (`predict`, `serve`) of NaN or infinite input features. One such value in a node's features reaches
 /// every node within the model's depth (one NaN made 2,998 of 3,000 output rows NaN), so the outputs
 /// would be silently useless. The values are found by `verifyStructure`'s scan (`NonFiniteScan`), which
 /// `predict` runs anyway; this only words the result in the user's node ids.
-enum NonFiniteInputCheck {
+public enum NonFiniteInputCheck {
     /// Throws one line naming the first nodes (input ids) or edges with a non-finite feature, unless `allow`;
     /// then returns the same as a warning for stderr. Edge features count only for a model that reads them.
-    static func check(_ report: GraphStructureReport, graph: GraphFile, graphPath: String, readsEdgeFeatures: Bool,
+    public static func check(_ report: GraphStructureReport, graph: GraphFile, graphPath: String, readsEdgeFeatures: Bool,
                       allow: Bool) throws -> String? {
         let edgeValues = readsEdgeFeatures ? report.nonFiniteEdgeFeatures : 0
         guard report.nonFiniteNodeFeatures + edgeValues > 0 else { return nil }

@@ -2,22 +2,22 @@ import Foundation
 import GNNFormats
 import GNNImport
 
-/// `predict`'s check of a graph against the graph its model was trained on (the model's `graph` metadata,
+/// The runner's check (`predict`, `serve`) of a graph against the graph its model was trained on (the model's `graph` metadata,
 /// formats/model.md §8.9): a graph packed without `--undirected` or `--self-loops add` gives other outputs
 /// with no other sign. When only the self loops differ, they are added or removed in a copy of the graph,
 /// as `pack --self-loops` does (O(M), cheap next to a deep forward pass); any other mismatch is refused with
 /// the `pack` command that fixes it.
-enum GraphContractCheck {
-    /// What `predict` does with a graph.
-    struct Outcome {
+public enum GraphContractCheck {
+    /// What the runner does with a graph.
+    public struct Outcome {
         /// Lines for stderr: an allowed mismatch, a graph too old to say, or the loops being fixed.
-        var warnings: [String] = []
+        public var warnings: [String] = []
         /// The graph with its self loops made as the model expects, when they were all that differed.
-        var repacked: GraphFile?
+        public var repacked: GraphFile?
     }
 
     /// Throws the one-line refusal for a mismatch that packing alone can fix, unless `allow`.
-    static func check(_ contract: ModelGraphContract?, graph: GraphFile, graphPath: String, modelPath: String,
+    public static func check(_ contract: ModelGraphContract?, graph: GraphFile, graphPath: String, modelPath: String,
                       allow: Bool) throws -> Outcome {
         guard let contract, !contract.isEmpty else { return Outcome() }
         var facts = AdjacencyFacts(graph.features)
