@@ -52,7 +52,7 @@ public struct NodeOrdering: Sendable {
 
     /// The undirected graph of `edges` without self loops or repeats, in METIS's 32-bit CSR arrays (`xadj`,
     /// `adjncy`). The u32 CSR it is built from is freed on return, before METIS allocates its own memory.
-    private static func metisAdjacency(nodeCount: Int, edges: some EdgeSource,
+    static func metisAdjacency(nodeCount: Int, edges: some EdgeSource,
                                        progress: ProgressSink?) throws -> ([idx_t], [idx_t]) {
         let symmetric = try CSRBuilder.build(
             nodeCount: nodeCount, edges: edges,

@@ -1,0 +1,110 @@
+import Foundation
+import GNNDistributed
+import GNNFormats
+import GNNKernels
+import GNNModels
+import CommandLineSupport
+
+// `mpirun -np K gnn-serve predict --model M NAME.shard-%d-of-K.bin`: every rank runs the same forward pass
+// on its shard, exchanging halo rows before each convolution; rank 0 gathers the outputs and writes them
+// as a single-process run on the whole graph would.
+extension PredictCommand {
+    /// Whether GRAPH names a set of shards, one per rank.
+    var namesShards: Bool { graph.contains("%d") }
+
+    func runSharded() throws {
+        let world = MPIWorld.shared
+        do {
+            try runSharded(world)
+        } catch let stop as MPIWorld.Stop {
+            if let problem = stop.problem { CommandLineOutput.writeError("gnn-serve: error: " + problem) }
+            world.finish()
+            Foundation.exit(1)
+        }
+        world.finish()
+    }
+
+    private func runSharded(_ world: MPIWorld) throws {
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        KernelThreads.configure(threads: threads ?? 0)
+        // Checks every rank makes alike, before any rank starts work.
+        var loaded: (ModelFile, GNNModel)?
+        try world.agree(failure(world) {
+            guard nodes == nil, split == nil else {
+                throw GNNError("--nodes and --split are not supported with shards yet", fix: "score all nodes and select from the output")
+            }
+            let modelFile = try ModelFile(path: model)
+            let network = try GNNModel(modelFile)
+            if network.solverSettings != nil || solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
+                throw GNNError("deq models and their solver options do not run on shards yet", in: model, fix: "run it on the whole graph")
+            }
+            loaded = (modelFile, network)
+        })
+        let (modelFile, network) = loaded!
+        let (graphFile, layout) = try ShardedRun.open(graph, model: network, world: world)
+        let shardPath = ShardedRun.path(graph, rank: world.rank)
+        var warnings: [String] = []
+        var output: AtomicOutputFile?
+        try world.agree(failure(world) {
+            let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: shardPath,
+                                                        modelPath: model, allow: allowGraphMismatch)
+            if world.rank == 0 { warnings += contract.warnings }
+            let structure = try graphFile.verifyStructure()
+            if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: shardPath,
+                                                             readsEdgeFeatures: network.architecture.edgeChannels > 0,
+                                                             allow: allowNonfinite) {
+                warnings.append("rank \(world.rank): " + warning)
+            }
+            if world.rank == 0, let path = self.output { output = try AtomicOutputFile(path: path) }
+        })
+        for warning in warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }
+        let loadTime = clock.now - loadStart
+
+        let exchange = NeighbourHaloExchange(layout, world: world)
+        let progress = world.rank == 0 ? TerminalProgress.make(quiet: quiet) : nil
+        let forwardStart = clock.now
+        let result: ForwardPass.Result
+        do {
+            result = try ForwardPass.run(network, on: graphFile, halo: exchange) { step, steps in
+                progress?.report("layer \(step) of \(steps)", Double(step) / Double(steps))
+            }
+        } catch {
+            // The other ranks wait in an exchange: only ending the job stops them.
+            CommandLineOutput.writeError("gnn-serve: error: rank \(world.rank): \(error)")
+            world.abort()
+        }
+        let forwardTime = clock.now - forwardStart
+        progress?.finish()
+        let gathered = ShardedRun.gather(result, layout: layout, world: world)
+        if stats {
+            let exchangeSeconds = exchange.seconds.reduce(0, +)
+            CommandLineOutput.writeError("rank \(world.rank): " + String(format: "load %.3f s, forward %.3f s (exchange %.3f s in %d calls, compute %.3f s)",
+                                                                       loadTime.seconds, forwardTime.seconds, exchangeSeconds,
+                                                                       exchange.seconds.count, forwardTime.seconds - exchangeSeconds)
+                + ", sent \(ByteCount(exchange.sentBytes.reduce(0, +))) (\(ByteCount(exchange.sentBytes.first ?? 0)) per exchange)"
+                + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes()))")
+        }
+        guard let outputs = gathered else { return }
+        let writer = PredictionWriter(format: try resolvedFormat(), scores: scores, topK: topK,
+                                      task: network.architecture.task, classNames: modelFile.metadata.classNames)
+        let all = Array(0..<layout.wholeNodeCount)
+        let bytes = try writer.render(outputs: outputs, columns: result.columns, rows: all, ids: all)
+        if let output {
+            try output.write(bytes, at: 0)
+            try output.commit()
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+
+    /// The problem `body` throws, as the line this rank would print; nil when it succeeds.
+    private func failure(_ world: MPIWorld, _ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return "rank \(world.rank): \(error)"
+        }
+    }
+}
