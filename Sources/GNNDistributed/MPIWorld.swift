@@ -61,9 +61,6 @@ public final class MPIWorld: @unchecked Sendable {
         exit(1)
     }
 
-    /// Waits for every rank (`MPI_Barrier`).
-    public func barrier() { MPI_Barrier(communicator) }
-
     /// Finishes MPI (`MPI_Finalize`); no MPI call may follow.
     public func finish() { MPI_Finalize() }
 }

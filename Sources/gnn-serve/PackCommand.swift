@@ -105,8 +105,9 @@ struct PackCommand: ParsableCommand {
             featureDType: DType(name: featureDtype)!, overwrite: force, order: reorder)
         // Shards are cut from the packed whole graph, which is written next to them and removed after.
         let whole = shards == nil ? output : output + ".whole-\(getpid()).tmp"
-        defer { if shards != nil { unlink(whole) } }
         let report = try GraphPacker.pack(graph, to: whole, options: options, source: input, progress: progress)
+        if shards != nil { TemporaryFiles.register(whole) }
+        defer { if shards != nil { unlink(whole); TemporaryFiles.unregister(whole) } }
         var shardReports: [ShardReport] = []
         if let shards {
             shardReports = try ShardWriter.write(GraphFile(path: whole), count: shards, partition: partition, base: output,
