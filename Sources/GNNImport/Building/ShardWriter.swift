@@ -1,4 +1,3 @@
-import CMetis
 import GNNFormats
 
 /// How `pack --shards K` assigns nodes to shards.
@@ -90,20 +89,8 @@ public enum ShardWriter {
         guard partition == .metis, count > 1 else {
             return (0..<n).map { UInt32($0 * count / n) }
         }
-        var (xadj, adjncy) = try NodeOrdering.metisAdjacency(nodeCount: n, edges: CSREdges(file: graph), progress: progress)
-        progress?.report("partitioning into \(count) shards", 0)
-        var part = [idx_t](repeating: 0, count: n)
-        var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
-        METIS_SetDefaultOptions(&options)
-        options[Int(METIS_OPTION_SEED.rawValue)] = 1
-        var vertices = idx_t(n), constraints: idx_t = 1, parts = idx_t(count), cut: idx_t = 0
-        let status = METIS_PartGraphKway(&vertices, &constraints, &xadj, &adjncy, nil, nil, nil, &parts,
-                                         nil, nil, &options, &cut, &part)
-        guard status == Int32(METIS_OK.rawValue) else {
-            throw GNNError("METIS could not partition the graph into \(count) shards (status \(status))", in: graph.path,
-                           fix: "use --partition range")
-        }
-        let owner = part.map { UInt32($0) }
+        let owner = try NodeOrdering.metisParts(nodeCount: n, edges: CSREdges(file: graph), parts: count,
+                                                instead: "--partition range", progress: progress).map { UInt32($0) }
         // METIS may leave a part empty on tiny graphs; a shard without rows would have nothing to run.
         var owned = [Int](repeating: 0, count: count)
         for o in owner { owned[Int(o)] += 1 }
