@@ -54,6 +54,16 @@ public final class MPIWorld: @unchecked Sendable {
         return all
     }
 
+    /// Rank 0's `text` on every rank (`MPI_Bcast`).
+    public func broadcast(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var count = Int32(bytes.count)
+        MPI_Bcast(&count, 1, cmpi_int32(), 0, communicator)
+        var buffer = rank == 0 ? bytes + [0] : [UInt8](repeating: 0, count: Int(count) + 1)
+        MPI_Bcast(&buffer, count, cmpi_byte(), 0, communicator)
+        return String(decoding: buffer.prefix(Int(count)), as: UTF8.self)
+    }
+
     /// Ends the whole job at once (`MPI_Abort`), for a failure on one rank after the ranks started working
     /// together, when the others would wait for it forever.
     public func abort() -> Never {

@@ -6,8 +6,9 @@ import GNNModels
 import CommandLineSupport
 
 // `mpirun -np K gnn-serve predict --model M NAME.shard-%d-of-K.bin`: every rank runs the same forward pass
-// on its shard, exchanging halo rows before each convolution; rank 0 gathers the outputs and writes them
-// as a single-process run on the whole graph would.
+// on its shard, exchanging halo rows before each convolution; each rank writes its rows of an .npy output
+// in place, and for other outputs rank 0 gathers and writes them, as a single-process run on the whole
+// graph would.
 extension PredictCommand {
     /// Whether GRAPH names a set of shards, one per rank.
     var namesShards: Bool { graph.contains("%d") }
@@ -45,6 +46,9 @@ extension PredictCommand {
         let (graphFile, layout) = try ShardedRun.open(graph, model: network, world: world)
         let shardPath = ShardedRun.path(graph, rank: world.rank)
         var warnings: [String] = []
+        let format = try resolvedFormat()
+        // npy: every rank writes its rows in place; other formats: rank 0 gathers the outputs and writes them.
+        let inPlace = format == .npy && self.output != nil
         var output: AtomicOutputFile?
         try world.agree(failure(world) {
             let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: shardPath,
@@ -56,8 +60,15 @@ extension PredictCommand {
                                                              allow: allowNonfinite) {
                 warnings.append("rank \(world.rank): " + warning)
             }
-            if world.rank == 0, let path = self.output { output = try AtomicOutputFile(path: path) }
+            if world.rank == 0, !inPlace, let path = self.output { output = try AtomicOutputFile(path: path) }
         })
+        let writer = PredictionWriter(format: format, scores: scores, topK: topK,
+                                      task: network.architecture.task, classNames: modelFile.metadata.classNames)
+        let columns = network.architecture.outputChannels
+        let npy = try self.output.flatMap { path in
+            try inPlace ? ShardedNpyOutput(path: path, header: writer.npyHeader(rows: layout.wholeNodeCount, columns: columns),
+                                           rows: layout.wholeNodeCount, rowBytes: columns * 4, world: world) : nil
+        }
         for warning in warnings { CommandLineOutput.writeError("gnn-serve: warning: " + warning) }
         let loadTime = clock.now - loadStart
 
@@ -76,7 +87,13 @@ extension PredictCommand {
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
-        let gathered = ShardedRun.gather(result, layout: layout, world: world)
+        if let npy {
+            let rows = layout.ownedRows.sorted { layout.nodeIDs[$0] < layout.nodeIDs[$1] }
+            try npy.write(ids: rows.map { Int(layout.nodeIDs[$0]) }, rowBytes: columns * 4) { positions in
+                writer.npyRows(outputs: result.outputs, columns: columns, rows: rows[positions])
+            }
+        }
+        let gathered = npy == nil ? ShardedRun.gather(result, layout: layout, world: world) : nil
         if stats {
             let exchangeSeconds = exchange.seconds.reduce(0, +)
             CommandLineOutput.writeError("rank \(world.rank): " + String(format: "load %.3f s, forward %.3f s (exchange %.3f s in %d calls, compute %.3f s)",
@@ -86,8 +103,6 @@ extension PredictCommand {
                 + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes()))")
         }
         guard let outputs = gathered else { return }
-        let writer = PredictionWriter(format: try resolvedFormat(), scores: scores, topK: topK,
-                                      task: network.architecture.task, classNames: modelFile.metadata.classNames)
         let all = Array(0..<layout.wholeNodeCount)
         let bytes = try writer.render(outputs: outputs, columns: result.columns, rows: all, ids: all)
         if let output {
