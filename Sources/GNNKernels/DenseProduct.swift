@@ -23,8 +23,10 @@ public enum Dense {
     /// differ from the whole); in calls of exactly 8 rows every row gets the same bits wherever it sits
     /// and whatever the other 7 hold (K, N from 6 to 1000, both transposes, β 0 and 1). So each output row
     /// depends on its input row alone, and a shard, whose rows are a subset of the graph's, computes them
-    /// as the whole graph does (`mpirun` predict). Throughput: 16.5 against 27 GFLOP/s for 256-row calls
-    /// at K = N = 128 on this 2-core EPYC.
+    /// as the whole graph does (`mpirun` predict). Cost: sgemm at K = N = 128 runs at 16.5 against 27
+    /// GFLOP/s in 256-row calls on this 2-core EPYC; RevSAGE-28 on the arxiv-shaped graph, 1 thread, took
+    /// 42.1 and 51.6 s against 35.7 and 44.3 s with one call per block (alternating, load average ~10):
+    /// about 17 % more.
     public static let tileRows = 8
 
     /// Calls `product(x, rows, out)` on tiles of exactly `tileRows` rows: the last, partial tile is
