@@ -43,37 +43,35 @@ public enum ShardedRun {
         return opened!
     }
 
-    /// The outputs of every node of the whole graph, rows in input-id order, on rank 0 (nil on the others):
-    /// each rank sends its owned rows and their input ids (`MPI_Gatherv`).
+    /// Rank 0 receives every rank's rows of `values` (`width` elements each, row k going to slot `slots[k]`)
+    /// as one `total` × `width` array in slot order; nil on the other ranks (`MPI_Gatherv`). Every slot in
+    /// 0 ..< total must come from exactly one rank.
     ///
-    /// Memory on rank 0: N × columns floats of the whole graph, the size of a single-process pass's output.
-    public static func gather(_ result: ForwardPass.Result, layout: ShardLayout, world: MPIWorld) -> [Float]? {
-        let owned = layout.ownedRows, columns = result.columns
-        var ids = owned.map { layout.nodeIDs[$0] } + [0]
-        var rows = [Float](repeating: 0, count: (owned.count + 1) * columns)
-        for (k, row) in owned.enumerated() {
-            for c in 0..<columns { rows[k * columns + c] = result.outputs[row * columns + c] }
-        }
-        var count = Int32(owned.count)
+    /// Memory on rank 0: total × width elements (for all outputs: those of a single-process pass).
+    public static func gather<T: BitwiseCopyable>(_ values: [T], width: Int, slots: [Int], total: Int, zero: T,
+                                                   world: MPIWorld) -> [T]? {
+        var count = Int32(slots.count)
         var counts = [Int32](repeating: 0, count: world.size)
         MPI_Gather(&count, 1, cmpi_int32(), &counts, 1, cmpi_int32(), 0, world.communicator)
         var offsets = [Int32](repeating: 0, count: world.size)
         for r in 1..<max(world.size, 1) { offsets[r] = offsets[r - 1] + counts[r - 1] }
-        let total = world.rank == 0 ? layout.wholeNodeCount : 0
-        var allIDs = [UInt64](repeating: 0, count: total + 1)
-        var allRows = [Float](repeating: 0, count: (total + 1) * columns)
-        MPI_Gatherv(&ids, count, cmpi_uint64(), &allIDs, &counts, &offsets, cmpi_uint64(), 0, world.communicator)
+        let received = world.rank == 0 ? total : 0
+        var mySlots = slots.map { UInt64($0) } + [0]
+        var allSlots = [UInt64](repeating: 0, count: received + 1)
+        MPI_Gatherv(&mySlots, count, cmpi_uint64(), &allSlots, &counts, &offsets, cmpi_uint64(), 0, world.communicator)
         var rowType: MPI_Datatype?
-        MPI_Type_contiguous(Int32(columns), cmpi_float(), &rowType)
+        MPI_Type_contiguous(Int32(width * MemoryLayout<T>.stride), cmpi_byte(), &rowType)
         MPI_Type_commit(&rowType)
-        MPI_Gatherv(&rows, count, rowType, &allRows, &counts, &offsets, rowType, 0, world.communicator)
+        var mine = values + [T](repeating: zero, count: width)
+        var all = [T](repeating: zero, count: (received + 1) * width)
+        MPI_Gatherv(&mine, count, rowType, &all, &counts, &offsets, rowType, 0, world.communicator)
         MPI_Type_free(&rowType)
         guard world.rank == 0 else { return nil }
-        var outputs = [Float](repeating: 0, count: total * columns)
+        var placed = [T](repeating: zero, count: total * width)
         for k in 0..<total {
-            let id = Int(allIDs[k])
-            for c in 0..<columns { outputs[id * columns + c] = allRows[k * columns + c] }
+            let slot = Int(allSlots[k])
+            for c in 0..<width { placed[slot * width + c] = all[k * width + c] }
         }
-        return outputs
+        return placed
     }
 }

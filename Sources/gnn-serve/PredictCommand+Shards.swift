@@ -32,8 +32,8 @@ extension PredictCommand {
         // Checks every rank makes alike, before any rank starts work.
         var loaded: (ModelFile, GNNModel)?
         try world.agree(failure(world) {
-            guard nodes == nil, split == nil else {
-                throw GNNError("--nodes and --split are not supported with shards yet", fix: "score all nodes and select from the output")
+            guard nodes == nil else {
+                throw GNNError("--nodes is not supported with shards yet", fix: "score all nodes, or a --split, and select from the output")
             }
             let modelFile = try ModelFile(path: model)
             let network = try GNNModel(modelFile)
@@ -48,7 +48,7 @@ extension PredictCommand {
         var warnings: [String] = []
         let format = try resolvedFormat()
         // npy: every rank writes its rows in place; other formats: rank 0 gathers the outputs and writes them.
-        let inPlace = format == .npy && self.output != nil
+        let inPlace = format == .npy && self.output != nil && split == nil
         var output: AtomicOutputFile?
         try world.agree(failure(world) {
             let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: shardPath,
@@ -87,13 +87,30 @@ extension PredictCommand {
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
+        // The nodes written: all, each in the slot of its input id, or the split's, each in its place in the
+        // whole graph's split (as single-process predict orders them).
+        let rows: [Int], slots: [Int], total: Int
+        if let split {
+            let list = graphFile.split(split), positions = ShardLayout.splitPositions(graphFile, split)
+            rows = (0..<(list?.count ?? 0)).map { list![$0] }
+            slots = positions.map { $0.map { Int($0) } } ?? []
+            total = Int(world.allGather(UInt64(rows.count)).reduce(0, +))
+        } else {
+            rows = layout.ownedRows.sorted { layout.nodeIDs[$0] < layout.nodeIDs[$1] }
+            slots = rows.map { Int(layout.nodeIDs[$0]) }
+            total = layout.wholeNodeCount
+        }
         if let npy {
-            let rows = layout.ownedRows.sorted { layout.nodeIDs[$0] < layout.nodeIDs[$1] }
-            try npy.write(ids: rows.map { Int(layout.nodeIDs[$0]) }, rowBytes: columns * 4) { positions in
+            try npy.write(ids: slots, rowBytes: columns * 4) { positions in
                 writer.npyRows(outputs: result.outputs, columns: columns, rows: rows[positions])
             }
         }
-        let gathered = npy == nil ? ShardedRun.gather(result, layout: layout, world: world) : nil
+        let selected = npy == nil ? rows.flatMap { result.outputs[$0 * columns..<($0 + 1) * columns] } : []
+        let gathered = npy == nil ? ShardedRun.gather(selected, width: columns, slots: slots, total: total, zero: 0, world: world) : nil
+        let ids = npy == nil ? ShardedRun.gather(rows.map { Int64(layout.nodeIDs[$0]) }, width: 1, slots: slots, total: total,
+                                                 zero: 0, world: world) : nil
+        let metric = split.flatMap { metricLine($0, graphFile, rows: rows, slots: slots, total: total, outputs: gathered,
+                                                columns: columns, task: network.architecture.task, world: world) }
         if stats {
             let exchangeSeconds = exchange.seconds.reduce(0, +)
             CommandLineOutput.writeError("rank \(world.rank): " + String(format: "load %.3f s, forward %.3f s (exchange %.3f s in %d calls, compute %.3f s)",
@@ -102,15 +119,46 @@ extension PredictCommand {
                 + ", sent \(ByteCount(exchange.sentBytes.reduce(0, +))) (\(ByteCount(exchange.sentBytes.first ?? 0)) per exchange)"
                 + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes()))")
         }
-        guard let outputs = gathered else { return }
-        let all = Array(0..<layout.wholeNodeCount)
-        let bytes = try writer.render(outputs: outputs, columns: result.columns, rows: all, ids: all)
+        guard let outputs = gathered, let ids else { return }
+        let bytes = try writer.render(outputs: outputs, columns: columns, rows: Array(0..<total), ids: ids.map { Int($0) })
         if let output {
             try output.write(bytes, at: 0)
             try output.commit()
         } else {
             FileHandle.standardOutput.write(Data(bytes))
         }
+        if let metric { CommandLineOutput.writeError(metric) }
+    }
+
+    /// The split's metric line, on rank 0 (nil elsewhere): labels or targets of the split's nodes gathered
+    /// in split order beside the gathered outputs, and measured as one process measures them.
+    private func metricLine(_ split: SplitName, _ graph: GraphFile, rows: [Int], slots: [Int], total: Int, outputs: [Float]?,
+                            columns: Int, task: ModelArchitecture.Task, world: MPIWorld) -> String? {
+        if task == .multiClass, let labels = graph.labels {
+            let all = ShardedRun.gather(rows.map { labels[$0] }, width: 1, slots: slots, total: total, zero: 0, world: world)
+            guard let outputs, let all else { return nil }
+            let line = all.withUnsafeBufferPointer { labels in
+                Metrics.accuracy(outputs: outputs, columns: columns, labels: labels, nodes: Array(0..<total)).map {
+                    "\(split.rawValue) accuracy " + String(format: "%.4f", $0.value) + " (\($0.count) nodes)"
+                }
+            }
+            if let line { return line }
+        } else if task == .multiLabel, let targets = graph.targets {
+            var values = [Float](repeating: 0, count: rows.count * targets.columns)
+            for (k, row) in rows.enumerated() {
+                values.withUnsafeMutableBufferPointer { targets.copyRows(row..<row + 1, into: $0.baseAddress! + k * targets.columns) }
+            }
+            let all = ShardedRun.gather(values, width: targets.columns, slots: slots, total: total, zero: 0, world: world)
+            guard let outputs, let all else { return nil }
+            let line = all.withUnsafeBytes { bytes in
+                let matrix = FloatMatrix(dtype: .float32, rows: total, columns: targets.columns, base: bytes.baseAddress)
+                return Metrics.meanROCAUC(outputs: outputs, columns: columns, targets: matrix, nodes: Array(0..<total)).map {
+                    "\(split.rawValue) mean ROC-AUC " + String(format: "%.4f", $0.value) + " (\($0.tasks) tasks)"
+                }
+            }
+            if let line { return line }
+        }
+        return world.rank == 0 ? "\(split.rawValue): the graph has no labels for this model's task; no metric" : nil
     }
 
     /// The problem `body` throws, as the line this rank would print; nil when it succeeds.

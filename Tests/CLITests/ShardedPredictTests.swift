@@ -55,6 +55,22 @@ final class ShardedPredictTests: XCTestCase {
         try assertShardsMatchOneProcess(model: Self.samples + "/wt_revgen.gnnz", input: input, runs: [(3, "metis")], format: "csv")
     }
 
+    /// `--split` writes the split's nodes in the whole graph's split order and prints the metric once.
+    func testSplitGivesTheSameBytesAndOneMetricLine() throws {
+        let base = temporary("graph.bin"), model = Self.samples + "/revsage.gnnz"
+        XCTAssertEqual(try CLI.run(["pack", Self.samples + "/csbm.npz", "-o", base, "--quiet"]).status, 0)
+        let pattern = try shards(Self.samples + "/csbm.npz", base: base, count: 3, partition: "metis")
+        for (split, output) in [("test", "csv"), ("valid", "npy")] {
+            let one = temporary("one.\(output)"), three = temporary("three.\(output)")
+            let single = try CLI.run(["predict", "--model", model, base, "--split", split, "-o", one])
+            let sharded = try mpirun(3, ["predict", "--model", model, pattern, "--split", split, "-o", three])
+            XCTAssertEqual(sharded.status, 0, sharded.stderr)
+            XCTAssertEqual(try bytes(three), try bytes(one), split)
+            XCTAssertEqual(sharded.stderr, single.stderr)
+            XCTAssertEqual(sharded.stderr.split(separator: "\n").count, 1, sharded.stderr)
+        }
+    }
+
     /// One fixture model per family and conv kind shards run (Tests/Fixtures/models, exported here), on
     /// 2, 3 or 4 ranks.
     func testEveryFamilyAndConvKindGivesTheSameBytes() throws {

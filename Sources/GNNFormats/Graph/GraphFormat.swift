@@ -92,13 +92,20 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
     case shardSendCounts = "shard.send_counts"
     /// u64 [N, 2] (1.3, shards): each local row's in-edges and self loops in the whole graph.
     case shardDegrees = "shard.degrees"
+    /// u64 [K] (1.3, shards): the place of each entry of `split.train` in the whole graph's train split.
+    case shardTrainPositions = "shard.train_positions"
+    /// u64 [K] (1.3, shards): the same for `split.valid`.
+    case shardValidPositions = "shard.valid_positions"
+    /// u64 [K] (1.3, shards): the same for `split.test`.
+    case shardTestPositions = "shard.test_positions"
 
     /// The dtypes this section may have.
     public var allowedDTypes: [DType] {
         switch self {
         case .rowOffsets: [.uint64]
         case .sources, .trainSplit, .validSplit, .testSplit, .nodeOrder, .shardHalo, .shardSend: [.uint32, .uint64]
-        case .shardSet, .shardNodeIDs, .shardHaloCounts, .shardSendCounts, .shardDegrees: [.uint64]
+        case .shardSet, .shardNodeIDs, .shardHaloCounts, .shardSendCounts, .shardDegrees,
+             .shardTrainPositions, .shardValidPositions, .shardTestPositions: [.uint64]
         case .nodeFeatures, .edgeFeatures: [.float32, .float16, .bfloat16]
         case .labels: [.int32]
         case .targets: [.float32]
@@ -119,7 +126,8 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
         case .nodeFeatures, .targets: (nodes, 2)
         case .edgeFeatures: (edges, 2)
         case .labels, .originalIDs, .nodeOrder, .shardNodeIDs: (nodes, 1)
-        case .trainSplit, .validSplit, .testSplit, .metadata, .shardHalo, .shardHaloCounts, .shardSend, .shardSendCounts: (nil, 1)
+        case .trainSplit, .validSplit, .testSplit, .metadata, .shardHalo, .shardHaloCounts, .shardSend, .shardSendCounts,
+             .shardTrainPositions, .shardValidPositions, .shardTestPositions: (nil, 1)
         case .shardSet: (UInt64(ShardLayout.setFields), 1)
         case .shardDegrees: (nodes, 2)
         }
@@ -136,6 +144,15 @@ public enum SplitName: String, CaseIterable, Sendable {
         case .train: .trainSplit
         case .valid: .validSplit
         case .test: .testSplit
+        }
+    }
+
+    /// The section of a shard that places each entry of this split in the whole graph's split (§6.2).
+    public var shardPositions: GraphSectionKind {
+        switch self {
+        case .train: .shardTrainPositions
+        case .valid: .shardValidPositions
+        case .test: .shardTestPositions
         }
     }
 }

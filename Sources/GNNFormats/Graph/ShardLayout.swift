@@ -79,6 +79,12 @@ public struct ShardLayout {
         nodeIDs = ids
     }
 
+    /// The place of each entry of this shard's `split` in the whole graph's split (the whole split's
+    /// length is the sum of the set's entry counts); nil when the file has no such split.
+    public static func splitPositions(_ graph: GraphFile, _ split: SplitName) -> UnsafeBufferPointer<UInt64>? {
+        graph.typed(split.shardPositions, as: UInt64.self)
+    }
+
     /// The local rows this shard owns, ascending: every row not in the halo.
     public var ownedRows: [Int] {
         var isHalo = [Bool](repeating: false, count: ownedCount + haloCount)

@@ -147,8 +147,9 @@ public enum ShardWriter {
         }
         for split in SplitName.allCases {
             guard let ids = graph.split(split) else { continue }
-            let mine = (0..<ids.count).map { ids[$0] }.filter { Int(owner[$0]) == shard }.map { localIndex[$0] }
-            writer.add(split.section, dtype: indexType, shape: [mine.count]) { try writeIndices(mine, &$0) }
+            let positions = (0..<ids.count).filter { Int(owner[ids[$0]]) == shard }
+            writer.add(split.section, dtype: indexType, shape: [positions.count]) { try writeIndices(positions.map { localIndex[ids[$0]] }, &$0) }
+            writer.add(split.shardPositions, dtype: .uint64, shape: [positions.count]) { try $0.write(positions.map { UInt64($0) }) }
         }
         let order = graph.nodeOrder
         writer.add(.shardNodeIDs, dtype: .uint64, shape: [rows.count]) { sink in
