@@ -37,8 +37,10 @@ extension PredictCommand {
             }
             let modelFile = try ModelFile(path: model)
             let network = try GNNModel(modelFile)
-            if network.solverSettings != nil || solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
-                throw GNNError("deq models and their solver options do not run on shards yet", in: model, fix: "run it on the whole graph")
+            // deq models themselves are refused with the other steps shards do not run (ForwardPass.shardingProblem).
+            if solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
+                throw GNNError("--solver, --tol, --max-iter, --memory, --damping and --strict apply to deq models, which shards do not run yet",
+                               fix: "leave them out")
             }
             loaded = (modelFile, network)
         })
