@@ -70,8 +70,8 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Write K shard files NAME.shard-i-of-K.bin for mpirun instead of one graph file.")
     var shards: Int?
 
-    @Option(help: "With --shards: assign nodes to shards by row range or by METIS parts.")
-    var partition: ShardPartition = .range
+    @Option(help: "With --shards: assign nodes to shards by row range or by METIS parts (default: range).")
+    var partition: ShardPartition?
 
     @Flag(help: "Replace an existing output file.")
     var force = false
@@ -84,6 +84,7 @@ struct PackCommand: ParsableCommand {
             throw ValidationError("--feature-dtype must be f32, f16 or bf16, not '\(featureDtype)'")
         }
         if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if partition != nil && shards == nil { throw ValidationError("--partition applies only with --shards K") }
     }
 
     /// The files this command writes.
@@ -110,7 +111,7 @@ struct PackCommand: ParsableCommand {
         defer { if shards != nil { unlink(whole); TemporaryFiles.unregister(whole) } }
         var shardReports: [ShardReport] = []
         if let shards {
-            shardReports = try ShardWriter.write(GraphFile(path: whole), count: shards, partition: partition, base: output,
+            shardReports = try ShardWriter.write(GraphFile(path: whole), count: shards, partition: partition ?? .range, base: output,
                                                  overwrite: force, progress: progress)
         }
         progress?.finish()
