@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // The one home of unchecked concurrency: the transfer wrapper and the parallel loop.
         .target(name: "GNNConcurrency", swiftSettings: cpuFlags),
@@ -65,6 +66,8 @@ let package = Package(
             dependencies: ["GNNConcurrency", "GNNFormats", "CGzip", "CMetis"],
             swiftSettings: cpuFlags),
         .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
+        // Running the same forward pass over shards on MPI ranks: the halo exchange and the gathering.
+        .target(name: "GNNDistributed", dependencies: ["CMPI", "GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
 
         // The Open Inference Protocol server over the same runner as `predict`.
         .target(
@@ -87,7 +90,7 @@ let package = Package(
             dependencies: ["GNNConcurrency", "GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gnn-serve",
-            dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "GNNServer", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "GNNServer", "GNNDistributed", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .executableTarget(
             name: "gnn-export",

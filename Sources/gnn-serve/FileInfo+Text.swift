@@ -30,6 +30,10 @@ extension GraphInfo {
         lines.append("  symmetric    \(symmetric)" + (symmetric == "unknown" ? " (packed before graph format 1.2; pack it again to measure)" : ""))
         lines.append("  self loops   \(selfLoops)")
         if reordered { lines.append("  node order   reordered at pack time (node.order maps rows to input ids)") }
+        if let shard {
+            lines.append("  shard        \(shard.index) of \(shard.count) (set \(shard.setID)) of a graph of \(shard.wholeNodes) nodes, \(shard.wholeEdges) edges")
+            lines.append("    owned rows \(shard.ownedRows), halo \(shard.haloRows) rows, edge cut \(shard.cutEdges) edges, \(shard.sentRows) rows sent to other shards")
+        }
         lines.append("  sections")
         for section in sections {
             let shape = section.shape.map(String.init).joined(separator: " × ")

@@ -7,6 +7,7 @@ import GNNImport
 extension SelfLoopMode: ExpressibleByArgument {}
 extension DuplicateMode: ExpressibleByArgument {}
 extension NodeOrderMode: ExpressibleByArgument {}
+extension ShardPartition: ExpressibleByArgument {}
 
 /// `gnn-serve pack`: turn an input graph into a memory-mappable graph file.
 struct PackCommand: ParsableCommand {
@@ -34,6 +35,12 @@ struct PackCommand: ParsableCommand {
             every node has exactly one self loop, measured on the packed rows ('gnn-serve info' shows them; \
             'predict' checks them against the graph a model was trained on). The output appears only when complete: an interrupted pack \
             leaves no file behind. An existing output is replaced only with --force.
+
+            With --shards K the graph is written as K shard files NAME.shard-i-of-K.bin instead of -o NAME.bin, \
+            for 'mpirun -np K gnn-serve predict --model M NAME.shard-%d-of-K.bin'. Each shard holds the nodes \
+            it owns with their in-edges in the whole graph's order, the halo (the other shards' nodes its \
+            aggregations read) and the lists of rows to exchange (formats/graph.md 6.2). --partition range \
+            gives each shard a consecutive range of rows; metis gives K METIS parts, which cut fewer edges.
             """)
 
     @Argument(help: "The input graph: .npz file, OGB data set directory, CSV/TSV edge list, or graph file.")
@@ -60,6 +67,12 @@ struct PackCommand: ParsableCommand {
     @Option(help: "Storage type of node and edge features: f32, f16 or bf16.")
     var featureDtype: String = "f32"
 
+    @Option(help: "Write K shard files NAME.shard-i-of-K.bin for mpirun instead of one graph file.")
+    var shards: Int?
+
+    @Option(help: "With --shards: assign nodes to shards by row range or by METIS parts (default: range).")
+    var partition: ShardPartition?
+
     @Flag(help: "Replace an existing output file.")
     var force = false
 
@@ -70,18 +83,35 @@ struct PackCommand: ParsableCommand {
         guard let dtype = DType(name: featureDtype), dtype.isFloatingPoint else {
             throw ValidationError("--feature-dtype must be f32, f16 or bf16, not '\(featureDtype)'")
         }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if partition != nil && shards == nil { throw ValidationError("--partition applies only with --shards K") }
+    }
+
+    /// The files this command writes.
+    private var outputs: [String] {
+        guard let shards else { return [output] }
+        return (0..<shards).map { ShardLayout.fileName(base: output, index: $0, count: shards) }
     }
 
     func run() throws {
         // Refuse before reading the input, which can take minutes; the writer checks again at the end.
-        try AtomicOutputFile.checkDestination(output, overwrite: force)
+        for path in outputs { try AtomicOutputFile.checkDestination(path, overwrite: force) }
         let progress = TerminalProgress.make(quiet: quiet)
         defer { progress?.finish() }
         let graph = try GraphPacker.readInput(input, featuresPath: features, progress: progress)
         let options = PackOptions(
             adjacency: AdjacencyOptions(undirected: undirected, selfLoops: selfLoops, duplicates: duplicates),
             featureDType: DType(name: featureDtype)!, overwrite: force, order: reorder)
-        let report = try GraphPacker.pack(graph, to: output, options: options, source: input, progress: progress)
+        // Shards are cut from the packed whole graph, which is written next to them and removed after.
+        let whole = shards == nil ? output : output + ".whole-\(getpid()).tmp"
+        let report = try GraphPacker.pack(graph, to: whole, options: options, source: input, progress: progress)
+        if shards != nil { TemporaryFiles.register(whole) }
+        defer { if shards != nil { unlink(whole); TemporaryFiles.unregister(whole) } }
+        var shardReports: [ShardReport] = []
+        if let shards {
+            shardReports = try ShardWriter.write(GraphFile(path: whole), count: shards, partition: partition ?? .range, base: output,
+                                                 overwrite: force, progress: progress)
+        }
         progress?.finish()
         guard !quiet else { return }
         let edges = report.edges
@@ -96,7 +126,11 @@ struct PackCommand: ParsableCommand {
         }
         CommandLineOutput.writeError("packed \(report.nodes) nodes, \(edges.inputEdges) -> \(edges.outputEdges) edges, "
             + "\(report.nodeFeatures) features per node" + (report.edgeFeatures > 0 ? ", \(report.edgeFeatures) per edge" : "")
-            + " into \(output) (\(ByteCount(Int(report.fileBytes))))")
+            + (shards == nil ? " into \(output) (\(ByteCount(Int(report.fileBytes))))" : ""))
+        for shard in shardReports {
+            CommandLineOutput.writeError("  \(shard.path): \(shard.ownedRows) owned rows, \(shard.haloRows) halo rows, "
+                + "\(shard.cutEdges) cut edges (\(ByteCount(Int(shard.fileBytes))))")
+        }
         if report.orderParts > 0 { notes.append("nodes ordered by \(report.orderParts) METIS parts") }
         if !notes.isEmpty { CommandLineOutput.writeError("  " + notes.joined(separator: "; ")) }
         if report.nonFiniteNodeFeatures + report.nonFiniteEdgeFeatures > 0 {

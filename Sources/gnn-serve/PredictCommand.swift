@@ -55,7 +55,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The model file (*.gnnz).")
     var model: String
 
-    @Argument(help: "The graph file (*.bin), as written by 'gnn-serve pack'.")
+    @Argument(help: "The graph file (*.bin), as written by 'gnn-serve pack'; under mpirun -np K, the shards as NAME.shard-%d-of-K.bin (pack --shards K).")
     var graph: String
 
     @Option(help: "Nodes to score: a range a..b (b excluded; a.. to the last node, ..b from 0), a comma list, or a file with one id per line. Default: all nodes.")
@@ -146,12 +146,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// --format, else the --output extension's format, else csv; an unknown extension is refused.
-    private func resolvedFormat() throws -> PredictionWriter.Format {
+    func resolvedFormat() throws -> PredictionWriter.Format {
         if let format { return format }
         return try output.flatMap(PredictionWriter.Format.named(byExtensionOf:)) ?? .csv
     }
 
     func run() throws {
+        if namesShards { return try runSharded() }
         KernelThreads.configure(threads: threads ?? 0)
         let clock = ContinuousClock()
         let loadStart = clock.now

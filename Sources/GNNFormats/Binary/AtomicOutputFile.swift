@@ -41,10 +41,18 @@ public final class AtomicOutputFile {
 
     /// Prepares the output. Refuses an existing regular destination unless `overwrite` is set; a device
     /// node, FIFO or socket is written into rather than replaced, so it needs no `overwrite`.
-    public init(path: String, overwrite: Bool = true) throws {
+    ///
+    /// `shared`: other processes write into the file before it is committed (the ranks of a sharded
+    /// run), so it is staged under a name (`temporaryPath`) rather than nameless, and must be a regular file.
+    public init(path: String, overwrite: Bool = true, shared: Bool = false) throws {
         self.path = path
         self.overwrite = overwrite
-        if try Self.checkDestination(path, overwrite: overwrite) == .nonRegular {
+        let destination = try Self.checkDestination(path, overwrite: overwrite)
+        if shared && destination == .nonRegular {
+            throw GNNError("is not a regular file; the ranks of a sharded run write their rows into the output in place",
+                           in: path, fix: "write to a regular file")
+        }
+        if destination == .nonRegular {
             let directory = Self.temporaryDirectory()
             descriptor = open(directory, Self.openTemporary | O_RDWR | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else {
@@ -56,7 +64,7 @@ public final class AtomicOutputFile {
         }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? "./"
-        descriptor = open(directory, Self.openTemporary | O_WRONLY | O_CLOEXEC, 0o644)
+        descriptor = shared ? -1 : open(directory, Self.openTemporary | O_WRONLY | O_CLOEXEC, 0o644)
         if descriptor >= 0 {
             staging = .nameless(directory: directory)
             return
@@ -70,6 +78,12 @@ public final class AtomicOutputFile {
                            fix: "check that the directory exists and is writable")
         }
         staging = .named(temporary)
+    }
+
+    /// The name the bytes are staged under until `commit()`, when they have one (always with `shared`).
+    public var temporaryPath: String? {
+        if case .named(let temporary) = staging { return temporary }
+        return nil
     }
 
     /// What `path` is as an output.

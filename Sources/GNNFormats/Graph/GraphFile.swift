@@ -44,6 +44,12 @@ public final class GraphFile: @unchecked Sendable {
                                        : "has a node.order section without required bit 0 (reordered rows)",
                                fix: "pack the graph again")
             }
+            let sharded = preamble.requiredFeatures & GraphFormat.shardFeature != 0
+            guard sharded == sections.contains(where: { $0.kind == .shardSet }) else {
+                throw GNNError(sharded ? "sets required bit 1 (shard) but has no shard.set section"
+                                       : "has a shard.set section without required bit 1 (shard)",
+                               fix: "pack the shards again")
+            }
             tableEnd = header.tableOffset + UInt64(header.sectionCount) * UInt64(header.entrySize)
         } catch let error as GNNError {
             throw error.located(at: path)
@@ -62,7 +68,7 @@ public final class GraphFile: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[Int(section.offset)..<Int(section.offset + section.length)])
     }
 
-    private func typed<T>(_ kind: GraphSectionKind, as _: T.Type) -> UnsafeBufferPointer<T>? {
+    func typed<T>(_ kind: GraphSectionKind, as _: T.Type) -> UnsafeBufferPointer<T>? {
         guard let section = section(kind) else { return nil }
         return bytes(of: section).assumingMemoryBound(to: T.self)
     }
@@ -107,12 +113,18 @@ public final class GraphFile: @unchecked Sendable {
     /// translates between rows and input ids).
     public var nodeOrder: NodeIndexArray? { section(.nodeOrder).map(indexArray) }
 
+    /// Whether the file is one shard of a graph (§6.2; `ShardLayout` reads its sections).
+    public var isShard: Bool { section(.shardSet) != nil }
+
+    /// A shard's (in-edges, self loops) in the whole graph for each row, as N × 2 values.
+    public var shardDegrees: UnsafeBufferPointer<UInt64>? { typed(.shardDegrees, as: UInt64.self) }
+
     /// The informational JSON object written by `pack`, as text.
     public var metadataJSON: String? {
         section(.metadata).map { String(decoding: bytes(of: $0), as: UTF8.self) }
     }
 
-    private func indexArray(_ section: GraphSection) -> NodeIndexArray {
+    func indexArray(_ section: GraphSection) -> NodeIndexArray {
         let raw = bytes(of: section)
         return section.dtype == .uint32 ? .u32(raw.assumingMemoryBound(to: UInt32.self))
                                         : .u64(raw.assumingMemoryBound(to: UInt64.self))

@@ -1,7 +1,7 @@
-/// Constants of the graph file format, version 1.2. `formats/graph.md` is the specification.
+/// Constants of the graph file format, version 1.3. `formats/graph.md` is the specification.
 public enum GraphFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 2)
+    public static let version = FormatVersion(major: 1, minor: 3)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one section-table entry.
@@ -15,8 +15,12 @@ public enum GraphFormat {
     /// Required feature bit 0 (1.1): the rows are reordered and `node.order` maps them to input ids. A
     /// reader that ignored that section would name every node wrongly, so 1.0 readers must refuse the file.
     public static let nodeOrderFeature: UInt64 = 1
+    /// Required feature bit 1 (1.3): the file is one shard of a graph split for `mpirun` (`shard.*`
+    /// sections, §6.2). Its rows include halo copies of other shards' nodes, so a reader that took it for
+    /// a whole graph would score those wrongly.
+    public static let shardFeature: UInt64 = 2
     /// Required feature bits this reader understands.
-    public static let knownRequiredFeatures: UInt64 = nodeOrderFeature
+    public static let knownRequiredFeatures: UInt64 = nodeOrderFeature | shardFeature
 }
 
 /// Optional feature bits of a graph file: facts the writer guarantees, which a reader may use or ignore.
@@ -74,12 +78,34 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
     case nodeOrder = "node.order"
     /// u8 [B]: a UTF-8 JSON object describing where the graph came from (informational).
     case metadata = "meta.json"
+    /// u64 [8] (1.3, shards): set id, shard count, shard index, whole N, whole M, owned rows, halo rows, cut edges.
+    case shardSet = "shard.set"
+    /// u64 [N] (1.3, shards): the input id of each local row.
+    case shardNodeIDs = "shard.node_ids"
+    /// u32 or u64 [H] (1.3, shards): the halo's local rows, grouped by owning shard.
+    case shardHalo = "shard.halo"
+    /// u64 [K] (1.3, shards): halo rows owned by each shard.
+    case shardHaloCounts = "shard.halo_counts"
+    /// u32 or u64 [S] (1.3, shards): the owned local rows each other shard reads, grouped by reader.
+    case shardSend = "shard.send"
+    /// u64 [K] (1.3, shards): rows sent to each shard.
+    case shardSendCounts = "shard.send_counts"
+    /// u64 [N, 2] (1.3, shards): each local row's in-edges and self loops in the whole graph.
+    case shardDegrees = "shard.degrees"
+    /// u64 [K] (1.3, shards): the place of each entry of `split.train` in the whole graph's train split.
+    case shardTrainPositions = "shard.train_positions"
+    /// u64 [K] (1.3, shards): the same for `split.valid`.
+    case shardValidPositions = "shard.valid_positions"
+    /// u64 [K] (1.3, shards): the same for `split.test`.
+    case shardTestPositions = "shard.test_positions"
 
     /// The dtypes this section may have.
     public var allowedDTypes: [DType] {
         switch self {
         case .rowOffsets: [.uint64]
-        case .sources, .trainSplit, .validSplit, .testSplit, .nodeOrder: [.uint32, .uint64]
+        case .sources, .trainSplit, .validSplit, .testSplit, .nodeOrder, .shardHalo, .shardSend: [.uint32, .uint64]
+        case .shardSet, .shardNodeIDs, .shardHaloCounts, .shardSendCounts, .shardDegrees,
+             .shardTrainPositions, .shardValidPositions, .shardTestPositions: [.uint64]
         case .nodeFeatures, .edgeFeatures: [.float32, .float16, .bfloat16]
         case .labels: [.int32]
         case .targets: [.float32]
@@ -99,8 +125,11 @@ public enum GraphSectionKind: String, CaseIterable, Sendable {
         case .sources: (edges, 1)
         case .nodeFeatures, .targets: (nodes, 2)
         case .edgeFeatures: (edges, 2)
-        case .labels, .originalIDs, .nodeOrder: (nodes, 1)
-        case .trainSplit, .validSplit, .testSplit, .metadata: (nil, 1)
+        case .labels, .originalIDs, .nodeOrder, .shardNodeIDs: (nodes, 1)
+        case .trainSplit, .validSplit, .testSplit, .metadata, .shardHalo, .shardHaloCounts, .shardSend, .shardSendCounts,
+             .shardTrainPositions, .shardValidPositions, .shardTestPositions: (nil, 1)
+        case .shardSet: (UInt64(ShardLayout.setFields), 1)
+        case .shardDegrees: (nodes, 2)
         }
     }
 }
@@ -115,6 +144,15 @@ public enum SplitName: String, CaseIterable, Sendable {
         case .train: .trainSplit
         case .valid: .validSplit
         case .test: .testSplit
+        }
+    }
+
+    /// The section of a shard that places each entry of this split in the whole graph's split (§6.2).
+    public var shardPositions: GraphSectionKind {
+        switch self {
+        case .train: .shardTrainPositions
+        case .valid: .shardValidPositions
+        case .test: .shardTestPositions
         }
     }
 }

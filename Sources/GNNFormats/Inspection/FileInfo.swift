@@ -48,6 +48,19 @@ public struct GraphInfo: Encodable, Sendable {
         public var checksum: String
     }
 
+    /// A shard's place in its set and the size of what it exchanges.
+    public struct Shard: Encodable, Sendable {
+        public var index: Int
+        public var count: Int
+        public var setID: String
+        public var ownedRows: Int
+        public var haloRows: Int
+        public var cutEdges: Int
+        public var wholeNodes: Int
+        public var wholeEdges: Int
+        public var sentRows: Int
+    }
+
     public var kind = "graph"
     public var path: String
     public var version: String
@@ -67,6 +80,8 @@ public struct GraphInfo: Encodable, Sendable {
     public var selfLoops: String
     /// Whether the rows are reordered (`node.order`); node ids stay the input's either way.
     public var reordered: Bool
+    /// Present for a shard file (`pack --shards`).
+    public var shard: Shard?
     public var sections: [Section]
     /// The `meta.json` section, if present, as stored.
     public var packMetadata: String?
@@ -98,6 +113,11 @@ public struct GraphInfo: Encodable, Sendable {
         symmetric = facts.symmetricText
         selfLoops = facts.selfLoopText
         reordered = graph.nodeOrder != nil
+        shard = try ShardLayout(graph).map {
+            Shard(index: $0.index, count: $0.shardCount, setID: String($0.setID, radix: 16).leftPadded(to: 16),
+                  ownedRows: $0.ownedCount, haloRows: $0.haloCount, cutEdges: $0.cutEdges,
+                  wholeNodes: $0.wholeNodeCount, wholeEdges: $0.wholeEdgeCount, sentRows: $0.send.count)
+        }
         sections = graph.sections.map {
             Section(name: $0.name, dtype: $0.dtype.description, shape: $0.shape, offset: $0.offset, bytes: $0.length,
                     checksum: String($0.checksum, radix: 16).leftPadded(to: 16))

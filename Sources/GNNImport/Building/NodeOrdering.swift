@@ -33,8 +33,16 @@ public struct NodeOrdering: Sendable {
                              progress: ProgressSink?) throws -> NodeOrdering? {
         let parts = (nodeCount + max(partNodes, 1) - 1) / max(partNodes, 1)
         guard parts > 1 else { return nil }
+        let part = try metisParts(nodeCount: nodeCount, edges: edges, parts: parts, instead: "--reorder none", progress: progress)
+        return grouping(part, parts: parts)
+    }
+
+    /// METIS k-way parts (seed 1) of the graph of `edges` taken as undirected: the part of every node.
+    /// `instead` is the pack option that avoids METIS, for the error when it fails.
+    static func metisParts(nodeCount: Int, edges: some EdgeSource, parts: Int, instead: String,
+                           progress: ProgressSink?) throws -> [Int] {
         var (xadj, adjncy) = try metisAdjacency(nodeCount: nodeCount, edges: edges, progress: progress)
-        progress?.report("ordering: partitioning into \(parts) parts", 0)
+        progress?.report("partitioning into \(parts) parts", 0)
         var part = [idx_t](repeating: 0, count: nodeCount)
         var options = [idx_t](repeating: 0, count: Int(METIS_NOPTIONS))
         METIS_SetDefaultOptions(&options)
@@ -44,10 +52,10 @@ public struct NodeOrdering: Sendable {
                                          nil, nil, &options, &cut, &part)
         guard status == Int32(METIS_OK.rawValue) else {
             throw GNNError("METIS could not partition the graph (status \(status))", in: edges.location,
-                           fix: status == Int32(METIS_ERROR_MEMORY.rawValue) ? "free memory or pack with --reorder none" : "pack with --reorder none")
+                           fix: status == Int32(METIS_ERROR_MEMORY.rawValue) ? "free memory or pack with \(instead)" : "pack with \(instead)")
         }
-        progress?.report("ordering: partitioning into \(parts) parts", 1)
-        return grouping(part.map { Int($0) }, parts: parts)
+        progress?.report("partitioning into \(parts) parts", 1)
+        return part.map { Int($0) }
     }
 
     /// The undirected graph of `edges` without self loops or repeats, in METIS's 32-bit CSR arrays (`xadj`,

@@ -7,6 +7,9 @@ import GNNFormats
 enum PackedGraphReader {
     static func read(_ path: String) throws -> GraphInput {
         let file = try GraphFile(path: path)
+        guard !file.isShard else {
+            throw GNNError("is one shard of a graph, not a whole graph", in: path, fix: "pack the graph the shards were cut from")
+        }
         _ = try file.verifyStructure()
         let n = file.nodeCount
         var input = GraphInput(nodeCount: n, edges: CSREdges(file: file), nodeFeatures: MappedRows(file: file, matrix: file.nodeFeatures),
@@ -36,7 +39,7 @@ private struct MappedRows: FloatRowSource {
 }
 
 /// A graph file's CSR edges as an edge list: (sources[e], destination row of e) in CSR order.
-private struct CSREdges: EdgeSource {
+struct CSREdges: EdgeSource {
     let file: GraphFile
 
     var edgeCount: Int { file.edgeCount }

@@ -43,6 +43,7 @@ final class BlockChain {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
         if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, activation: block.activation) }
         prepared = false
+        graph.exchangeHalo(normed, columns: channels)
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
             return try block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }

@@ -44,6 +44,7 @@ struct GCNIIModel: Sendable {
         var x = UnsafePointer(initial)
         for layer in 0..<architecture.layers {
             let output = states[layer % 2]
+            graph.exchangeHalo(UnsafeMutablePointer(mutating: x), columns: hidden)
             try convs.layer(layer).forward(x, initial: initial, graph: graph, into: output) { rows in
                 let block = output + rows.lowerBound * hidden
                 for i in 0..<rows.count * hidden { block[i] = max(block[i], 0) }

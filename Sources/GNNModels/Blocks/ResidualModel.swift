@@ -50,6 +50,7 @@ struct ResidualModel: Sendable {
         let block = architecture.resolvedBlock
         var start = 0
         if block.first == .conv {
+            graph.exchangeHalo(encoded, columns: hidden)
             try layers.layer(0).conv.forward(encoded, graph: graph, workspace: workspace, into: state)
             progress(1)
             start = 1
@@ -90,6 +91,7 @@ struct ResidualModel: Sendable {
         var current = state, output = scratch
         for step in start..<architecture.layers {
             let layer = try layers.layer(step)
+            graph.exchangeHalo(current, columns: hidden)
             try layer.conv.forward(current, graph: graph, workspace: workspace, into: output)
             layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation)
             if residual {

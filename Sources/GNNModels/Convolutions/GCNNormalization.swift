@@ -17,10 +17,17 @@ struct GCNNormalization: Sendable {
     let selfWeights: [Float]?
     let skipsSelfLoops: Bool
 
-    init(_ graph: CSRGraph, addSelfLoops: Bool) {
+    /// `wholeDegrees`: for a shard, each row's (in-edges, self loops) in the whole graph, since a halo
+    /// row's in-edges are not in the shard.
+    init(_ graph: CSRGraph, addSelfLoops: Bool, wholeDegrees: UnsafeBufferPointer<UInt64>? = nil) {
         let n = graph.nodeCount
         var degree = [Float](repeating: 0, count: n)
         for v in 0..<n {
+            if let wholeDegrees {
+                let edges = wholeDegrees[2 * v], loops = wholeDegrees[2 * v + 1]
+                degree[v] = Float(addSelfLoops ? edges - loops + 1 : edges)
+                continue
+            }
             for e in graph.row(v) where !(addSelfLoops && Int(graph.sources[e]) == v) { degree[v] += 1 }
             if addSelfLoops { degree[v] += 1 }
         }

@@ -65,8 +65,19 @@ public struct PredictionWriter {
 
     /// NumPy format 1.0: magic, header dict padded to a 64-byte boundary, then little-endian f32 rows.
     private func npy(outputs: [Float], columns: Int, rows: [Int]) -> [UInt8] {
-        var bytes = Npy.header(descr: "<f4", shape: [rows.count, columns])
-        bytes.reserveCapacity(bytes.count + rows.count * columns * 4)
+        npyHeader(rows: rows.count, columns: columns) + npyRows(outputs: outputs, columns: columns, rows: rows)
+    }
+
+    /// The header of the `.npy` output for `rows` nodes: the bytes before the first row.
+    public func npyHeader(rows: Int, columns: Int) -> [UInt8] {
+        Npy.header(descr: "<f4", shape: [rows, columns])
+    }
+
+    /// The `.npy` output's bytes of the nodes at `rows` of `outputs`, after the header: `columns` little-endian
+    /// f32 per node (logits, or probabilities as `scores` says).
+    public func npyRows(outputs: [Float], columns: Int, rows: some Collection<Int>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * columns * 4)
         for v in rows {
             for value in rowValues(outputs, columns, v) {
                 withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }

@@ -50,19 +50,41 @@ public enum ForwardPass {
     /// the block's scratch (`BlockChain`).
     static let minimumStateCopies = 3
 
+    /// What keeps `model` from running on shards, if anything: a step that reduces over all nodes.
+    public static func shardingProblem(_ model: GNNModel) -> String? {
+        let architecture = model.architecture
+        if architecture.family == .deq {
+            return "deq models reduce residuals and inner products over all nodes, which shards do not run yet"
+        }
+        var norms = [architecture.norm]
+        if case .own(let spec) = architecture.head?.norm { norms.append(spec) }
+        if norms.contains(where: { $0.kind == .graphLayer }) {
+            return "graph-mode layer norm averages over all nodes, which shards do not run yet"
+        }
+        return nil
+    }
+
     /// Runs `model` on all nodes of `graph`. `progress(step, steps)` is called after each layer, or for DEQ
     /// models after each evaluation of f (steps: the iteration limit). `solver` replaces a DEQ model's
-    /// stored solver settings.
-    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil,
+    /// stored solver settings. For a shard, `halo` refreshes its halo rows before each convolution (every
+    /// shard of the set runs the same pass at the same time); its owned rows then equal a whole-graph
+    /// pass's, bit for bit.
+    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, halo: (any HaloExchange)? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
+        if graph.isShard {
+            guard halo != nil else {
+                throw GNNError("is one shard of a graph", in: graph.path, fix: "run every shard of the set with mpirun -np K")
+            }
+            if let problem = shardingProblem(model) { throw GNNError(problem, fix: "run it on the whole graph") }
+        }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
         try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings),
                                for: "scoring \(graph.nodeCount) nodes with this model",
                                fix: settings == nil
-                                   ? "score a smaller graph (split it into shards of fewer nodes) or use a machine with more memory"
+                                   ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
                                    : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
-        let context = GraphContext(graph)
+        let context = GraphContext(graph, halo: halo)
         let workspace = Workspace()
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers

@@ -6,12 +6,18 @@ import GNNKernels
 final class GraphContext: @unchecked Sendable {
     let csr: CSRGraph
     let edgeFeatures: EdgeFeatureRows?
+    /// For a shard: refreshes its halo rows before an aggregation reads them; nil for a whole graph.
+    private let halo: (any HaloExchange)?
+    /// For a shard: each row's (in-edges, self loops) in the whole graph, which GCN's source degrees need.
+    let wholeDegrees: UnsafeBufferPointer<UInt64>?
     private let file: GraphFile
     private var narrowedSources: UnsafeMutableBufferPointer<UInt32>?
     private var gcnCoefficients: [Bool: GCNNormalization] = [:]
 
-    init(_ file: GraphFile) {
+    init(_ file: GraphFile, halo: (any HaloExchange)? = nil) {
         self.file = file
+        self.halo = halo
+        wholeDegrees = file.shardDegrees
         let sources: UnsafePointer<UInt32>
         switch file.sources {
         case .u32(let buffer):
@@ -36,10 +42,16 @@ final class GraphContext: @unchecked Sendable {
     /// The input features are read once, by the first layer; afterwards their pages can go.
     func releaseNodeFeatures() { file.releaseNodeFeatures() }
 
+    /// Makes the rows of `x` (N × `columns`) that other shards own equal to their owners' rows, before a
+    /// convolution aggregates over `x`; nothing on a whole graph.
+    func exchangeHalo(_ x: UnsafeMutablePointer<Float>, columns: Int) {
+        halo?.exchange(x, columns: columns)
+    }
+
     /// GCN's coefficients for this graph, computed on first use.
     func gcnNormalization(addSelfLoops: Bool) -> GCNNormalization {
         if let cached = gcnCoefficients[addSelfLoops] { return cached }
-        let coefficients = GCNNormalization(csr, addSelfLoops: addSelfLoops)
+        let coefficients = GCNNormalization(csr, addSelfLoops: addSelfLoops, wholeDegrees: wholeDegrees)
         gcnCoefficients[addSelfLoops] = coefficients
         return coefficients
     }

@@ -38,6 +38,11 @@ public enum GraphContractCheck {
             outcome.warnings.append("\(graphPath): \(problem); going on as --allow-graph-mismatch asks (outputs will differ from training)")
             return outcome
         }
+        if graph.isShard {
+            // A shard's halo rows have no edges of their own: self loops cannot be fixed in a copy of one.
+            throw GNNError(problem + " (model \(modelPath))", in: graphPath,
+                           fix: "pack the whole graph again with \(mismatch.packOptions.joined(separator: " ")) --shards K")
+        }
         if let loops = mismatch.selfLoopsOnly {
             outcome.repacked = try withSelfLoops(loops, graphPath, featureDType: graph.section(.nodeFeatures)?.dtype ?? .float32)
             let options = mismatch.packOptions.joined(separator: " ")
