@@ -67,14 +67,16 @@ PRODUCTS = {"RevSAGE-28-160": ("products", arch("revgnn", 28, SAGE, "products", 
 GCNII = {"GCNII-64": ("arxiv", {**arch("gcnii", 64, GCN2), "norm": "none"})}
 ALL = {**MAIN, **DEPTH, **PRODUCTS, **GCNII}
 
-# The ways PyG can be given the graph (pyg_forward.py PATHS) that each conv runs with torch 2.13 and PyG 2.8.1,
-# checked on a 2,000-node graph against edge_index (relative L2 ≤ 2e-7). torch.compile is tried on the path a
-# user would pick it for: SAGE's sparse product (adj_t); GAT's and GEN's gather-scatter (edge_index), which
-# have no sparse product to fuse. GCN and GCNII do not compile on adj_t (gcn_norm on a sparse CSR tensor:
-# "could not find kernel for aten.as_strided.default at dispatch key SparseCsrCPU").
+# The ways PyG can be given the graph (pyg_forward.py PATHS) and what each conv runs with torch 2.13 and PyG
+# 2.8.1, checked on a 2,000-node graph without repeated edges or self loops against edge_index (relative L2
+# of the logits ≤ 2.3e-7, RevSAGE, RevGAT, DEQ-GCN, GCNII). torch.compile is tried on the path a user would
+# pick it for: SAGE's sparse product (adj_t); the gather-scatter (edge_index) of GAT and GEN, which have no
+# sparse product to fuse, and of GCN and GCNII, whose gcn_norm does not compile on a sparse CSR tensor ("could
+# not find kernel for aten.as_strided.default at dispatch key SparseCsrCPU"). DEQ's solver loop breaks the
+# compiled graph at every residual (Tensor.item), so only f's pieces are compiled.
 PYG_PATHS = {"sage": ["edge_index", "adj_t", "adj_t-compile"], "gat": ["edge_index", "adj_t", "edge_index-compile"],
-             "gen": ["edge_index", "adj_t", "edge_index-compile"], "gcn": ["edge_index", "adj_t"],
-             "gcn2": ["edge_index", "adj_t"]}
+             "gen": ["edge_index", "adj_t", "edge_index-compile"], "gcn": ["edge_index", "adj_t", "edge_index-compile"],
+             "gcn2": ["edge_index", "adj_t", "edge_index-compile"]}
 
 # Floats alive per edge and conv channel at the peak of one conv in PyG (gathered messages, their transforms,
 # softmax terms). At scale 0.2 the estimate was 2-20 % above the measured peak for the arxiv configs.
