@@ -2,13 +2,14 @@
 import Foundation
 import PackageDescription
 
-/// Release builds target Swift's portable baseline CPU by default. Set `GNN_TARGET_CPU` to an LLVM CPU
-/// name (`native` for the build machine, or e.g. `x86-64-v3`) to let the kernels use that CPU's vector
-/// units: `GNN_TARGET_CPU=native swift build -c release`. The binary then runs only on such CPUs.
-let targetCPU = ProcessInfo.processInfo.environment["GNN_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let cpuFlags: [SwiftSetting] = targetCPU.map {
-    [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))]
-} ?? []
+/// Release builds target the CPU of the machine that builds them (`-target-cpu native`), so that the kernels
+/// use its vector units (AVX2 and FMA, AVX-512, or the arm64 core's own features): the README's commands are
+/// fast by default. For a binary that runs on any CPU of the architecture (Swift's baseline: x86-64 or
+/// generic arm64), for distribution, set `GNN_TARGET_CPU=portable`; any other value is an LLVM CPU name,
+/// e.g. `GNN_TARGET_CPU=x86-64-v3` for every AVX2 + FMA machine. Debug builds are never CPU-specific.
+let targetCPU = ProcessInfo.processInfo.environment["GNN_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 } ?? "native"
+let cpuFlags: [SwiftSetting] = targetCPU == "portable"
+    ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
 
 let package = Package(
     name: "gnn-serve",

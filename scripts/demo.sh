@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build release, and run the main job on the shipped
 # sample: pack a graph, export a model trained in PyG, inspect it, and score the test split.
-# Set GNN_TARGET_CPU=native to build for this machine's CPU (see README, "Building for your CPU").
+# The build targets this machine's CPU; set GNN_TARGET_CPU=portable for one that runs on any (README, "Building
+# for your CPU").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-dependencies.sh

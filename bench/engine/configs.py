@@ -6,6 +6,7 @@ synthetic graph shape (gnn-bench graph --shape) it is measured on.
     ~/pyg/bin/python bench/engine/configs.py NAME                   # NAME's arch.json on stdout
     ~/pyg/bin/python bench/engine/configs.py NAME --shape           # the graph shape NAME runs on
     ~/pyg/bin/python bench/engine/configs.py NAME --pyg-estimate NODES EDGES PARAMS   # PyG peak RSS, bytes
+    ~/pyg/bin/python bench/engine/configs.py NAME --pyg-paths      # the PyG paths NAME's conv runs, one a line
 
 Every conv option is written out explicitly (PyG's defaults), as in Tests/Fixtures/models/*/arch.json.
 Input, output and edge widths and the task come from the shape (SHAPES mirrors bench/GNNBench's
@@ -66,6 +67,17 @@ PRODUCTS = {"RevSAGE-28-160": ("products", arch("revgnn", 28, SAGE, "products", 
 GCNII = {"GCNII-64": ("arxiv", {**arch("gcnii", 64, GCN2), "norm": "none"})}
 ALL = {**MAIN, **DEPTH, **PRODUCTS, **GCNII}
 
+# The ways PyG can be given the graph (pyg_forward.py PATHS) and what each conv runs with torch 2.13 and PyG
+# 2.8.1, checked on a 2,000-node graph without repeated edges or self loops against edge_index (relative L2
+# of the logits ≤ 2.3e-7, RevSAGE, RevGAT, DEQ-GCN, GCNII). torch.compile is tried on the path a user would
+# pick it for: SAGE's sparse product (adj_t); the gather-scatter (edge_index) of GAT and GEN, which have no
+# sparse product to fuse, and of GCN and GCNII, whose gcn_norm does not compile on a sparse CSR tensor ("could
+# not find kernel for aten.as_strided.default at dispatch key SparseCsrCPU"). DEQ's solver loop breaks the
+# compiled graph at every residual (Tensor.item), so only f's pieces are compiled.
+PYG_PATHS = {"sage": ["edge_index", "adj_t", "adj_t-compile"], "gat": ["edge_index", "adj_t", "edge_index-compile"],
+             "gen": ["edge_index", "adj_t", "edge_index-compile"], "gcn": ["edge_index", "adj_t", "edge_index-compile"],
+             "gcn2": ["edge_index", "adj_t", "edge_index-compile"]}
+
 # Floats alive per edge and conv channel at the peak of one conv in PyG (gathered messages, their transforms,
 # softmax terms). At scale 0.2 the estimate was 2-20 % above the measured peak for the arxiv configs.
 EDGE_FLOATS = {"sage": 2, "gat": 3, "gen": 7, "gcn": 2, "gcn2": 2}
@@ -96,6 +108,7 @@ def main() -> None:
     parser.add_argument("--shape", nargs="?", const=True, help="with --list: only configs on this shape; "
                         "with NAME: print NAME's shape")
     parser.add_argument("--pyg-estimate", nargs=3, type=int, metavar=("NODES", "EDGES", "PARAMS"))
+    parser.add_argument("--pyg-paths", action="store_true")
     args = parser.parse_args()
     if args.list:
         group = {"main": MAIN, "depth": DEPTH, "products": PRODUCTS, "gcnii": GCNII, "all": ALL}[args.list]
@@ -104,6 +117,8 @@ def main() -> None:
         sys.exit(f"unknown config {args.name!r}; known: {', '.join(ALL)}")
     elif args.shape:
         print(ALL[args.name][0])
+    elif args.pyg_paths:
+        print("\n".join(PYG_PATHS[ALL[args.name][1]["conv"]["kind"]]))
     elif args.pyg_estimate:
         print(pyg_estimate(ALL[args.name][1], *args.pyg_estimate))
     else:

@@ -56,7 +56,7 @@ def main() -> None:
                f'pass (gnn-serve solid, PyG dashed)</text>')
     for i, (name, pts) in enumerate(sorted(lines.items())):
         color = COLORS[models.index(name.rsplit(" (", 1)[0]) % len(COLORS)]
-        dash = ' stroke-dasharray="6 4"' if name.endswith("(PyG)") else ""
+        dash = ' stroke-dasharray="6 4"' if "(PyG" in name else ""
         pts.sort()
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
         svg.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')

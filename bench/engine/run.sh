@@ -3,13 +3,16 @@
 # forward time, peak RSS of each process, and how far the logits differ.
 #   bash bench/engine/run.sh [--shape arxiv|proteins|products] [--scale S] [--degree-factor F] [--configs NAME...] [--threads N]
 #                            [--reorder metis] [--target-cpu CPU] [--repeat K] [--depth-study] [--products] [--serve-only]
+#                            [--pyg-paths PATH...]
 # Each config runs on the synthetic graph of its shape (configs.py), written by `gnn-bench graph --shape SHAPE
 # --scale S --seed 0` and read by both sides (PyG through graphfile.py). Defaults: scale 1 (OGB sizes), the
 # main configs of configs.py (--shape S: only those on shape S), 2 threads.
 # --reorder metis packs that graph again with `gnn-serve pack --reorder metis` and gives the reordered file to
 #   both sides (PyG's rows are put back in input-id order).
-# --target-cpu CPU builds gnn-serve for that LLVM CPU (GNN_TARGET_CPU, see Package.swift), e.g. native; the
-#   default is the portable build, or GNN_TARGET_CPU when it is set.
+# --target-cpu CPU builds gnn-serve for that LLVM CPU (GNN_TARGET_CPU, see Package.swift), e.g. portable; the
+#   default is the build for this machine (native), or the one GNN_TARGET_CPU names when it is set.
+# --pyg-paths runs only these of the ways PyG can be given the graph (pyg_forward.py: edge_index, adj_t,
+#   adj_t-compile); by default every path the config's conv supports (configs.py NAME --pyg-paths).
 # --repeat K runs each config K times, PyG and gnn-serve in turn, so that both meet the same drift of a noisy
 #   machine; the table gives medians, the spread of the runs and the per-pair speed-ups.
 # --depth-study runs the depth variants only and writes bench/engine/results/depth.{csv,svg} (at --scale 1;
@@ -22,7 +25,7 @@ export PYTHONWARNINGS=ignore::FutureWarning  # torch.jit.script deprecation, pri
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 py=${PYTHON:-$HOME/pyg/bin/python}
-scale=1 degree=1 threads=2 repeat=1 depth=0 serve_only=0 list=main shape=() configs=() reorder=none
+scale=1 degree=1 threads=2 repeat=1 depth=0 serve_only=0 list=main shape=() configs=() reorder=none paths=()
 while [ $# -gt 0 ]; do
   case $1 in
     --shape) shape=(--shape "$2"); shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --products) list=products serve_only=1; shift ;;
     --serve-only) serve_only=1; shift ;;
     --configs) shift; while [ $# -gt 0 ] && [[ $1 != --* ]]; do configs+=("$1"); shift; done ;;
+    --pyg-paths) shift; while [ $# -gt 0 ] && [[ $1 != --* ]]; do paths+=("$1"); shift; done ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +47,7 @@ done
 [[ $repeat =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive whole number, not '$repeat'" >&2; exit 2; }
 [ ${#configs[@]} -gt 0 ] || { echo "no configs for ${shape[*]} in the $list list of configs.py" >&2; exit 2; }
 
-echo "gnn-serve build: ${GNN_TARGET_CPU:-portable}" >&2
+echo "gnn-serve build: ${GNN_TARGET_CPU:-native}" >&2
 for product in gnn-serve gnn-export gnn-bench; do swift build -c release --product $product >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 dir=${BENCH_DIR:-/tmp/gnn-bench}/engine
@@ -74,7 +78,7 @@ for name in "${configs[@]}"; do
   read -r nodes edges < <("$bin/gnn-serve" info "$graph" --json | "$py" -c 'import json,sys; d=json.load(sys.stdin); print(d["nodes"], d["edges"])')
   echo "$name on $(basename "$graph"): $nodes nodes, $edges edges, $threads threads" >&2
   c=$dir/$work/$name
-  mkdir -p "$c" && rm -f "$c"/pyg.* "$c"/serve.*
+  mkdir -p "$c" && rm -f "$c"/pyg[.-]* "$c"/serve.*
   "$py" "$here/configs.py" "$name" >"$c/arch.json"
   # A family this checkout does not know yet (e.g. DEQ before its merge) skips the config, not the run.
   if ! params=$("$py" "$here/make_weights.py" --arch "$c/arch.json" --out "$c/weights.safetensors" 2>"$c/prepare.log") \
@@ -84,24 +88,27 @@ for name in "${configs[@]}"; do
     continue
   fi
   estimate=$("$py" "$here/configs.py" "$name" --pyg-estimate "$nodes" "$edges" "$params")
-  run_pyg=1
+  if [ ${#paths[@]} -gt 0 ]; then pyg_paths=("${paths[@]}"); else mapfile -t pyg_paths < <("$py" "$here/configs.py" "$name" --pyg-paths); fi
   if [ $serve_only = 1 ]; then
     echo "$name: PyG skipped (--serve-only; estimated peak RSS $(( estimate >> 20 )) MiB)" | tee "$c/pyg.skipped" >&2
-    run_pyg=0
+    pyg_paths=()
   elif [ "$estimate" -gt $(( ${PYG_MAX_GIB:-20} << 30 )) ]; then
     echo "$name: PyG skipped (estimated peak RSS $(( estimate >> 30 )) GiB > ${PYG_MAX_GIB:-20} GiB)" | tee "$c/pyg.skipped" >&2
-    run_pyg=0
+    pyg_paths=()
   fi
-  # Each run appends a line to the tool's files (*.json, *.time, *.stats, *.busy): summarize.py reads them all.
+  # Each run appends a line to each tool's files (pyg-PATH.json, .time, .busy; serve.time, .stats, .busy):
+  # summarize.py reads them all. Every PyG path runs, then gnn-serve, in turn.
   served=1
   for run in $(seq "$repeat"); do
-    if [ $run_pyg = 1 ]; then
-      echo "$name: PyG, run $run of $repeat (estimated peak RSS $(( estimate >> 20 )) MiB)" >&2
-      cpu_busy >>"$c/pyg.busy"
-      /usr/bin/time -a -f '%M' -o "$c/pyg.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" \
-        --weights "$c/weights.safetensors" --graph "$graph" --threads "$threads" --out "$c/pyg.npy" >>"$c/pyg.json" \
-        || { echo "$name: PyG failed" >&2; rm -f "$c"/pyg.*; run_pyg=0; }
-    fi
+    for path in "${pyg_paths[@]}"; do
+      p=$c/pyg-$path
+      [ ! -f "$p.failed" ] || continue
+      echo "$name: PyG $path, run $run of $repeat (estimated peak RSS with edge_index $(( estimate >> 20 )) MiB)" >&2
+      cpu_busy >>"$p.busy"
+      /usr/bin/time -a -f '%M' -o "$p.time" "$py" "$here/pyg_forward.py" --arch "$c/arch.json" --path "$path" \
+        --weights "$c/weights.safetensors" --graph "$graph" --threads "$threads" --out "$p.npy" >>"$p.json" 2>"$p.log" \
+        || { echo "$name: PyG $path failed: $(tail -1 "$p.log")" | tee "$p.failed" >&2; }
+    done
     echo "$name: gnn-serve, run $run of $repeat" >&2
     cpu_busy >>"$c/serve.busy"
     if ! /usr/bin/time -a -f '%e %M' -o "$c/serve.time" "$bin/gnn-serve" predict --model "$c/model.gnnz" "$graph" \
