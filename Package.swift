@@ -53,7 +53,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
-            dependencies: ["GNNConcurrency", "COpenBLAS", "CPrefetch"],
+            dependencies: ["GNNConcurrency", "CPrefetch"],
             // Optimised in debug builds too: tests run the kernels on graphs large enough for their
             // cache-blocked paths, which take tens of seconds unoptimised.
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),

@@ -1,14 +1,22 @@
-import COpenBLAS
-
-/// Dense products through OpenBLAS `cblas_sgemm`, in PyTorch's weight layout.
+/// Dense products in PyTorch's weight layout, each output row computed from its input row alone.
+///
+/// Every output element is the sum over k = 0, 1, …, K − 1 of x[r, k] · W[k, n], one fused multiply-add per
+/// term in that order, whatever rows and columns share its register tile. So a row's bits depend
+/// neither on the thread count, nor on the other rows of its call, nor on where it sits among them: a
+/// shard, whose rows are a subset of the graph's, computes them to the bit as the whole graph does
+/// (`mpirun` predict). OpenBLAS's sgemm gives no such guarantee: 0.3.21 gives a row other bits by the
+/// size of its call and its place in it, except in calls of exactly 8 rows, which made RevSAGE-28 about
+/// 15 % slower end to end (bench/README, "Dense products"). The multiply-adds are fused, as PyTorch's
+/// sgemm fuses them: separate ones took a fixture past 1e-5 of PyG (rev_sage_4groups, 1.01e-5). A fused
+/// multiply-add is exact, so every build gives the same bits; on a CPU without FMA instructions (a
+/// portable x86-64 build) it is a library call. Speed (native, arxiv-shaped 64 → 64): 70–90 GFLOP/s,
+/// against 31–44 for OpenBLAS in 8-row calls and 40–51 in one call (`gnn-bench roofline`).
 public enum Dense {
     /// `out[r, :] = x[r, :] · Wᵀ + bias` for `rows` rows: `x` is rows × inDim, `weight` is outDim × inDim
     /// (as `torch.nn.Linear` stores it), `out` is rows × outDim; all row-major and contiguous.
     /// With `accumulate`, adds to `out` instead of overwriting it.
     ///
-    /// Memory: reads x and W, writes out once. Rows are split into fixed blocks (one thread each), and
-    /// each row is computed alone (`tileRows`), so the result depends neither on the thread count nor on
-    /// the other rows.
+    /// Memory: reads x and W, writes out once; rows are split into fixed blocks, one thread each.
     public static func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                               outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false) {
@@ -18,42 +26,14 @@ public enum Dense {
         }
     }
 
-    /// Rows per sgemm call. OpenBLAS gives a row other bits depending on how many rows share its call
-    /// and where it sits among them (0.3.21 on Zen: 182 of 210 aligned sub-blocks of a 320-row product
-    /// differ from the whole); in calls of exactly 8 rows every row gets the same bits wherever it sits
-    /// and whatever the other 7 hold (K, N from 6 to 1000, both transposes, β 0 and 1). So each output row
-    /// depends on its input row alone, and a shard, whose rows are a subset of the graph's, computes them
-    /// as the whole graph does (`mpirun` predict). Cost: sgemm at K = N = 128 runs at 16.5 against 27
-    /// GFLOP/s in 256-row calls on this 2-core EPYC; RevSAGE-28 on the arxiv-shaped graph, 1 thread, took
-    /// 42.1 and 51.6 s against 35.7 and 44.3 s with one call per block (alternating, load average ~10):
-    /// about 17 % more.
-    public static let tileRows = 8
-
-    /// Calls `product(x, rows, out)` on tiles of exactly `tileRows` rows: the last, partial tile is
-    /// copied into zero-padded scratch (its output rows too, when the product adds to them).
-    @inline(__always)
-    static func tiled(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, into out: UnsafeMutablePointer<Float>, outDim: Int,
-                      readsOut: Bool, _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
-        let full = rows / tileRows * tileRows
-        for start in stride(from: 0, to: full, by: tileRows) { product(x + start * inDim, out + start * outDim) }
-        let tail = rows - full
-        guard tail > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: tileRows * (inDim + outDim)) { scratch in
-            let tileX = scratch.baseAddress!, tileOut = tileX + tileRows * inDim
-            tileX.initialize(repeating: 0, count: tileRows * (inDim + outDim))
-            tileX.update(from: x + full * inDim, count: tail * inDim)
-            if readsOut { tileOut.update(from: out + full * outDim, count: tail * outDim) }
-            product(tileX, tileOut)
-            (out + full * outDim).update(from: tileOut, count: tail * outDim)
-        }
-    }
-
-    /// `linear` on the calling thread only, in sgemm calls of `tileRows` rows (for use inside a parallel
-    /// region).
+    /// `linear` on the calling thread only (for use inside a parallel region).
+    ///
+    /// Memory: W transposed into a temporary of outDim × inDim floats, so that the kernel reads its rows
+    /// with unit stride.
     public static func linearSerial(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                                     outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                                     accumulate: Bool = false) {
-        var beta: Float = accumulate ? 1 : 0
+        guard rows > 0, outDim > 0 else { return }
         if let bias {
             for r in 0..<rows {
                 let row = out + r * outDim
@@ -63,30 +43,119 @@ public enum Dense {
                     row.update(from: bias, count: outDim)
                 }
             }
-            beta = 1
         }
-        guard inDim > 0, rows > 0 else {
-            if bias == nil && !accumulate { out.initialize(repeating: 0, count: rows * outDim) }
-            return
-        }
-        tiled(x, rows: rows, inDim: inDim, into: out, outDim: outDim, readsOut: beta != 0) { x, out in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tileRows), Int32(outDim), Int32(inDim),
-                        1, x, Int32(inDim), weight, Int32(inDim), beta, out, Int32(outDim))
+        let keep: Float = bias != nil || accumulate ? 1 : 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(inDim * outDim, 1)) { transposed in
+            let wt = transposed.baseAddress!
+            for n in 0..<outDim {
+                for k in 0..<inDim { wt[k * outDim + n] = weight[n * inDim + k] }
+            }
+            RowProduct.run(x, rows: rows, inner: inDim, weight: wt, columns: outDim, scale: 1, keep: keep, into: out)
         }
     }
 
-    /// `out = keep · out + scale · (x · W)` for `rows` rows, on the calling thread only, in sgemm calls of `tileRows` rows
-    /// (for use inside a parallel region): torch's `addmm(out, x, W, beta=keep, alpha=scale)`. `W` is
-    /// `channels` × `channels` and multiplied as stored, not transposed (PyG's `GCN2Conv` computes
-    /// `x @ weight1`); `x` must not overlap `out`. With `keep` 0 the old contents of `out` are not read.
+    /// `out = keep · out + scale · (x · W)` for `rows` rows, on the calling thread only (for use inside a
+    /// parallel region): torch's `addmm(out, x, W, beta=keep, alpha=scale)`. `W` is `channels` ×
+    /// `channels` and multiplied as stored, not transposed (PyG's `GCN2Conv` computes `x @ weight1`); `x`
+    /// must not overlap `out`. With `keep` 0 the old contents of `out` are not read.
     ///
     /// Memory: reads x and W, reads and writes out once.
     public static func addProductSerial(_ x: UnsafePointer<Float>, rows: Int, channels: Int, weight: UnsafePointer<Float>,
                                         scale: Float, keep: Float, into out: UnsafeMutablePointer<Float>) {
         guard rows > 0, channels > 0 else { return }
-        tiled(x, rows: rows, inDim: channels, into: out, outDim: channels, readsOut: keep != 0) { x, out in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tileRows), Int32(channels), Int32(channels),
-                        scale, x, Int32(channels), weight, Int32(channels), keep, out, Int32(channels))
+        RowProduct.run(x, rows: rows, inner: channels, weight: weight, columns: channels, scale: scale, keep: keep, into: out)
+    }
+}
+
+/// The register-tiled kernel behind `Dense`: `out = keep · out + scale · (x · W)` with W stored inner ×
+/// columns. Tiles of 4 rows × 16 columns keep 8 vector accumulators in registers; the rows and columns
+/// left over run the same sum one row, one vector or one element at a time, so every element gets the
+/// same operations in the same order wherever it falls.
+enum RowProduct {
+    typealias Vector = SIMD8<Float>
+    static let tileRows = 4
+    static let tileColumns = 2 * Vector.scalarCount
+
+    static func run(_ x: UnsafePointer<Float>, rows: Int, inner: Int, weight: UnsafePointer<Float>, columns: Int,
+                    scale: Float, keep: Float, into out: UnsafeMutablePointer<Float>) {
+        var r = 0
+        while r + tileRows <= rows {
+            var c = 0
+            while c + tileColumns <= columns {
+                tile(x + r * inner, inner: inner, weight + c, columns: columns, scale: scale, keep: keep, into: out + r * columns + c)
+                c += tileColumns
+            }
+            for row in r..<(r + tileRows) {
+                rest(x + row * inner, from: c, inner: inner, weight, columns: columns, scale: scale, keep: keep,
+                     into: out + row * columns)
+            }
+            r += tileRows
+        }
+        for row in r..<rows {
+            rest(x + row * inner, from: 0, inner: inner, weight, columns: columns, scale: scale, keep: keep,
+                 into: out + row * columns)
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    /// `p[0..<8] = keep · p + scale · value`, not reading `p` when `keep` is 0.
+    @inline(__always)
+    private static func store(_ value: Vector, _ p: UnsafeMutablePointer<Float>, scale: Float, keep: Float) {
+        let raw = UnsafeMutableRawPointer(p)
+        let result = keep == 0 ? value * scale : raw.loadUnaligned(as: Vector.self) * keep + value * scale
+        raw.storeBytes(of: result, as: Vector.self)
+    }
+
+    /// 4 rows × 16 columns.
+    @inline(__always)
+    private static func tile(_ x: UnsafePointer<Float>, inner: Int, _ w: UnsafePointer<Float>, columns: Int,
+                             scale: Float, keep: Float, into out: UnsafeMutablePointer<Float>) {
+        let x0 = x, x1 = x + inner, x2 = x + 2 * inner, x3 = x + 3 * inner
+        var a00 = Vector(), a01 = Vector(), a10 = Vector(), a11 = Vector()
+        var a20 = Vector(), a21 = Vector(), a30 = Vector(), a31 = Vector()
+        var row = w
+        for k in 0..<inner {
+            let w0 = load(row), w1 = load(row + Vector.scalarCount)
+            row += columns
+            let b0 = Vector(repeating: x0[k]), b1 = Vector(repeating: x1[k])
+            let b2 = Vector(repeating: x2[k]), b3 = Vector(repeating: x3[k])
+            a00 = a00.addingProduct(b0, w0); a01 = a01.addingProduct(b0, w1)
+            a10 = a10.addingProduct(b1, w0); a11 = a11.addingProduct(b1, w1)
+            a20 = a20.addingProduct(b2, w0); a21 = a21.addingProduct(b2, w1)
+            a30 = a30.addingProduct(b3, w0); a31 = a31.addingProduct(b3, w1)
+        }
+        let half = Vector.scalarCount
+        store(a00, out, scale: scale, keep: keep); store(a01, out + half, scale: scale, keep: keep)
+        store(a10, out + columns, scale: scale, keep: keep); store(a11, out + columns + half, scale: scale, keep: keep)
+        store(a20, out + 2 * columns, scale: scale, keep: keep); store(a21, out + 2 * columns + half, scale: scale, keep: keep)
+        store(a30, out + 3 * columns, scale: scale, keep: keep); store(a31, out + 3 * columns + half, scale: scale, keep: keep)
+    }
+
+    /// One row, columns `from..<columns`: a vector at a time, then single elements.
+    private static func rest(_ x: UnsafePointer<Float>, from start: Int, inner: Int, _ w: UnsafePointer<Float>,
+                             columns: Int, scale: Float, keep: Float, into out: UnsafeMutablePointer<Float>) {
+        var c = start
+        while c + Vector.scalarCount <= columns {
+            var a = Vector(), row = w + c
+            for k in 0..<inner {
+                a = a.addingProduct(Vector(repeating: x[k]), load(row))
+                row += columns
+            }
+            store(a, out + c, scale: scale, keep: keep)
+            c += Vector.scalarCount
+        }
+        while c < columns {
+            var a: Float = 0, row = w + c
+            for k in 0..<inner {
+                a = a.addingProduct(x[k], row.pointee)
+                row += columns
+            }
+            out[c] = keep == 0 ? a * scale : out[c] * keep + a * scale
+            c += 1
         }
     }
 }

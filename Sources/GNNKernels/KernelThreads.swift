@@ -1,4 +1,3 @@
-import COpenBLAS
 import GNNConcurrency
 import Synchronization
 
@@ -22,10 +21,6 @@ public enum KernelThreads {
         configured.store(max(0, threads), ordering: .relaxed)
     }
 
-    /// OpenBLAS runs single-threaded inside each of our workers: its own threads would oversubscribe the
-    /// cores and could change how a product is split. Set once, before the first kernel runs.
-    private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
-
     /// Rows per block: small enough to balance load, large enough that per-block overhead vanishes.
     public static let blockRows = 256
 
@@ -36,7 +31,6 @@ public enum KernelThreads {
 
     /// Runs `body` on every block of `rows` rows, on `count` threads, each block exactly once.
     public static func forEachBlock(rows: Int, blockRows: Int = KernelThreads.blockRows, _ body: (Range<Int>) -> Void) {
-        _ = openBLASSingleThreaded
         let blocks = (rows + blockRows - 1) / blockRows
         ParallelLoop.run(blocks, workers: count) { b in
             body(b * blockRows..<min(rows, (b + 1) * blockRows))

@@ -116,6 +116,44 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(out, [11, 23, 13, 27])
     }
 
+    /// Each output row is the in-order sum of its own terms: computed in one call, in calls of any other
+    /// size, or with its rows shuffled, every row has the same bits, and equals the sequential sum of fused
+    /// multiply-adds.
+    func testDenseRowsDependOnTheirInputRowAlone() {
+        let rows = 37, inDim = 29, outDim = 45
+        var generator = SystemRandomNumberGenerator()
+        let x = (0..<rows * inDim).map { _ in Float.random(in: -1...1, using: &generator) }
+        let w = (0..<outDim * inDim).map { _ in Float.random(in: -1...1, using: &generator) }
+        let bias = (0..<outDim).map { _ in Float.random(in: -1...1, using: &generator) }
+        var whole = [Float](repeating: 0, count: rows * outDim)
+        Dense.linearSerial(x, rows: rows, inDim: inDim, weight: w, outDim: outDim, bias: bias, into: &whole)
+        for r in 0..<rows {
+            for n in 0..<outDim {
+                var sum: Float = 0
+                for k in 0..<inDim { sum = sum.addingProduct(x[r * inDim + k], w[n * inDim + k]) }
+                XCTAssertEqual(whole[r * outDim + n].bitPattern, (bias[n] + sum).bitPattern, "row \(r) column \(n)")
+            }
+        }
+        let order = (0..<rows).shuffled()
+        let shuffled = order.flatMap { x[$0 * inDim..<($0 + 1) * inDim] }
+        for split in [1, 3, 5, 8, 13] {
+            var out = [Float](repeating: 0, count: rows * outDim)
+            shuffled.withUnsafeBufferPointer { input in
+                out.withUnsafeMutableBufferPointer { output in
+                    for start in stride(from: 0, to: rows, by: split) {
+                        let count = min(split, rows - start)
+                        Dense.linearSerial(input.baseAddress! + start * inDim, rows: count, inDim: inDim, weight: w,
+                                           outDim: outDim, bias: bias, into: output.baseAddress! + start * outDim)
+                    }
+                }
+            }
+            for (position, r) in order.enumerated() {
+                XCTAssertEqual(Array(out[position * outDim..<(position + 1) * outDim]), Array(whole[r * outDim..<(r + 1) * outDim]),
+                               "row \(r) in calls of \(split)")
+            }
+        }
+    }
+
     /// One node, no edges: means are 0, an attention with its added self loop returns the node's own row.
     func testOneNodeGraphGivesZeroMeansAndAttendsOnlyToItself() {
         let offsets: [UInt64] = [0, 0], sources: [UInt32] = []
