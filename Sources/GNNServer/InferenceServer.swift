@@ -26,7 +26,9 @@ public struct InferenceServer: Sendable {
     /// when that model cannot be loaded at start.
     public func run() async throws {
         let metrics = ServerMetrics()
-        let registry = ModelRegistry(sources: configuration.models, logger: logger, metrics: metrics)
+        let registry = ModelRegistry(sources: configuration.models, logger: logger, metrics: metrics,
+                                     allowGraphMismatch: configuration.allowGraphMismatch,
+                                     allowNonfinite: configuration.allowNonfinite)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestAccounting(metrics: metrics))
         if let token = configuration.token { router.add(middleware: BearerTokenCheck(token: token)) }

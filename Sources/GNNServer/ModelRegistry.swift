@@ -42,8 +42,14 @@ public final class ModelRegistry: Sendable {
     private let logger: Logger
     private let metrics: ServerMetrics
 
-    init(sources: Sources, logger: Logger, metrics: ServerMetrics) {
+    /// What the input checks let through (`ServerConfiguration`).
+    private let allowGraphMismatch: Bool
+    private let allowNonfinite: Bool
+
+    init(sources: Sources, logger: Logger, metrics: ServerMetrics, allowGraphMismatch: Bool = false, allowNonfinite: Bool = false) {
         self.sources = sources
+        self.allowGraphMismatch = allowGraphMismatch
+        self.allowNonfinite = allowNonfinite
         self.logger = logger
         self.metrics = metrics
     }
@@ -112,7 +118,8 @@ public final class ModelRegistry: Sendable {
                 return counter
             }
             do {
-                return Result<ServedModel, any Error>.success(try await ServedModel.load(source, loadCounter: counter, logger: logger))
+                return Result<ServedModel, any Error>.success(try await ServedModel.load(source, loadCounter: counter, allowGraphMismatch: allowGraphMismatch,
+                                                                                      allowNonfinite: allowNonfinite, logger: logger))
             } catch {
                 return .failure(error)
             }

@@ -44,18 +44,24 @@ public final class ServedModel: Sendable {
     /// Opens and checks the files as `predict` does, runs the forward pass with progress in the log, and
     /// returns the new version. Runs on a dispatch thread of its own: the pass blocks for as long as it
     /// takes, which must not hold a thread of the concurrency pool that answers requests.
-    static func load(_ source: ModelSource, loadCounter: Int, logger: Logger) async throws -> ServedModel {
+    static func load(_ source: ModelSource, loadCounter: Int, allowGraphMismatch: Bool, allowNonfinite: Bool,
+                     logger: Logger) async throws -> ServedModel {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue(label: "gnn-serve.load.\(source.name)").async {
-                continuation.resume(with: Result { try loadNow(source, loadCounter: loadCounter, logger: logger) })
+                continuation.resume(with: Result {
+                    try loadNow(source, loadCounter: loadCounter, allowGraphMismatch: allowGraphMismatch,
+                                allowNonfinite: allowNonfinite, logger: logger)
+                })
             }
         }
     }
 
-    private static func loadNow(_ source: ModelSource, loadCounter: Int, logger: Logger) throws -> ServedModel {
+    private static func loadNow(_ source: ModelSource, loadCounter: Int, allowGraphMismatch: Bool, allowNonfinite: Bool,
+                                logger: Logger) throws -> ServedModel {
         let modelDigest = try ModelVersion.digest(ofFileAt: source.modelPath)
         let graphDigest = try ModelVersion.digest(ofFileAt: source.graphPath)
-        let inputs = try ScoringInputs.open(model: source.modelPath, graph: source.graphPath)
+        let inputs = try ScoringInputs.open(model: source.modelPath, graph: source.graphPath,
+                                            allowGraphMismatch: allowGraphMismatch, allowNonfinite: allowNonfinite)
         for warning in inputs.warnings { logger.warning("\(warning)", metadata: ["model": "\(source.name)"]) }
         let numbering = try NodeNumbering(inputs.graph)
         logger.info("forward pass started", metadata: ["model": "\(source.name)", "nodes": "\(inputs.graph.nodeCount)",

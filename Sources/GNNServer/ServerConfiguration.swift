@@ -28,6 +28,12 @@ public struct ServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// The bearer token every route but the health probes requires, if any.
     public var token: String?
+    /// Serve a graph that differs from the model's recorded training graph (with a warning in the log), as
+    /// `predict --allow-graph-mismatch` does.
+    public var allowGraphMismatch = false
+    /// Serve a graph with NaN or infinite input features (with a warning in the log), as `predict
+    /// --allow-nonfinite` does.
+    public var allowNonfinite = false
 
     public init(models: ModelRegistry.Sources, host: String = "127.0.0.1", port: Int = 8000,
                 limits: ServerLimits = ServerLimits(), token: String? = nil) {

@@ -66,6 +66,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Least severe log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Flag(help: "Serve a graph that differs from the model's recorded training graph, with a warning in the log.")
+    var allowGraphMismatch = false
+
+    @Flag(help: "Serve a graph with NaN or infinite input features, with a warning in the log.")
+    var allowNonfinite = false
+
     func validate() throws {
         if repository != nil, model != nil || graph != nil || name != nil {
             throw ValidationError("give --repository DIR, or --model FILE GRAPH, not both")
@@ -96,10 +102,12 @@ struct ServeCommand: ParsableCommand {
             let modelName = name ?? ((modelPath as NSString).lastPathComponent as NSString).deletingPathExtension
             models = .single(ModelSource(name: modelName, modelPath: modelPath, graphPath: graph!))
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             models: models, host: host, port: port,
             limits: ServerLimits(maxBatch: maxBatch, maxBody: maxBody, idleTimeout: idleTimeout),
             token: try token.map(ServerConfiguration.readToken))
+        configuration.allowGraphMismatch = allowGraphMismatch
+        configuration.allowNonfinite = allowNonfinite
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -178,6 +178,23 @@ final class GraphContractTests: XCTestCase {
             + "--allow-nonfinite asks (the outputs of their neighbourhoods will be NaN)\n")
     }
 
+    /// `serve` runs the same checks at load: a server whose only graph has NaN features stops with the
+    /// refusal, unless `--allow-nonfinite`, which the refusal names, lets it through with a warning in the log.
+    func testServeRefusesNaNFeaturesUnlessAllowed() async throws {
+        let graph = try pack(Self.directed, nodes: 4, options: ["--undirected"], nanNode: 2)
+        let model = Self.samples + "/revsage.gnnz"
+        let refused = try await ServerProcess(["--model", model, graph], ready: false)
+        let deadline = Date().addingTimeInterval(30)
+        while refused.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        XCTAssertFalse(refused.process.isRunning, "a server whose only model cannot load stops")
+        XCTAssertNotEqual(refused.process.terminationStatus, 0)
+        XCTAssertTrue(refused.log.contains("1 NaN or infinite value in node features (node 2)"), refused.log)
+        let allowed = try await ServerProcess(["--model", model, graph, "--allow-nonfinite"])
+        let ready = try await allowed.get("/v2/models/revsage/ready").status
+        XCTAssertEqual(ready, 200)
+        XCTAssertTrue(allowed.log.contains("going on as --allow-nonfinite asks"), allowed.log)
+    }
+
     /// Node ids are the input's on a reordered graph too, and in f16 storage the scan reads the stored bits.
     func testNonFiniteNodesAreNamedByInputIdInEveryDtype() throws {
         for dtype in ["f16", "bf16"] {
