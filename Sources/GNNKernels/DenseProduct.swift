@@ -16,13 +16,16 @@ public enum Dense {
     /// (as `torch.nn.Linear` stores it), `out` is rows × outDim; all row-major and contiguous.
     /// With `accumulate`, adds to `out` instead of overwriting it.
     ///
-    /// Memory: reads x and W, writes out once; rows are split into fixed blocks, one thread each.
+    /// Memory: W transposed once (outDim × inDim floats), then x read and out written once; rows are split
+    /// into fixed blocks, one thread each.
     public static func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                               outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                               accumulate: Bool = false) {
-        KernelThreads.forEachBlock(rows: rows) { block in
-            linearSerial(x + block.lowerBound * inDim, rows: block.count, inDim: inDim, weight: weight,
-                         outDim: outDim, bias: bias, into: out + block.lowerBound * outDim, accumulate: accumulate)
+        withTransposed(weight, inDim: inDim, outDim: outDim) { wt in
+            KernelThreads.forEachBlock(rows: rows) { block in
+                product(x + block.lowerBound * inDim, rows: block.count, inDim: inDim, transposed: wt, outDim: outDim,
+                        bias: bias, into: out + block.lowerBound * outDim, accumulate: accumulate)
+            }
         }
     }
 
@@ -33,6 +36,28 @@ public enum Dense {
     public static func linearSerial(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: UnsafePointer<Float>,
                                     outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
                                     accumulate: Bool = false) {
+        guard rows > 0 else { return }
+        withTransposed(weight, inDim: inDim, outDim: outDim) { wt in
+            product(x, rows: rows, inDim: inDim, transposed: wt, outDim: outDim, bias: bias, into: out, accumulate: accumulate)
+        }
+    }
+
+    /// Calls `body` with W (outDim × inDim) transposed into a temporary (inDim × outDim).
+    private static func withTransposed(_ weight: UnsafePointer<Float>, inDim: Int, outDim: Int,
+                                       _ body: (UnsafePointer<Float>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(inDim * outDim, 1)) { transposed in
+            let wt = transposed.baseAddress!
+            for n in 0..<outDim {
+                for k in 0..<inDim { wt[k * outDim + n] = weight[n * inDim + k] }
+            }
+            body(wt)
+        }
+    }
+
+    /// `linear` of `rows` rows with W already transposed (`wt`, inDim × outDim).
+    private static func product(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, transposed wt: UnsafePointer<Float>,
+                                outDim: Int, bias: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>,
+                                accumulate: Bool) {
         guard rows > 0, outDim > 0 else { return }
         if let bias {
             for r in 0..<rows {
@@ -45,13 +70,7 @@ public enum Dense {
             }
         }
         let keep: Float = bias != nil || accumulate ? 1 : 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(inDim * outDim, 1)) { transposed in
-            let wt = transposed.baseAddress!
-            for n in 0..<outDim {
-                for k in 0..<inDim { wt[k * outDim + n] = weight[n * inDim + k] }
-            }
-            RowProduct.run(x, rows: rows, inner: inDim, weight: wt, columns: outDim, scale: 1, keep: keep, into: out)
-        }
+        RowProduct.run(x, rows: rows, inner: inDim, weight: wt, columns: outDim, scale: 1, keep: keep, into: out)
     }
 
     /// `out = keep · out + scale · (x · W)` for `rows` rows, on the calling thread only (for use inside a
