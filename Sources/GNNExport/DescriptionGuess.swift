@@ -93,7 +93,7 @@ public struct DescriptionGuess {
             notes.append("one layer stored: family \(family.rawValue) (weight-tied) with layers 1; set layers to the depth the model runs")
         }
         let edgeEncoder = shapes["edge_encoder.weight"]
-        let conv = try Self.conv(at: block + "conv.", shapes, edgeEncoded: edgeEncoder != nil, same: same, notes: &notes)
+        let conv = try Self.conv(at: block + "conv.", shapes, same: same, notes: &notes)
         let edgeChannels = edgeEncoder?[1] ?? conv.edgeDim ?? 0
         let norm = Self.norm(at: block + "norm.", shapes, notes: &notes)
         var architecture = ModelArchitecture(family: family, layers: layers, groups: groups, inputChannels: encoder[1],
@@ -139,7 +139,7 @@ public struct DescriptionGuess {
             throw GNNError("has encoder.weight or head.weight that is not a matrix", fix: "write the description by hand (formats/arch.md)")
         }
         var notes: [String] = []
-        let conv = try Self.conv(at: "conv1.", shapes, edgeEncoded: false, same: same, notes: &notes)
+        let conv = try Self.conv(at: "conv1.", shapes, same: same, notes: &notes)
         let norm = Self.norm(at: "norm1.", shapes, notes: &notes)
         let solver = SolverSpec(method: .anderson, tolerance: 1e-4, maxIterations: 50)
         notes.append("solver anderson with tolerance 1e-4 and max_iterations 50 (the weights do not say how the model was solved): set the solver the model was trained with")
@@ -189,10 +189,12 @@ public struct DescriptionGuess {
     }
 
     /// The conv whose tensors sit under `prefix`, told apart by the tensors each kind has.
-    private static func conv(at prefix: String, _ shapes: [String: [Int]], edgeEncoded: Bool, same: (String, String) -> Bool,
+    private static func conv(at prefix: String, _ shapes: [String: [Int]], same: (String, String) -> Bool,
                              notes: inout [String]) throws -> ConvSpec {
         func has(_ name: String) -> Bool { shapes[prefix + name] != nil }
-        let edgeDim = edgeEncoded ? nil : shapes[prefix + "lin_edge.weight"].map { $0[1] }
+        // With an edge encoder, a GAT/GATv2 lin_edge reads its hidden-wide output (edge_dim = hidden) and a
+        // GEN conv has no lin_edge (PyG builds one only when edge_dim differs from the conv's width).
+        let edgeDim = shapes[prefix + "lin_edge.weight"].map { $0[1] }
         if let first = shapes[prefix + "mlp.0.weight"], first.count == 2 {
             var options = GENOptions()
             options.expansion = max(1, first[0] / max(first[1], 1))

@@ -16,10 +16,16 @@ public enum AttentionAggregation {
         public let features: EdgeFeatureRows
         /// heads × E: u_h = Σ_c att_edge[h, c] · W_edge[h·C + c, :].
         public let projections: UnsafePointer<Float>
+        /// heads, or nil: a constant added to every edge's score, and to the added loop's when the row has
+        /// other edges (a shared edge encoder's bias folded into the projections; a row without edges has
+        /// loop features 0 before the encoder's bias as after it, as PyG fills the loop with the mean of
+        /// already-encoded features).
+        public let bias: UnsafePointer<Float>?
 
-        public init(features: EdgeFeatureRows, projections: UnsafePointer<Float>) {
+        public init(features: EdgeFeatureRows, projections: UnsafePointer<Float>, bias: UnsafePointer<Float>? = nil) {
             self.features = features
             self.projections = projections
+            self.bias = bias
         }
     }
 
@@ -145,12 +151,13 @@ public enum AttentionAggregation {
         }
     }
 
-    /// scores[h] = features · projections[h] (the edge's attention logit per head).
+    /// scores[h] = bias[h] + features · projections[h] (the edge's attention logit per head).
     @inline(__always)
     fileprivate static func project(_ features: UnsafePointer<Float>, _ projections: UnsafePointer<Float>,
-                                heads: Int, columns: Int, into scores: UnsafeMutablePointer<Float>) {
+                                    bias: UnsafePointer<Float>?, heads: Int, columns: Int,
+                                    into scores: UnsafeMutablePointer<Float>) {
         for h in 0..<heads {
-            var value: Float = 0
+            var value: Float = bias?[h] ?? 0
             for k in 0..<columns { value += features[k] * projections[h * columns + k] }
             scores[h] = value
         }
@@ -173,6 +180,8 @@ private struct AttentionRows {
     let features: LoopFilledEdgeFeatures
     /// heads × columns, or nil without edge scores.
     let projections: UnsafePointer<Float>?
+    /// `EdgeScores.bias`.
+    let projectionBias: UnsafePointer<Float>?
 
     /// Edges ahead whose a_src entry the score pass prefetches.
     static let alphaPrefetchDistance = 16
@@ -190,6 +199,7 @@ private struct AttentionRows {
         self.negativeSlope = negativeSlope
         features = LoopFilledEdgeFeatures(edges?.features)
         projections = edges?.projections
+        projectionBias = edges?.bias
     }
 
     /// Pass 1: `scratch.scores[k, h]` = leakyReLU(a_src[u, h] + a_dst[v, h] + a_edge[k, h]) for each entry k
@@ -216,15 +226,16 @@ private struct AttentionRows {
             kept += 1
             if let projections {
                 let values = features.read(e, scratch: scratch.rawFeatures, addingTo: scratch.loopFeatures)
-                AttentionAggregation.project(values, projections, heads: heads, columns: features.columns, into: scratch.edgeScore)
+                AttentionAggregation.project(values, projections, bias: projectionBias, heads: heads, columns: features.columns,
+                                             into: scratch.edgeScore)
             }
             entryScore(u, v, scratch, into: scratch.scores + k * heads)
         }
         if selfLoops {
             if let projections {
                 features.finishLoop(scratch.loopFeatures, count: kept)
-                AttentionAggregation.project(scratch.loopFeatures, projections, heads: heads, columns: features.columns,
-                                             into: scratch.edgeScore)
+                AttentionAggregation.project(scratch.loopFeatures, projections, bias: kept > 0 ? projectionBias : nil,
+                                             heads: heads, columns: features.columns, into: scratch.edgeScore)
             }
             entryScore(v, v, scratch, into: scratch.scores + row.count * heads)
         }

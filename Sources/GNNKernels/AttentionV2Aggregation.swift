@@ -22,7 +22,10 @@ public enum AttentionV2Aggregation {
     /// - xLeft, xRight: N × heads·channels (the same pointer when the conv shares its weights).
     /// - attention: heads × channels.
     /// - edges: the edge features with lin_edge packed by `MessageAggregation.EdgeEncoder.pack` for
-    ///   heads·channels outputs and no bias, or nil (no edge term).
+    ///   heads·channels outputs, or nil (no edge term). A bias (a shared edge encoder's, folded into lin_edge)
+    ///   is added to every edge's term, and to the added loop's when the row has other edges: a row without
+    ///   edges has loop features 0 before the encoder as after it, as PyG fills the loop with the mean of
+    ///   already-encoded features.
     /// - out: N × heads·channels, overwritten.
     ///
     /// Rows are split in `KernelThreads` blocks and each row is summed in CSR order by one thread, so the
@@ -56,6 +59,8 @@ private struct AttentionV2Rows {
     let features: LoopFilledEdgeFeatures
     /// lin_edge packed columns × padded width, or nil.
     let edgeWeight: UnsafePointer<Float>?
+    /// Its bias, padded width, or nil.
+    let edgeBias: UnsafePointer<Float>?
 
     init(graph: CSRGraph, xLeft: UnsafePointer<Float>, xRight: UnsafePointer<Float>, attention: UnsafePointer<Float>,
          heads: Int, channels: Int, edges: MessageAggregation.EdgeEncoder?, selfLoops: Bool, negativeSlope: Float) {
@@ -70,6 +75,7 @@ private struct AttentionV2Rows {
         self.negativeSlope = negativeSlope
         features = LoopFilledEdgeFeatures(edges?.features)
         edgeWeight = edges?.weight
+        edgeBias = edges?.bias
     }
 
     /// out[v, :, :] for row v (`target`, heads·channels floats): its edges in CSR order, then the added loop.
@@ -86,14 +92,14 @@ private struct AttentionV2Rows {
             if selfLoops && u == v { continue }
             kept += 1
             if let edgeWeight {
-                embed(features.read(e, scratch: scratch.rawFeatures, addingTo: scratch.loopFeatures), edgeWeight, scratch)
+                embed(features.read(e, scratch: scratch.rawFeatures, addingTo: scratch.loopFeatures), edgeWeight, edgeBias, scratch)
             }
             add(u, v, scratch, into: target)
         }
         if selfLoops {
             if let edgeWeight {
                 features.finishLoop(scratch.loopFeatures, count: kept)
-                embed(scratch.loopFeatures, edgeWeight, scratch)
+                embed(scratch.loopFeatures, edgeWeight, kept > 0 ? edgeBias : nil, scratch)
             }
             add(v, v, scratch, into: target)
         }
@@ -102,10 +108,11 @@ private struct AttentionV2Rows {
         }
     }
 
-    /// `scratch.edgeTerm` = lin_edge(features).
+    /// `scratch.edgeTerm` = lin_edge(features) (+ bias).
     @inline(__always)
-    private func embed(_ values: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ scratch: AttentionV2Scratch) {
-        MessageAggregation.EdgeEncoder.embed(values, columns: features.columns, weight: weight, bias: nil,
+    private func embed(_ values: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                       _ scratch: AttentionV2Scratch) {
+        MessageAggregation.EdgeEncoder.embed(values, columns: features.columns, weight: weight, bias: bias,
                                              padded: scratch.paddedWidth, into: scratch.edgeTerm)
     }
 

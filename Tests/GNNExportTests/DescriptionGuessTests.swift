@@ -44,7 +44,7 @@ final class DescriptionGuessTests: XCTestCase {
             XCTAssertEqual(FileManager.default.contents(atPath: fromDraft), FileManager.default.contents(atPath: fromDescription), name)
             checked += 1
         }
-        XCTAssertEqual(checked, 50, "every fixture model with a description")
+        XCTAssertEqual(checked, 52, "every fixture model with a description")
     }
 
     /// The draft with the choices its assumptions name taken from `built`: what a user does on reading them.

@@ -61,7 +61,7 @@ final class ArchitecturePartsTests: XCTestCase {
         let cases: [(ModelArchitecture, String)] = [
             (architecture(block: BlockSpec(kind: .res)), "block describes the layers of the resgnn and wt-resgnn families"),
             (architecture(head: HeadSpec(norm: .layer0)), #"head.norm "layer0" reuses layers.0.norm of the resgnn and wt-resgnn families"#),
-            (architecture(.resgnn, edgeChannels: 3, encoder: EncoderSpec(edge: "edge_encoder")), "encoder.edge feeds GENConv only"),
+            (architecture(.resgnn, edgeChannels: 3, encoder: EncoderSpec(edge: "edge_encoder")), "encoder.edge feeds convs that read edge features (gen, gat, gatv2); the conv is sage"),
             (architecture(.resgnn, conv: gen, encoder: EncoderSpec(edge: "edge_encoder")), "encoder.edge needs edge features"),
             (architecture(conv: gen, edgeChannels: 3, encoder: EncoderSpec(edge: "edge_encoder")), "encoder.edge is supported by the resgnn and wt-resgnn families only"),
             (architecture(norm: NormSpec(kind: .layer, eps: 0)), "norm: eps is 0.0; it must be a positive number"),

@@ -62,9 +62,9 @@ extension ModelArchitecture {
             guard edgeChannels > 0 else {
                 throw GNNError("encoder.edge needs edge features, but edge_channels is 0", fix: "set edge_channels or remove encoder.edge")
             }
-            guard conv.kind == .gen else {
-                throw GNNError("encoder.edge feeds GENConv only (as examples/ogbn_proteins_deepgcn.py); the conv is \(conv.kind.rawValue)",
-                               fix: "remove encoder.edge and give the conv edge_dim, or use conv kind gen")
+            guard [.gen, .gat, .gatv2].contains(conv.kind) else {
+                throw GNNError("encoder.edge feeds convs that read edge features (gen, gat, gatv2); the conv is \(conv.kind.rawValue)",
+                               fix: "remove encoder.edge, or use conv kind gen, gat or gatv2")
             }
         }
     }

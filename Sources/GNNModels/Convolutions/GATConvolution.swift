@@ -17,12 +17,18 @@ struct GATConvolution: RowBlockConvolution {
     let lin: Linear
     let attentionSource: [Float]
     let attentionTarget: [Float]
-    /// H × E: edge features' contribution to the logits, folded from lin_edge and att_edge.
+    /// H × E: edge features' contribution to the logits, folded from lin_edge and att_edge (and the shared
+    /// edge encoder, when the model has one).
     let edgeProjections: [Float]?
+    /// H: the shared edge encoder's bias folded the same way, or nil without an encoder.
+    let edgeBias: [Float]?
     /// Block by block only when the attention sums are the output itself: concatenated heads, no residual.
     var freedRows: FreedRows? { output.concat && output.residual == nil ? .input : nil }
 
-    init(_ options: GATOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+    /// `sharedEdgeEncoder`: the model's edge encoder (E → channels, shared by every layer); lin_edge then
+    /// reads its output, and the two maps are folded into one per head (`Linear.composed`).
+    init(_ options: GATOptions, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int,
+         sharedEdgeEncoder: Linear? = nil) throws {
         output = try AttentionHeads("GATConv", heads: options.heads, concat: options.concat, residual: options.residual,
                                     bias: options.bias, weights, prefix, channels: channels)
         let heads = output.heads, headChannels = output.headChannels
@@ -38,18 +44,28 @@ struct GATConvolution: RowBlockConvolution {
             guard edgeChannels > 0 else {
                 throw GNNError("GATConv at \(prefix) reads edge features but the architecture has edge_channels 0")
             }
-            let linEdge = try weights.tensor("\(prefix).lin_edge.weight", shape: [width, edgeChannels])
+            let linEdgeInputs = sharedEdgeEncoder?.outChannels ?? edgeChannels
+            let linEdge = try weights.tensor("\(prefix).lin_edge.weight", shape: [width, linEdgeInputs])
             let attentionEdge = try weights.tensor("\(prefix).att_edge", shape: [1, heads, headChannels])
-            var projections = [Float](repeating: 0, count: heads * edgeChannels)
+            var projections = [Float](repeating: 0, count: heads * linEdgeInputs)
             for h in 0..<heads {
                 for c in 0..<headChannels {
                     let a = attentionEdge[h * headChannels + c]
-                    for k in 0..<edgeChannels { projections[h * edgeChannels + k] += a * linEdge[(h * headChannels + c) * edgeChannels + k] }
+                    for k in 0..<linEdgeInputs { projections[h * linEdgeInputs + k] += a * linEdge[(h * headChannels + c) * linEdgeInputs + k] }
                 }
             }
-            edgeProjections = projections
+            if let encoder = sharedEdgeEncoder {
+                let folded = Linear(inChannels: linEdgeInputs, outChannels: heads, weight: projections, bias: nil)
+                    .composed(after: encoder)
+                edgeProjections = folded.weight
+                edgeBias = folded.bias
+            } else {
+                edgeProjections = projections
+                edgeBias = nil
+            }
         } else {
             edgeProjections = nil
+            edgeBias = nil
         }
     }
 
@@ -101,7 +117,11 @@ struct GATConvolution: RowBlockConvolution {
                                      adding: adding, into: out, completed: completed)
         }
         if let edgeProjections, let features = graph.edgeFeatures {
-            edgeProjections.withUnsafeBufferPointer { run(AttentionAggregation.EdgeScores(features: features, projections: $0.baseAddress!)) }
+            edgeProjections.withUnsafeBufferPointer { projections in
+                withOptionalPointer(edgeBias) { bias in
+                    run(AttentionAggregation.EdgeScores(features: features, projections: projections.baseAddress!, bias: bias))
+                }
+            }
         } else {
             run(nil)
         }

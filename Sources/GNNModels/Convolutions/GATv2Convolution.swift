@@ -18,10 +18,14 @@ struct GATv2Convolution: GraphConvolution {
     let right: Linear?
     /// `att`, heads × C.
     let attention: [Float]
-    /// `lin_edge` packed for the kernel (`MessageAggregation.EdgeEncoder.pack`), or nil without edge features.
-    let edgeWeight: [Float]?
+    /// `lin_edge` (after the shared edge encoder, when the model has one) packed for the kernel
+    /// (`MessageAggregation.EdgeEncoder.pack`), or nil without edge features.
+    let edgeMap: (weight: [Float], bias: [Float]?)?
 
-    init(_ options: GATv2Options, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int) throws {
+    /// `sharedEdgeEncoder`: the model's edge encoder (E → channels, shared by every layer); lin_edge then
+    /// reads its output, and the two maps are folded into one (`Linear.composed`).
+    init(_ options: GATv2Options, _ weights: WeightReader, _ prefix: String, channels: Int, edgeChannels: Int,
+         sharedEdgeEncoder: Linear? = nil) throws {
         output = try AttentionHeads("GATv2Conv", heads: options.heads, concat: options.concat, residual: options.residual,
                                     bias: options.bias, weights, prefix, channels: channels)
         inChannels = channels
@@ -44,11 +48,13 @@ struct GATv2Convolution: GraphConvolution {
         }
         attention = try weights.tensor("\(prefix).att", shape: [1, output.heads, output.headChannels])
         if edgeChannels > 0 {
-            let linEdge = try Linear(weights, "\(prefix).lin_edge", in: edgeChannels, out: width, bias: false)
-            edgeWeight = MessageAggregation.EdgeEncoder.pack(weight: linEdge.weight, bias: nil, channels: width,
-                                                             columns: edgeChannels).weight
+            var linEdge = try Linear(weights, "\(prefix).lin_edge", in: sharedEdgeEncoder?.outChannels ?? edgeChannels,
+                                     out: width, bias: false)
+            if let encoder = sharedEdgeEncoder { linEdge = linEdge.composed(after: encoder) }
+            edgeMap = MessageAggregation.EdgeEncoder.pack(weight: linEdge.weight, bias: linEdge.bias, channels: width,
+                                                          columns: edgeChannels)
         } else {
-            edgeWeight = nil
+            edgeMap = nil
         }
     }
 
@@ -69,8 +75,12 @@ struct GATv2Convolution: GraphConvolution {
                                            selfLoops: self.addSelfLoops, negativeSlope: self.negativeSlope, into: aggregated)
             }
         }
-        if let edgeWeight, let features = graph.edgeFeatures {
-            edgeWeight.withUnsafeBufferPointer { run(MessageAggregation.EdgeEncoder(features: features, weight: $0.baseAddress, bias: nil)) }
+        if let edgeMap, let features = graph.edgeFeatures {
+            edgeMap.weight.withUnsafeBufferPointer { weight in
+                withOptionalPointer(edgeMap.bias) { bias in
+                    run(MessageAggregation.EdgeEncoder(features: features, weight: weight.baseAddress, bias: bias))
+                }
+            }
         } else {
             run(nil)
         }

@@ -49,15 +49,17 @@ enum FreedRows {
 }
 
 /// Builds the conv the architecture names, reading its weights under `prefix` (e.g. `convs.0.convs.1.conv`).
-/// `edgeEncoder` is the model's shared edge encoder, if any (GEN only: `ModelArchitecture.validate` refuses
-/// it with other convs).
+/// `edgeEncoder` is the model's shared edge encoder, if any (GEN, GAT and GATv2 read edge features;
+/// `ModelArchitecture.validate` refuses it with other convs).
 func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String, channels: Int,
                      edgeChannels: Int, edgeEncoder: Linear? = nil) throws -> any GraphConvolution {
     switch spec {
     case .gcn(let options): try GCNConvolution(options, weights, prefix, channels: channels)
     case .sage(let options): try SAGEConvolution(options, weights, prefix, channels: channels)
-    case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
-    case .gatv2(let options): try GATv2Convolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels)
+    case .gat(let options): try GATConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
+                                               sharedEdgeEncoder: edgeEncoder)
+    case .gatv2(let options): try GATv2Convolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
+                                                   sharedEdgeEncoder: edgeEncoder)
     case .gen(let options): try GENConvolution(options, weights, prefix, channels: channels, edgeChannels: edgeChannels,
                                                sharedEdgeEncoder: edgeEncoder)
     case .gcn2: throw GNNError("conv kind gcn2 reads the initial features x₀ besides x; only the gcnii family runs it")
