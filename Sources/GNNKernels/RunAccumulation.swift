@@ -87,6 +87,8 @@ enum RunAccumulation {
 protocol ChannelChunk {
     /// Channels in the chunk.
     static var width: Int { get }
+    /// All channels 0.
+    static var zero: Self { get }
     static func load(_ row: UnsafePointer<Float>) -> Self
     func store(to row: UnsafeMutablePointer<Float>)
     static func + (lhs: Self, rhs: Self) -> Self
@@ -110,6 +112,8 @@ struct ChunkPair<Half: ChannelChunk>: ChannelChunk {
 
     static var width: Int { 2 * Half.width }
 
+    static var zero: Self { Self(low: .zero, high: .zero) }
+
     @inline(__always)
     static func load(_ row: UnsafePointer<Float>) -> Self { Self(low: .load(row), high: .load(row + Half.width)) }
 
@@ -126,6 +130,7 @@ struct ChunkPair<Half: ChannelChunk>: ChannelChunk {
     static func * (lhs: Self, rhs: Float) -> Self { Self(low: lhs.low * rhs, high: lhs.high * rhs) }
 }
 
-/// 32 and 64 channels.
-typealias Chunk32 = ChunkPair<ChunkPair<RowVectors.Vector>>
+/// 16, 32 and 64 channels.
+typealias Chunk16 = ChunkPair<RowVectors.Vector>
+typealias Chunk32 = ChunkPair<Chunk16>
 typealias Chunk64 = ChunkPair<Chunk32>
