@@ -33,6 +33,40 @@ final class AtomicOutputFileTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(filePath: path)), Data([1, 2, 3]))
     }
 
+    /// The named staging (the fallback where the file system has no `O_TMPFILE`, and always for a sharded
+    /// run's shared output): a hidden file beside the destination, created exclusively, never through a
+    /// symlink; renamed over the destination on commit and removed when dropped.
+    func testNamedStagingIsExclusiveAndLeavesNothingBehind() throws {
+        let path = temporaryPath("shared.bin")
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            let output = try AtomicOutputFile(path: path, shared: true)
+            let staged = try XCTUnwrap(output.temporaryPath)
+            XCTAssertEqual((staged as NSString).deletingLastPathComponent, directory)
+            XCTAssertTrue((staged as NSString).lastPathComponent.hasPrefix(".shared.bin.tmp-"), staged)
+            var status = stat()
+            XCTAssertEqual(lstat(staged, &status), 0)
+            XCTAssertEqual(status.st_mode & S_IFMT, S_IFREG, "a regular file, not a link")
+            try output.write([4, 5], at: 0)
+            XCTAssertEqual(try names(in: directory), [(staged as NSString).lastPathComponent])
+        }
+        XCTAssertEqual(try names(in: directory), [], "dropped without commit: the staged file is removed")
+        do {
+            let output = try AtomicOutputFile(path: path, shared: true)
+            try output.write([4, 5], at: 0)
+            try output.commit()
+        }
+        XCTAssertEqual(try names(in: directory), ["shared.bin"])
+        XCTAssertEqual(try Data(contentsOf: URL(filePath: path)), Data([4, 5]))
+        do {   // over an existing file: renamed over it
+            let output = try AtomicOutputFile(path: path, shared: true)
+            try output.write([6], at: 0)
+            try output.commit()
+        }
+        XCTAssertEqual(try names(in: directory), ["shared.bin"])
+        XCTAssertEqual(try Data(contentsOf: URL(filePath: path)), Data([6]))
+    }
+
     /// A FIFO stays a FIFO and its reader gets the bytes in order.
     func testFIFOIsWrittenIntoNotReplaced() throws {
         let path = temporaryPath("pipe")

@@ -169,6 +169,22 @@ final class HostileModelFileTests: XCTestCase {
         assertGNNError("does not fit in the file") { try ModelFile(path: path) }
     }
 
+    /// The audit's trap: `UInt64(parameterCount)` of a negative count. A negative count in metadata with
+    /// valid checksums is a clean error naming it.
+    func testNegativeParameterCountIsACleanError() throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
+        let key = Array(#""parameter_count":"#.utf8)
+        let start = (0..<bytes.count - key.count).first { Array(bytes[$0..<$0 + key.count]) == key }! + key.count
+        let digits = bytes[start...].prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+        XCTAssertGreaterThanOrEqual(digits, 2, "the fixture's count must have room for -1")
+        // Same length: -1, then spaces (JSON whitespace), so that every offset stays valid.
+        bytes.replaceSubrange(start..<start + digits, with: Array("-1".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: digits - 2))
+        resealModel(&bytes)
+        let path = temporaryPath("count.gnnz")
+        writeBytes(bytes, to: path)
+        assertGNNError("metadata says -1 parameters but the tensors hold") { try ModelFile(path: path) }
+    }
+
     func testElementCountBeyondMemoryIsACleanError() throws {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try ModelFixture.write())))
         let entry = Int(load(UInt64.self, at: 64, in: bytes)) + 4 * 88   // "zeros", shuffle+zstd
