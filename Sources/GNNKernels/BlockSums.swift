@@ -1,29 +1,10 @@
-/// Sums over long flat vectors (dot products, squared norms) that give the same bits on any thread count.
-///
-/// The vector is cut into blocks of `BlockSums.blockLength` elements, a length that depends on nothing but
-/// the constant; each block's partial sums are accumulated in float32 in index order by one thread, and the
-/// partials are then added in block order. The fixed-point solvers use this for residuals and Gram matrices,
-/// whose values steer the iteration and so must not depend on scheduling.
+/// The fixed-point solvers' per-row sums (dot products, squared norms), eight lanes at a time in a fixed
+/// order, so that a row's sum is the same bits wherever it is taken; the rows' sums are then added exactly
+/// (GNNModels' `NodeSums`, `ExactSum`). Residuals and Gram matrices steer the iteration, so they must not
+/// depend on scheduling, nor on how the graph is split into shards.
 public enum BlockSums {
-    /// Elements per block.
+    /// Elements per block of the solvers' elementwise loops (fixed, like `KernelThreads.blockRows`).
     public static let blockLength = 1 << 14
-
-    /// Runs `body(range, partials)` once for every block of `0..<count`, on all worker threads; `body` adds
-    /// its block's `width` sums into `partials` (zeroed before). Returns the `width` totals.
-    public static func compute(count: Int, width: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-        let blocks = (count + blockLength - 1) / blockLength
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(blocks * width, 1))
-        defer { partials.deallocate() }
-        partials.initialize(repeating: 0, count: max(blocks * width, 1))
-        KernelThreads.forEachBlock(rows: count, blockRows: blockLength) { range in
-            body(range, partials + (range.lowerBound / blockLength) * width)
-        }
-        var totals = [Float](repeating: 0, count: width)
-        for block in 0..<blocks {
-            for j in 0..<width { totals[j] += partials[block * width + j] }
-        }
-        return totals
-    }
 
     /// Σ a[i]·b[i] over `range`, eight lanes at a time in a fixed order.
     @inline(__always)
@@ -65,10 +46,5 @@ public enum BlockSums {
             i += 1
         }
         return (difference, norm)
-    }
-
-    /// `dot(a, b)` over the whole of `0..<count`.
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        return compute(count: count, width: 1) { range, partial in partial[0] += dot(a, b, range) }[0]
     }
 }

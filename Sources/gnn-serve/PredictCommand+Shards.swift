@@ -31,17 +31,14 @@ extension PredictCommand {
         KernelThreads.configure(threads: threads ?? 0)
         // Checks every rank makes alike, before any rank starts work.
         var loaded: (ModelFile, GNNModel)?
+        var settings: SolverSettings?
         try world.agree(failure(world) {
             guard nodes == nil else {
                 throw GNNError("--nodes is not supported with shards yet", fix: "score all nodes, or a --split, and select from the output")
             }
             let modelFile = try ModelFile(path: model)
             let network = try GNNModel(modelFile)
-            // deq models themselves are refused with the other steps shards do not run (ForwardPass.shardingProblem).
-            if solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
-                throw GNNError("--solver, --tol, --max-iter, --memory, --damping and --strict apply to deq models, which shards do not run yet",
-                               fix: "leave them out")
-            }
+            settings = try solverSettings(for: network)
             loaded = (modelFile, network)
         })
         let (modelFile, network) = loaded!
@@ -79,8 +76,9 @@ extension PredictCommand {
         let forwardStart = clock.now
         let result: ForwardPass.Result
         do {
-            result = try ForwardPass.run(network, on: graphFile, halo: exchange) { step, steps in
-                progress?.report("layer \(step) of \(steps)", Double(step) / Double(steps))
+            result = try ForwardPass.run(network, on: graphFile, solver: settings, halo: exchange,
+                                         merge: AllGatherSumMerge(world: world)) { step, steps in
+                progress?.report("\(settings == nil ? "layer" : "iteration") \(step) of \(steps)", Double(step) / Double(steps))
             }
         } catch {
             // The other ranks wait in an exchange: only ending the job stops them.
@@ -89,6 +87,13 @@ extension PredictCommand {
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
+        // Every rank took the same iterations (NodeSums): rank 0 speaks for all.
+        if let report = result.solverReport, !report.converged {
+            try world.agree(strict ? "rank \(world.rank): \(model): \(report.shortfall); raise --max-iter, loosen --tol or try another --solver" : nil)
+            if world.rank == 0 {
+                CommandLineOutput.writeError("gnn-serve: warning: " + report.shortfall + "; the outputs use its lowest-residual iterate")
+            }
+        }
         // The nodes written: all, each in the slot of its input id, or the split's, each in its place in the
         // whole graph's split (as single-process predict orders them).
         let rows: [Int], slots: [Int], total: Int
@@ -120,6 +125,10 @@ extension PredictCommand {
                                                                        exchange.seconds.count, forwardTime.seconds - exchangeSeconds)
                 + ", sent \(ByteCount(exchange.sentBytes.reduce(0, +))) (\(ByteCount(exchange.sentBytes.first ?? 0)) per exchange)"
                 + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes()))")
+            if world.rank == 0, let report = result.solverReport {
+                CommandLineOutput.writeError(report.summary)
+                CommandLineOutput.writeError(report.history)
+            }
         }
         guard let outputs = gathered, let ids else { return }
         let bytes = try writer.render(outputs: outputs, columns: columns, rows: Array(0..<total), ids: ids.map { Int($0) })

@@ -129,7 +129,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     /// The model's solver settings with the command line's overrides; nil for models without a solver.
-    private func solverSettings(for network: GNNModel) throws -> SolverSettings? {
+    func solverSettings(for network: GNNModel) throws -> SolverSettings? {
         guard var settings = network.solverSettings else {
             if solver != nil || tol != nil || maxIter != nil || memory != nil || damping != nil || strict {
                 throw GNNError("--solver, --tol, --max-iter, --memory, --damping and --strict apply only to deq models, and this is a \(network.architecture.family.rawValue) model",

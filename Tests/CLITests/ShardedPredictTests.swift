@@ -86,6 +86,33 @@ final class ShardedPredictTests: XCTestCase {
         }
     }
 
+    /// deq models solve over all ranks as over one process: residuals and inner products are summed exactly
+    /// over each shard's own rows and merged (`NodeSums`), so every rank takes the iterations one process
+    /// takes, with the same residuals, and writes the same bytes. Each solver method, on 2, 3 or 4 ranks.
+    func testDeqModelsTakeTheSameIterationsAndGiveTheSameBytes() throws {
+        let input = Fixtures.models + "/deq/graph.npz", base = temporary("graph.bin")
+        XCTAssertEqual(try CLI.run(["pack", input, "-o", base, "--quiet"]).status, 0)
+        let cases = [("deq_gcn", "anderson"), ("deq_sage_head_norm", "broyden"), ("deq_gat_edge", "picard"), ("deq_gatv2_edge", "anderson")]
+        for (i, (name, method)) in cases.enumerated() {
+            let folder = Fixtures.models + "/deq/" + name, model = temporary("\(name).gnnz")
+            let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.safetensors",
+                                                                            "--arch", folder + "/arch.json", "-o", model])
+            XCTAssertEqual(export.status, 0, export.stderr)
+            let options = ["--solver", method, "--stats"], expected = temporary("\(name)-one.npy")
+            let one = try CLI.run(["predict", "--model", model, base, "-o", expected] + options)
+            XCTAssertEqual(one.status, 0, one.stderr)
+            let solverLines = one.stderr.split(separator: "\n").filter { $0.hasPrefix("solver ") || $0.hasPrefix("residuals ") }
+            XCTAssertEqual(solverLines.count, 2, one.stderr)
+            let count = 2 + i % 3, pattern = try shards(input, base: base, count: count, partition: i % 2 == 0 ? "metis" : "range")
+            let output = temporary("\(name)-\(count).npy")
+            let sharded = try mpirun(count, ["predict", "--model", model, pattern, "-o", output] + options)
+            XCTAssertEqual(sharded.status, 0, sharded.stderr)
+            XCTAssertEqual(try bytes(output), try bytes(expected), "\(name) with \(method) on \(count) ranks")
+            XCTAssertEqual(sharded.stderr.split(separator: "\n").filter { $0.hasPrefix("solver ") || $0.hasPrefix("residuals ") },
+                           solverLines, "\(name): the same iterations and residuals, printed once")
+        }
+    }
+
     func testInfoOnAShardPrintsOwnedRowsHaloAndEdgeCut() throws {
         let base = temporary("graph.bin")
         let pattern = try shards(Self.samples + "/csbm.npz", base: base, count: 2, partition: "metis")

@@ -87,9 +87,15 @@ public struct ShardLayout {
 
     /// The local rows this shard owns, ascending: every row not in the halo.
     public var ownedRows: [Int] {
-        var isHalo = [Bool](repeating: false, count: ownedCount + haloCount)
-        for row in halo { isHalo[row] = true }
-        return isHalo.indices.filter { !isHalo[$0] }
+        let owned = ownsRow
+        return owned.indices.filter { owned[$0] }
+    }
+
+    /// For each local row, whether this shard owns it (false for halo rows).
+    public var ownsRow: [Bool] {
+        var owned = [Bool](repeating: true, count: ownedCount + haloCount)
+        for row in halo { owned[row] = false }
+        return owned
     }
 
     /// The file name of shard `index` of `count` for the set named `base` (`graph.bin` →

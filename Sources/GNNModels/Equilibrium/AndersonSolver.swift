@@ -45,7 +45,7 @@ struct AndersonSolver: FixedPointSolver {
             try problem.evaluate(x, image)
             // G_slot = F_slot − x, its squared norm, ‖F_slot‖² and its products with the other residuals.
             let others = min(step + 1, m)
-            let sums = BlockSums.compute(count: count, width: others + 1) { range, partial in
+            let sums = problem.sum(width: others + 1) { range, partial in
                 for i in range { residual[i] = image[i] - x[i] }
                 partial[others] += BlockSums.dot(image, image, range)
                 for j in 0..<others { partial[j] += BlockSums.dot(residual, residuals + j * count, range) }

@@ -25,7 +25,7 @@ struct BroydenSolver: FixedPointSolver {
         /// Evaluates f at x and records the residual; true when the solve should stop.
         func evaluate() throws -> Bool {
             try problem.evaluate(x, image)
-            let sums = residualSums(image: image, z: x, count: count)
+            let sums = problem.residualSums(image: image, z: x)
             let done = trace.record(squaredDifference: sums.difference, squaredImage: sums.image, image: image)
             progress(trace.evaluations)
             return done || !trace.budgetLeft
@@ -58,14 +58,14 @@ struct BroydenSolver: FixedPointSolver {
                 }
             }
             let used = min(updates, m), slot = updates % m
-            let products = BlockSums.compute(count: count, width: 2 * used) { range, partial in
+            let products = problem.sum(width: 2 * used) { range, partial in
                 for l in 0..<used {
                     partial[l] += BlockSums.dot(step, u + l * count, range)
                     partial[used + l] += BlockSums.dot(v + l * count, dg, range)
                 }
             }
             let newV = v + slot * count, newU = u + slot * count
-            let denominator = BlockSums.compute(count: count, width: 1) { range, partial in
+            let denominator = problem.sum(width: 1) { range, partial in
                 // The slot's own old term first, in place, since the new v overwrites it when the ring is full
                 // (a slot not yet used holds no term, and its memory is not initialised).
                 if slot < used {
@@ -99,7 +99,7 @@ struct BroydenSolver: FixedPointSolver {
             }
             updates += 1
             let terms = min(updates, m)
-            let weights = BlockSums.compute(count: count, width: terms) { range, partial in
+            let weights = problem.sum(width: terms) { range, partial in
                 for l in 0..<terms { partial[l] += BlockSums.dot(v + l * count, g, range) }
             }
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in

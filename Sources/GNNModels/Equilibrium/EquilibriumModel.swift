@@ -67,7 +67,7 @@ struct EquilibriumModel: Sendable {
         case .zeros: state.initialize(repeating: 0, count: count)
         case .input: copy(encoded, into: state, count: count)
         }
-        let problem = FixedPointProblem(count: count) { z, image in
+        let problem = FixedPointProblem(count: count, rowLength: architecture.hiddenChannels, sums: graph.nodeSums) { z, image in
             try evaluate(z, input: encoded, graph: graph, workspace: workspace, into: image)
         }
         let report = try settings.solver.solve(problem, state: state, workspace: workspace, progress: progress)
@@ -79,9 +79,13 @@ struct EquilibriumModel: Sendable {
                   into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let first = try workspace.buffer("deq.conv1", count: n * hidden)
+        // On a shard, the halo rows of each conv's input are refreshed from their owners first (z's are the
+        // solver's iterate: its halo rows hold values of no use until then).
+        graph.exchangeHalo(UnsafeMutablePointer(mutating: z), columns: hidden)
         try conv1.forward(z, graph: graph, workspace: workspace, into: first)
         let mixed = try workspace.buffer("deq.mixed", count: n * hidden)
         addNormRelu(first, input, rows: n, channels: hidden, norm: norm1, normFirst: true, into: mixed)
+        graph.exchangeHalo(mixed, columns: hidden)
         try conv2.forward(mixed, graph: graph, workspace: workspace, into: out)
         addNormRelu(out, first, rows: n, channels: hidden, norm: norm2, normFirst: false, into: out)
     }

@@ -5,6 +5,10 @@ import GNNKernels
 /// system, so residuals and step sizes are taken over all of it).
 struct FixedPointProblem {
     let count: Int
+    /// Floats per node row (D): residuals and inner products are summed a row at a time by `sums`.
+    let rowLength: Int
+    /// Sums over the graph's rows, the same bits on a whole graph and on any split into shards.
+    let sums: NodeSums
     /// Writes f(z) into `out`; `z` and `out` never overlap.
     let evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> Void
 }
@@ -48,12 +52,19 @@ func copy(_ source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
     }
 }
 
-/// Squared norms ‖image − z‖² and ‖image‖², the two numbers a residual needs.
-func residualSums(image: UnsafePointer<Float>, z: UnsafePointer<Float>, count: Int) -> (difference: Float, image: Float) {
-    let sums = BlockSums.compute(count: count, width: 2) { range, partial in
-        let block = BlockSums.differenceAndNorm(image, z, range)
-        partial[0] += block.difference
-        partial[1] += block.norm
+extension FixedPointProblem {
+    /// `width` sums over the state's rows (`NodeSums.compute`): `body(range, partials)` adds one row's terms.
+    func sum(width: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        sums.compute(width: width, rowLength: rowLength, body).map { Float($0) }
     }
-    return (sums[0], sums[1])
+
+    /// Squared norms ‖image − z‖² and ‖image‖², the two numbers a residual needs.
+    func residualSums(image: UnsafePointer<Float>, z: UnsafePointer<Float>) -> (difference: Float, image: Float) {
+        let sums = sum(width: 2) { range, partial in
+            let row = BlockSums.differenceAndNorm(image, z, range)
+            partial[0] += row.difference
+            partial[1] += row.norm
+        }
+        return (sums[0], sums[1])
+    }
 }

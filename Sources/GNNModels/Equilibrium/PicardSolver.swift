@@ -16,7 +16,7 @@ struct PicardSolver: FixedPointSolver {
         let tau = settings.damping
         while trace.budgetLeft {
             try problem.evaluate(state, image)
-            let sums = residualSums(image: image, z: state, count: count)
+            let sums = problem.residualSums(image: image, z: state)
             let done = trace.record(squaredDifference: sums.difference, squaredImage: sums.image, image: image)
             progress(trace.evaluations)
             if done { break }

@@ -50,12 +50,10 @@ public enum ForwardPass {
     /// the block's scratch (`BlockChain`).
     static let minimumStateCopies = 3
 
-    /// What keeps `model` from running on shards, if anything: a step that reduces over all nodes.
+    /// What keeps `model` from running on shards, if anything: a step that reduces over all nodes and does
+    /// not yet go through `NodeSums`.
     public static func shardingProblem(_ model: GNNModel) -> String? {
         let architecture = model.architecture
-        if architecture.family == .deq {
-            return "deq models reduce residuals and inner products over all nodes, which shards do not run yet"
-        }
         var norms = [architecture.norm]
         if case .own(let spec) = architecture.head?.norm { norms.append(spec) }
         if norms.contains(where: { $0.kind == .graphLayer }) {
@@ -70,13 +68,15 @@ public enum ForwardPass {
     /// shard of the set runs the same pass at the same time); its owned rows then equal a whole-graph
     /// pass's, bit for bit.
     public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, halo: (any HaloExchange)? = nil,
-                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+                           merge: (any ShardSumMerge)? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
+        var owned: [Bool]?
         if graph.isShard {
-            guard halo != nil else {
+            guard halo != nil, merge != nil, let layout = try ShardLayout(graph) else {
                 throw GNNError("is one shard of a graph", in: graph.path, fix: "run every shard of the set with mpirun -np K")
             }
             if let problem = shardingProblem(model) { throw GNNError(problem, fix: "run it on the whole graph") }
+            owned = layout.ownsRow
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
         try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings),
@@ -84,7 +84,7 @@ public enum ForwardPass {
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
                                    : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
-        let context = GraphContext(graph, halo: halo)
+        let context = GraphContext(graph, halo: halo, owned: owned, merge: merge)
         let workspace = Workspace()
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers

@@ -8,15 +8,20 @@ final class GraphContext: @unchecked Sendable {
     let edgeFeatures: EdgeFeatureRows?
     /// For a shard: refreshes its halo rows before an aggregation reads them; nil for a whole graph.
     private let halo: (any HaloExchange)?
+    /// Sums over the graph's rows (solver residuals, norm moments): over this shard's own rows, merged
+    /// across the set, for a shard.
+    let nodeSums: NodeSums
     /// For a shard: each row's (in-edges, self loops) in the whole graph, which GCN's source degrees need.
     let wholeDegrees: UnsafeBufferPointer<UInt64>?
     private let file: GraphFile
     private var narrowedSources: UnsafeMutableBufferPointer<UInt32>?
     private var gcnCoefficients: [Bool: GCNNormalization] = [:]
 
-    init(_ file: GraphFile, halo: (any HaloExchange)? = nil) {
+    /// `owned` and `merge` (both or neither): a shard's own rows and the merge of its sums with the set's.
+    init(_ file: GraphFile, halo: (any HaloExchange)? = nil, owned: [Bool]? = nil, merge: (any ShardSumMerge)? = nil) {
         self.file = file
         self.halo = halo
+        nodeSums = NodeSums(rows: file.nodeCount, owned: owned, merge: merge)
         wholeDegrees = file.shardDegrees
         let sources: UnsafePointer<UInt32>
         switch file.sources {
