@@ -31,7 +31,6 @@ public enum ShardedRun {
                                fix: "name the shards NAME.shard-%d-of-\(layout.shardCount).bin as pack wrote them")
             }
             try ForwardPass.checkCompatible(model, graph)
-            if let problem = ForwardPass.shardingProblem(model) { throw GNNError(problem, fix: "run it on the whole graph") }
             opened = (graph, layout)
         } catch {
             problem = "rank \(world.rank): \(error)"

@@ -24,9 +24,8 @@ public enum KernelThreads {
     /// Rows per block: small enough to balance load, large enough that per-block overhead vanishes.
     public static let blockRows = 256
 
-    /// Elements per block of loops over flat arrays (elementwise updates, graph-mode norm moments): 64 Ki
-    /// floats, so that per-block overhead vanishes. Fixed like `blockRows`: sums taken per block and added in
-    /// block order (`Normalization.globalMoments`) depend on it, never on the thread count.
+    /// Elements per block of loops over flat arrays (elementwise updates): 64 Ki floats, so that per-block
+    /// overhead vanishes.
     public static let flatBlockLength = 1 << 16
 
     /// Runs `body` on every block of `rows` rows, on `count` threads, each block exactly once.

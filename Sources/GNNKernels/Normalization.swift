@@ -85,34 +85,6 @@ public enum Normalization {
         return (mean, squares / Float(channels))
     }
 
-    /// Mean and biased standard deviation of all `count` values, as PyG's graph-mode `LayerNorm` (one
-    /// graph) takes them: `mean = x.mean()`, then the standard deviation of `x − mean` (both rounded to
-    /// float32 as torch returns them). The sums run in double over fixed blocks, added in block order, so
-    /// they are accurate for N·C terms and independent of the thread count.
-    public static func globalMoments(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, deviation: Float) {
-        let blockSize = KernelThreads.flatBlockLength
-        let blocks = (count + blockSize - 1) / blockSize
-        guard blocks > 0 else { return (0, 0) }
-        let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
-        defer { partial.deallocate() }
-        func blockSums(_ term: @escaping @Sendable (Float) -> Double) -> Double {
-            KernelThreads.forEachBlock(rows: count, blockRows: blockSize) { block in
-                var sum: Double = 0
-                for i in block { sum += term(x[i]) }
-                partial[block.lowerBound / blockSize] = sum
-            }
-            var total: Double = 0
-            for b in 0..<blocks { total += partial[b] }
-            return total
-        }
-        let mean = Float(blockSums { Double($0) } / Double(count))
-        let variance = blockSums { value in
-            let centred = Double(value - mean)
-            return centred * centred
-        } / Double(count)
-        return (mean, Float(variance.squareRoot()))
-    }
-
     /// PyG's graph-mode `LayerNorm` with given statistics: ((x − mean) / (deviation + eps)) · w + b per
     /// channel (w, b only when both exist), then `activation`. On the calling thread only.
     public static func graphLayerNormSerial(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,

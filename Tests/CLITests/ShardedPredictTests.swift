@@ -75,7 +75,8 @@ final class ShardedPredictTests: XCTestCase {
     /// 2, 3 or 4 ranks.
     func testEveryFamilyAndConvKindGivesTheSameBytes() throws {
         let models = ["rev_gcn", "rev_gat_h2_edge", "rev_gatv2_h2_edge", "rev_gen_softmax_edge_msgnorm", "wt_rev_sage",
-                      "res_sage_max", "res_gen_edge", "res_gat_batchnorm", "wt_res_gcn", "res_block_plain_batchnorm", "gcnii_separate"]
+                      "res_sage_max", "res_gen_edge", "res_gat_batchnorm", "wt_res_gcn", "res_block_plain_batchnorm", "gcnii_separate",
+                      "rev_sage_graphnorm", "res_gcn_graphnorm", "res_gat_edge_encoder"]
         for (i, name) in models.enumerated() {
             let folder = Fixtures.models + "/" + name, model = temporary("\(name).gnnz")
             let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.safetensors",

@@ -41,7 +41,9 @@ final class BlockChain {
     func run(_ block: GNNBlock, input x: UnsafePointer<Float>, addingInto out: UnsafeMutablePointer<Float>,
              next: GNNBlock?, graph: GraphContext) throws {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
-        if !prepared { block.norm.apply(normed, from: x, rows: rows, channels: channels, activation: block.activation) }
+        if !prepared {
+            block.norm.apply(normed, from: x, rows: rows, channels: channels, activation: block.activation, sums: graph.nodeSums)
+        }
         prepared = false
         graph.exchangeHalo(normed, columns: channels)
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {

@@ -63,7 +63,7 @@ struct ResidualModel: Sendable {
         }
         workspace.releaseAll(except: "res.state")
         RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: headNorm,
-                                                 activation: headActivation, head, into: out)
+                                                 activation: headActivation, head, sums: graph.nodeSums, into: out)
     }
 
     /// res+ layers `start..<L`: state += conv(act(norm(state))), each layer's normalised input prepared by
@@ -93,7 +93,7 @@ struct ResidualModel: Sendable {
             let layer = try layers.layer(step)
             graph.exchangeHalo(current, columns: hidden)
             try layer.conv.forward(current, graph: graph, workspace: workspace, into: output)
-            layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation)
+            layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation, sums: graph.nodeSums)
             if residual {
                 add(output, into: current, count: count)
             } else {

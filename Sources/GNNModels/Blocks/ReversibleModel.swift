@@ -75,7 +75,7 @@ struct ReversibleModel: Sendable {
         }
         workspace.releaseAll(except: "rev.state")
         RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: groups, groupWidth: d, norm: finalNorm,
-                                                 activation: headActivation, lin2, into: out)
+                                                 activation: headActivation, lin2, sums: graph.nodeSums, into: out)
     }
 }
 

@@ -30,9 +30,9 @@ enum RowBlocks {
     /// every model.
     static func normActivationLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int,
                                                groupWidth d: Int, norm: Norm, activation: Activation, _ lin: Linear,
-                                               into out: UnsafeMutablePointer<Float>) {
+                                               sums: NodeSums, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
-        let norm = norm.fixingStatistics(of: state, count: n * width)
+        let norm = norm.fixingStatistics(of: state, channels: d, groups: groups, sums: sums)
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
             defer { gathered.deallocate() }

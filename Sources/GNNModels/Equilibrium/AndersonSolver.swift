@@ -47,8 +47,8 @@ struct AndersonSolver: FixedPointSolver {
             let others = min(step + 1, m)
             let sums = problem.sum(width: others + 1) { range, partial in
                 for i in range { residual[i] = image[i] - x[i] }
-                partial[others] += BlockSums.dot(image, image, range)
-                for j in 0..<others { partial[j] += BlockSums.dot(residual, residuals + j * count, range) }
+                partial[others] += Double(BlockSums.dot(image, image, range))
+                for j in 0..<others { partial[j] += Double(BlockSums.dot(residual, residuals + j * count, range)) }
             }
             for j in 0..<others {
                 gram[slot * m + j] = sums[j]

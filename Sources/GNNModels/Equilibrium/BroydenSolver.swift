@@ -60,8 +60,8 @@ struct BroydenSolver: FixedPointSolver {
             let used = min(updates, m), slot = updates % m
             let products = problem.sum(width: 2 * used) { range, partial in
                 for l in 0..<used {
-                    partial[l] += BlockSums.dot(step, u + l * count, range)
-                    partial[used + l] += BlockSums.dot(v + l * count, dg, range)
+                    partial[l] += Double(BlockSums.dot(step, u + l * count, range))
+                    partial[used + l] += Double(BlockSums.dot(v + l * count, dg, range))
                 }
             }
             let newV = v + slot * count, newU = u + slot * count
@@ -79,7 +79,7 @@ struct BroydenSolver: FixedPointSolver {
                     for i in range { newV[i] += c * vl[i] }
                 }
                 for i in range where !newV[i].isFinite { newV[i] = 0 }
-                partial[0] += BlockSums.dot(newV, dg, range)
+                partial[0] += Double(BlockSums.dot(newV, dg, range))
             }[0]
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
                 if slot < used {
@@ -100,7 +100,7 @@ struct BroydenSolver: FixedPointSolver {
             updates += 1
             let terms = min(updates, m)
             let weights = problem.sum(width: terms) { range, partial in
-                for l in 0..<terms { partial[l] += BlockSums.dot(v + l * count, g, range) }
+                for l in 0..<terms { partial[l] += Double(BlockSums.dot(v + l * count, g, range)) }
             }
             KernelThreads.forEachBlock(rows: count, blockRows: BlockSums.blockLength) { range in
                 for i in range { step[i] = g[i] }

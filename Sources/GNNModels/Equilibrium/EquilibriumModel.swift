@@ -48,7 +48,7 @@ struct EquilibriumModel: Sendable {
         workspace.releaseAll(except: "deq.state")
         if let headNorm {
             RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: 1, groupWidth: architecture.hiddenChannels,
-                                                     norm: headNorm, activation: .relu, head, into: out)
+                                                     norm: headNorm, activation: .relu, head, sums: graph.nodeSums, into: out)
         } else {
             head.apply(state, rows: n, into: out)
         }

@@ -54,7 +54,7 @@ func copy(_ source: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
 
 extension FixedPointProblem {
     /// `width` sums over the state's rows (`NodeSums.compute`): `body(range, partials)` adds one row's terms.
-    func sum(width: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    func sum(width: Int, _ body: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) -> [Float] {
         sums.compute(width: width, rowLength: rowLength, body).map { Float($0) }
     }
 
@@ -62,8 +62,8 @@ extension FixedPointProblem {
     func residualSums(image: UnsafePointer<Float>, z: UnsafePointer<Float>) -> (difference: Float, image: Float) {
         let sums = sum(width: 2) { range, partial in
             let row = BlockSums.differenceAndNorm(image, z, range)
-            partial[0] += row.difference
-            partial[1] += row.norm
+            partial[0] += Double(row.difference)
+            partial[1] += Double(row.norm)
         }
         return (sums[0], sums[1])
     }

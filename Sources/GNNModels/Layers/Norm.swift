@@ -43,14 +43,18 @@ enum Norm: Sendable {
     }
 
     /// Normalises `rows` × `channels` values in place, on all worker threads, then applies `activation`.
-    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, activation: Activation = .identity) {
-        apply(x, rows: rows, channels: channels, activation: activation, serial: false)
+    /// A graph-mode norm takes its statistics over all nodes with `sums` (required for it; its rows are
+    /// the graph's node rows).
+    func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, activation: Activation = .identity,
+               sums: NodeSums? = nil) {
+        apply(x, rows: rows, channels: channels, activation: activation, serial: false, sums: sums)
     }
 
     /// x = activation(norm(source)): for layer norms in one pass over the rows, otherwise a copy
-    /// and the norm in place. `source` may be `x`.
-    func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int, activation: Activation) {
-        apply(x, from: source, rows: rows, channels: channels, activation: activation, serial: false)
+    /// and the norm in place. `source` may be `x`. `sums` as in `apply(_:rows:channels:activation:sums:)`.
+    func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int, activation: Activation,
+               sums: NodeSums? = nil) {
+        apply(x, from: source, rows: rows, channels: channels, activation: activation, serial: false, sums: sums)
     }
 
     /// `apply(_:from:rows:channels:activation:)` on the calling thread only (inside a parallel region), for norms
@@ -67,10 +71,10 @@ enum Norm: Sendable {
     }
 
     private func apply(_ x: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, rows: Int, channels: Int,
-                       activation: Activation, serial: Bool) {
+                       activation: Activation, serial: Bool, sums: NodeSums? = nil) {
         guard case .layer(let weight, let bias, let eps) = self, source != UnsafePointer(x) else {
             if source != UnsafePointer(x) { x.update(from: source, count: rows * channels) }
-            return apply(x, rows: rows, channels: channels, activation: activation, serial: serial)
+            return apply(x, rows: rows, channels: channels, activation: activation, serial: serial, sums: sums)
         }
         withOptionalPointer(weight) { w in
             withOptionalPointer(bias) { b in
@@ -85,11 +89,12 @@ enum Norm: Sendable {
         }
     }
 
-    /// This norm with graph-mode statistics fixed to those of `x` (`count` values: the whole state), so that
-    /// it can then be applied a block of rows at a time. Other norms are returned as they are.
-    func fixingStatistics(of x: UnsafePointer<Float>, count: Int) -> Norm {
+    /// This norm with graph-mode statistics fixed to those of `x` (the whole state: `groups` blocks of node
+    /// rows × `channels`, `NodeSums.moments`), so that it can then be applied a block of rows at a time.
+    /// Other norms are returned as they are.
+    func fixingStatistics(of x: UnsafePointer<Float>, channels: Int, groups: Int = 1, sums: NodeSums) -> Norm {
         guard case .graphLayer(let weight, let bias, let eps, nil) = self else { return self }
-        let (mean, deviation) = Normalization.globalMoments(x, count: count)
+        let (mean, deviation) = sums.moments(of: x, channels: channels, groups: groups)
         return .graphLayer(weight: weight, bias: bias, eps: eps, statistics: GraphStatistics(mean: mean, deviation: deviation))
     }
 
@@ -99,7 +104,8 @@ enum Norm: Sendable {
         apply(x, rows: rows, channels: channels, activation: activation, serial: true)
     }
 
-    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, activation: Activation, serial: Bool) {
+    private func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int, activation: Activation, serial: Bool,
+                       sums: NodeSums? = nil) {
         switch self {
         case .layer(let weight, let bias, let eps):
             withOptionalPointer(weight) { w in
@@ -122,8 +128,8 @@ enum Norm: Sendable {
                 }
             }
         case .graphLayer(let weight, let bias, let eps, let fixed):
-            precondition(fixed != nil || !serial, "graph-mode statistics must be fixed before a row-blocked norm")
-            let statistics = fixed ?? fixingStatistics(of: x, count: rows * channels).graphStatistics!
+            precondition(fixed != nil || (!serial && sums != nil), "graph-mode statistics must be fixed before a row-blocked norm, or taken with the graph's sums")
+            let statistics = fixed ?? fixingStatistics(of: x, channels: channels, sums: sums!).graphStatistics!
             withOptionalPointer(weight) { w in
                 withOptionalPointer(bias) { b in
                     if serial {

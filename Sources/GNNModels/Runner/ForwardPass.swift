@@ -50,18 +50,6 @@ public enum ForwardPass {
     /// the block's scratch (`BlockChain`).
     static let minimumStateCopies = 3
 
-    /// What keeps `model` from running on shards, if anything: a step that reduces over all nodes and does
-    /// not yet go through `NodeSums`.
-    public static func shardingProblem(_ model: GNNModel) -> String? {
-        let architecture = model.architecture
-        var norms = [architecture.norm]
-        if case .own(let spec) = architecture.head?.norm { norms.append(spec) }
-        if norms.contains(where: { $0.kind == .graphLayer }) {
-            return "graph-mode layer norm averages over all nodes, which shards do not run yet"
-        }
-        return nil
-    }
-
     /// Runs `model` on all nodes of `graph`. `progress(step, steps)` is called after each layer, or for DEQ
     /// models after each evaluation of f (steps: the iteration limit). `solver` replaces a DEQ model's
     /// stored solver settings. For a shard, `halo` refreshes its halo rows before each convolution (every
@@ -70,13 +58,12 @@ public enum ForwardPass {
     public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, halo: (any HaloExchange)? = nil,
                            merge: (any ShardSumMerge)? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
-        var owned: [Bool]?
+        var shard: (layout: ShardLayout, merge: any ShardSumMerge)?
         if graph.isShard {
-            guard halo != nil, merge != nil, let layout = try ShardLayout(graph) else {
+            guard halo != nil, let merge, let layout = try ShardLayout(graph) else {
                 throw GNNError("is one shard of a graph", in: graph.path, fix: "run every shard of the set with mpirun -np K")
             }
-            if let problem = shardingProblem(model) { throw GNNError(problem, fix: "run it on the whole graph") }
-            owned = layout.ownsRow
+            shard = (layout, merge)
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
         try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings),
@@ -84,7 +71,7 @@ public enum ForwardPass {
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
                                    : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
-        let context = GraphContext(graph, halo: halo, owned: owned, merge: merge)
+        let context = GraphContext(graph, halo: halo, shard: shard)
         let workspace = Workspace()
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers

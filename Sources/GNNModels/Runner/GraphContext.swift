@@ -17,11 +17,12 @@ final class GraphContext: @unchecked Sendable {
     private var narrowedSources: UnsafeMutableBufferPointer<UInt32>?
     private var gcnCoefficients: [Bool: GCNNormalization] = [:]
 
-    /// `owned` and `merge` (both or neither): a shard's own rows and the merge of its sums with the set's.
-    init(_ file: GraphFile, halo: (any HaloExchange)? = nil, owned: [Bool]? = nil, merge: (any ShardSumMerge)? = nil) {
+    /// `shard` (for a shard only): its layout and the merge of its sums with the set's.
+    init(_ file: GraphFile, halo: (any HaloExchange)? = nil, shard: (layout: ShardLayout, merge: any ShardSumMerge)? = nil) {
         self.file = file
         self.halo = halo
-        nodeSums = NodeSums(rows: file.nodeCount, owned: owned, merge: merge)
+        nodeSums = NodeSums(rows: file.nodeCount, wholeRows: shard?.layout.wholeNodeCount, owned: shard?.layout.ownsRow,
+                            merge: shard?.merge)
         wholeDegrees = file.shardDegrees
         let sources: UnsafePointer<UInt32>
         switch file.sources {

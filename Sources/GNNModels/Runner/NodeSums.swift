@@ -14,41 +14,44 @@ public protocol ShardSumMerge: AnyObject, Sendable {
 /// layer norm's moments — that are the same bits for any thread count and for any split of the graph into
 /// shards, so that a deq model takes the same iterations and gives the same outputs on K ranks as on one.
 ///
-/// A row's terms are summed by the caller's body in a fixed order (float32, as the row's own values give
-/// it on any shard); the row sums are then added exactly (`ExactSum`) over the rows this process owns, and
-/// the shards' exact sums merged. Only the rounding of the exact total to a double remains, and it depends
+/// A row's terms are summed by the caller's body in a fixed order (from the row's own values, the same on
+/// any shard); the row sums are then added exactly (`ExactSum`) over the rows this process owns, and the
+/// shards' exact sums merged. Only the rounding of the exact total to a double remains, and it depends
 /// on nothing but the total. Memory: `width` exact sums (32 KiB each) per worker thread.
 final class NodeSums: @unchecked Sendable {
     /// Rows of the graph (of this shard: owned and halo).
     let rows: Int
+    /// Rows of the whole graph (of the set, for a shard): the count a mean over all nodes divides by.
+    let wholeRows: Int
     /// Whether each row is this shard's own (nil: a whole graph, every row).
     private let owned: [Bool]?
     private let merge: (any ShardSumMerge)?
 
-    init(rows: Int, owned: [Bool]? = nil, merge: (any ShardSumMerge)? = nil) {
+    init(rows: Int, wholeRows: Int? = nil, owned: [Bool]? = nil, merge: (any ShardSumMerge)? = nil) {
         precondition((owned == nil) == (merge == nil), "a shard's sums need both its owned rows and a merge")
         self.rows = rows
+        self.wholeRows = wholeRows ?? rows
         self.owned = owned
         self.merge = merge
     }
 
-    /// Calls `body(row, partials)` for every row with `width` float partials zeroed, on all worker
+    /// Calls `body(row, partials)` for every row with `width` partials zeroed, on all worker
     /// threads; `body` adds its row's terms into them (and may write the row's elements of other buffers:
     /// it is called for halo rows too). Returns the `width` totals over the owned rows.
-    func compute(width: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) -> [Double] {
+    func compute(width: Int, _ body: (Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
         let pieces = max(1, min(KernelThreads.count, rows))
         var perPiece = [[ExactSum]](repeating: [], count: pieces)
         perPiece.withUnsafeMutableBufferPointer { perPiece in
             let results = UnsafeTransfer(perPiece.baseAddress!)
             ParallelLoop.run(pieces, workers: pieces) { piece in
                 var sums = [ExactSum](repeating: ExactSum(), count: width)
-                let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(width, 1))
+                let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
                 defer { partials.deallocate() }
                 for row in piece * rows / pieces..<(piece + 1) * rows / pieces {
                     partials.initialize(repeating: 0, count: width)
                     body(row, partials)
                     guard owned?[row] ?? true else { continue }
-                    for j in 0..<width { sums[j].add(Double(partials[j])) }
+                    for j in 0..<width { sums[j].add(partials[j]) }
                 }
                 results.value[piece] = sums
             }
@@ -63,7 +66,31 @@ final class NodeSums: @unchecked Sendable {
 
     /// `compute` over the rows of a flat N × `rowLength` buffer: `body(range, partials)` gets each row's
     /// element range.
-    func compute(width: Int, rowLength: Int, _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Double] {
+    func compute(width: Int, rowLength: Int, _ body: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
         compute(width: width) { row, partials in body(row * rowLength..<(row + 1) * rowLength, partials) }
+    }
+
+    /// Mean and biased standard deviation of all values of `x` over the whole graph, as PyG's graph-mode
+    /// `LayerNorm` (one graph) takes them: `mean = x.mean()`, then the standard deviation of `x − mean`, both
+    /// rounded to float32 as torch returns them. `x` holds `groups` consecutive blocks of `rows` × `channels`
+    /// (a reversible model's state; 1 for a plain matrix); node v's values are row v of every block. Each
+    /// row's terms are summed in double.
+    func moments(of x: UnsafePointer<Float>, channels: Int, groups: Int = 1) -> (mean: Float, deviation: Float) {
+        let rows = rows, count = Double(wholeRows * groups * channels)
+        guard count > 0 else { return (0, 0) }
+        func rowSum(_ term: (Float) -> Double) -> Double {
+            compute(width: 1) { v, partial in
+                for g in 0..<groups {
+                    let row = x + (g * rows + v) * channels
+                    for c in 0..<channels { partial[0] += term(row[c]) }
+                }
+            }[0]
+        }
+        let mean = Float(rowSum { Double($0) } / count)
+        let variance = rowSum { value in
+            let centred = Double(value - mean)
+            return centred * centred
+        } / count
+        return (mean, Float(variance.squareRoot()))
     }
 }
