@@ -33,9 +33,6 @@ extension PredictCommand {
         var loaded: (ModelFile, GNNModel)?
         var settings: SolverSettings?
         try world.agree(failure(world) {
-            guard nodes == nil else {
-                throw GNNError("--nodes is not supported with shards yet", fix: "score all nodes, or a --split, and select from the output")
-            }
             let modelFile = try ModelFile(path: model)
             let network = try GNNModel(modelFile)
             settings = try solverSettings(for: network)
@@ -47,7 +44,8 @@ extension PredictCommand {
         var warnings: [String] = []
         let format = try resolvedFormat()
         // npy: every rank writes its rows in place; other formats: rank 0 gathers the outputs and writes them.
-        let inPlace = format == .npy && self.output != nil && split == nil
+        let inPlace = format == .npy && self.output != nil && split == nil && nodes == nil
+        var requested: [Int]?
         var output: AtomicOutputFile?
         try world.agree(failure(world) {
             let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: shardPath,
@@ -59,6 +57,8 @@ extension PredictCommand {
                                                              allow: allowNonfinite) {
                 warnings.append("rank \(world.rank): " + warning)
             }
+            // Input ids of the whole graph, as one process reads them (every rank parses the same spec).
+            requested = try nodes.map { try NodeSelection.parse($0, nodeCount: layout.wholeNodeCount) }
             if world.rank == 0, !inPlace, let path = self.output { output = try AtomicOutputFile(path: path) }
         })
         let writer = PredictionWriter(format: format, scores: scores, topK: topK,
@@ -94,10 +94,18 @@ extension PredictCommand {
                 CommandLineOutput.writeError("gnn-serve: warning: " + report.shortfall + "; the outputs use its lowest-residual iterate")
             }
         }
-        // The nodes written: all, each in the slot of its input id, or the split's, each in its place in the
-        // whole graph's split (as single-process predict orders them).
+        // The nodes written: all, each in the slot of its input id; the split's, each in its place in the
+        // whole graph's split; or the requested ones, each in its place in the request (repeats included) —
+        // as single-process predict orders them.
         let rows: [Int], slots: [Int], total: Int
-        if let split {
+        if let requested {
+            var ownedRow: [Int: Int] = [:]
+            for row in layout.ownedRows { ownedRow[Int(layout.nodeIDs[row])] = row }
+            let mine = requested.indices.filter { ownedRow[requested[$0]] != nil }
+            rows = mine.map { ownedRow[requested[$0]]! }
+            slots = mine
+            total = requested.count
+        } else if let split {
             let list = graphFile.split(split), positions = ShardLayout.splitPositions(graphFile, split)
             rows = (0..<(list?.count ?? 0)).map { list![$0] }
             slots = positions.map { $0.map { Int($0) } } ?? []

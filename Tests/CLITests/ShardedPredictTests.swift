@@ -71,6 +71,28 @@ final class ShardedPredictTests: XCTestCase {
         }
     }
 
+    /// `--nodes` writes the requested nodes in the order requested (repeats included), gathered on rank 0,
+    /// as one process does; a bad id is one line from rank 0.
+    func testNodesGiveTheSameBytesInTheRequestedOrder() throws {
+        let base = temporary("graph.bin"), model = Self.samples + "/revsage.gnnz"
+        XCTAssertEqual(try CLI.run(["pack", Self.samples + "/csbm.npz", "-o", base, "--quiet"]).status, 0)
+        let pattern = try shards(Self.samples + "/csbm.npz", base: base, count: 3, partition: "metis")
+        let list = temporary("ids.txt")
+        try "# ids\n599\n0\n42\n42\n".write(toFile: list, atomically: true, encoding: .utf8)
+        for (spec, format) in [("17,3,599,3,250", "csv"), ("100..140", "npy"), (list, "jsonl")] {
+            let one = temporary("one.\(format)"), three = temporary("three.\(format)")
+            let single = try CLI.run(["predict", "--model", model, base, "--nodes", spec, "-o", one])
+            XCTAssertEqual(single.status, 0, single.stderr)
+            let sharded = try mpirun(3, ["predict", "--model", model, pattern, "--nodes", spec, "-o", three])
+            XCTAssertEqual(sharded.status, 0, sharded.stderr)
+            XCTAssertEqual(try bytes(three), try bytes(one), spec)
+        }
+        let bad = try mpirun(3, ["predict", "--model", model, pattern, "--nodes", "3,600", "-o", temporary("bad.csv")])
+        XCTAssertNotEqual(bad.status, 0)
+        let errors = bad.stderr.split(separator: "\n").filter { $0.contains("gnn-serve: error:") }
+        XCTAssertEqual(errors, ["gnn-serve: error: rank 0: node id 600 is out of range: the graph has 600 nodes (0..<600)"], bad.stderr)
+    }
+
     /// One fixture model per family and conv kind shards run (Tests/Fixtures/models, exported here), on
     /// 2, 3 or 4 ranks.
     func testEveryFamilyAndConvKindGivesTheSameBytes() throws {
