@@ -52,9 +52,9 @@ public enum ForwardPass {
 
     /// Runs `model` on all nodes of `graph`. `progress(step, steps)` is called after each layer, or for DEQ
     /// models after each evaluation of f (steps: the iteration limit). `solver` replaces a DEQ model's
-    /// stored solver settings. For a shard, `halo` refreshes its halo rows before each convolution (every
-    /// shard of the set runs the same pass at the same time); its owned rows then equal a whole-graph
-    /// pass's, bit for bit.
+    /// stored solver settings. For a shard, `halo` refreshes its halo rows before each convolution and
+    /// `merge` merges its sums over nodes with the other shards' (`NodeSums`): every shard of the set runs
+    /// the same pass at the same time, and its owned rows then equal a whole-graph pass's, bit for bit.
     public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, halo: (any HaloExchange)? = nil,
                            merge: (any ShardSumMerge)? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
