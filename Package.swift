@@ -23,7 +23,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // The inference server (`gnn-serve serve`): HTTP, metrics, logs and signal handling. Hummingbird's
         // default traits pull in swift-configuration, which the server does not use.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
@@ -49,7 +48,7 @@ let package = Package(
         // The pipeline: file formats → importers that build graph files.
         .target(
             name: "GNNFormats",
-            dependencies: ["GNNConcurrency", "CZstd", "CXXHash", "CGzip", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["GNNConcurrency", "CZstd", "CXXHash", "CGzip"],
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
@@ -118,8 +117,7 @@ let package = Package(
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNKernelsTests", dependencies: ["GNNKernels", "TestSupport"]),
         .testTarget(name: "GNNModelsTests", dependencies: ["GNNModels", "GNNKernels", "GNNExport", "GNNFormats", "TestSupport"]),
-        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNModels", "GNNFormats", "TestSupport",
-                                                          .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNModels", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
         .testTarget(name: "GNNServerTests", dependencies: ["GNNServer", .product(name: "Hummingbird", package: "hummingbird"),
                                                           .product(name: "Logging", package: "swift-log")]),

@@ -23,6 +23,8 @@ binary="$scratch/debug/gnn-fuzz"
 
 # Inputs may not ask for more than this; the parsers check declared sizes against it (GNN_MEMORY_LIMIT).
 export GNN_MEMORY_LIMIT=$((1 << 30))
+# A trap must reach libFuzzer's handler, which saves the input; Swift's backtracer would take it first.
+export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1"
 mkdir -p "$scratch/findings"
 status=0

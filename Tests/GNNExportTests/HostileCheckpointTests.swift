@@ -78,4 +78,14 @@ final class HostileCheckpointKeyTests: XCTestCase {
         let path = try TorchFileFixture.write(pickle: p, storages: [("0", SafetensorsFixture.f32([1]))])
         assertGNNError("a dict key is 4097 bytes long; a state_dict's keys are names of at most 4096 bytes") { try StateDict(path: path) }
     }
+
+    /// Found by a release build of the fuzzer (scripts/fuzz.sh): ZIP64 fields with offsets beyond 2^63.
+    /// ZIPFoundation, our zip reader then, converted one to off_t and trapped; `ZipDirectory` checks every
+    /// offset against the file's length first.
+    func testZip64OffsetBeyondTheFileIsRefused() {
+        let path = Fixtures.fuzzFindings + "/pt-zip64-offset-beyond-int64.pt"
+        assertGNNError("is not a readable PyTorch .pt (zip) archive: its central directory (1552 bytes at 13690942867206314872) lies beyond the file's 8682 bytes") {
+            try TorchCheckpoint(path: path)
+        }
+    }
 }

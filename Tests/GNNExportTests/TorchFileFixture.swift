@@ -1,5 +1,5 @@
 import Foundation
-import ZIPFoundation
+import GNNFormats
 
 /// `.pt` files assembled by hand: a pickle program written opcode by opcode, zipped as `torch.save` does
 /// (`archive/data.pkl`, `archive/data/KEY`, `archive/byteorder`), so the tests need no Python.
@@ -48,12 +48,9 @@ enum TorchFileFixture {
     /// A zip of `members` (name → bytes) under the folder `archive/`, stored uncompressed.
     static func write(_ members: [(String, [UInt8])], name: String = "weights.pt") throws -> String {
         let path = temporaryPath(name)
-        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
-        for (member, bytes) in members {
-            try archive.addEntry(with: "archive/" + member, type: .file, uncompressedSize: Int64(bytes.count)) { position, size in
-                Data(bytes[Int(position)..<(Int(position) + size)])
-            }
-        }
+        var archive = ZipWriter()
+        for (member, bytes) in members { archive.add("archive/" + member, bytes) }
+        try Data(try archive.bytes()).write(to: URL(fileURLWithPath: path))
         return path
     }
 

@@ -1,7 +1,7 @@
 import CGzip
 
 /// Builds a zip archive of stored (uncompressed) members in memory: what NumPy's `numpy.savez` writes and
-/// what `numpy.load` and ZIPFoundation (`ZipMembers`) read.
+/// what `numpy.load` and `ZipMembers` read.
 ///
 /// Stored members keep the writer small and the output fast to read; scores compress poorly anyway. Sizes
 /// and offsets use the classic 32-bit fields, so an archive is limited to 4 GiB; `bytes()` refuses more

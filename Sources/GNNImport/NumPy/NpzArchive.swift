@@ -1,7 +1,7 @@
 import Foundation
 import GNNFormats
 
-/// A NumPy `.npz` archive (a zip of `.npy` members, stored or deflated), read with ZIPFoundation.
+/// A NumPy `.npz` archive (a zip of `.npy` members, stored or deflated), read with `ZipMembers`.
 ///
 /// Members are extracted one at a time on request, so the caller controls how many large arrays are in
 /// memory at once.
