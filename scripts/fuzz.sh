@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of every parser (Tests/Fuzz): builds gnn-fuzz with libFuzzer and AddressSanitizer
-# into .build-fuzz, runs each target for SECONDS (default 5) from the seeds in Tests/Fuzz/Corpus, and prints
-# executions and findings per target. Exit status 1 when any target found a crash, timeout or memory blow-up.
+# Coverage-guided fuzzing of every parser (Tests/Fuzz): builds gnn-fuzz with libFuzzer, runs each target for
+# SECONDS (default 5) from the seeds in Tests/Fuzz/Corpus, and prints executions and findings per target.
+# Exit status 1 when any target found a crash, timeout or memory blow-up.
 #
-#   bash scripts/fuzz.sh            # CI: 5 s per target
+#   bash scripts/fuzz.sh            # CI: 5 s per target, debug build with AddressSanitizer
 #   bash scripts/fuzz.sh 600        # a longer run: 10 min per target
 #   FUZZ_TARGETS="pt npz" bash scripts/fuzz.sh 60
+#   FUZZ_BUILD=release bash scripts/fuzz.sh 1200   # volume: an optimised build without ASan runs 10-50x
+#                                                   # more inputs (Swift's own checks still trap on overflow
+#                                                   # and bounds); the ASan build catches memory errors in
+#                                                   # the unsafe code.
 #
-# Findings land in .build-fuzz/findings/TARGET-*; replay one with
-#   .build-fuzz/debug/gnn-fuzz TARGET FILE
-# and add it as a regression test. New corpus entries stay in .build-fuzz/corpus (not committed).
+# Findings land in SCRATCH/findings/TARGET-* (SCRATCH: .build-fuzz, or .build-fuzz-release); replay one with
+#   SCRATCH/debug/gnn-fuzz TARGET FILE   (SCRATCH/release/... for the release build)
+# and add it as a regression test. New corpus entries stay in SCRATCH/corpus (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-5}"
 targets="${FUZZ_TARGETS:-graph model safetensors pt npy npz edgelist arch ogb}"
-scratch=.build-fuzz
+case "${FUZZ_BUILD:-asan}" in
+  asan) scratch=.build-fuzz configuration=debug sanitizers=fuzzer,address ;;
+  # -enable-testing: the pt target reads internals through @testable imports.
+  release) scratch=.build-fuzz-release configuration=release sanitizers="fuzzer -Xswiftc -enable-testing" ;;
+  *) echo "FUZZ_BUILD is asan or release, not '$FUZZ_BUILD'" >&2; exit 2 ;;
+esac
 
 mkdir -p "$scratch"
-GNN_FUZZ=1 swift build --scratch-path "$scratch" --product gnn-fuzz \
-    -Xswiftc -sanitize=fuzzer,address >"$scratch/build.log" 2>&1 || { tail -30 "$scratch/build.log"; exit 1; }
-binary="$scratch/debug/gnn-fuzz"
+# shellcheck disable=SC2086  # $sanitizers carries the release build's extra flag
+GNN_FUZZ=1 swift build -c "$configuration" --scratch-path "$scratch" --product gnn-fuzz \
+    -Xswiftc -sanitize=$sanitizers >"$scratch/build.log" 2>&1 || { tail -30 "$scratch/build.log"; exit 1; }
+binary="$scratch/$configuration/gnn-fuzz"
 
 # Inputs may not ask for more than this; the parsers check declared sizes against it (GNN_MEMORY_LIMIT).
 export GNN_MEMORY_LIMIT=$((1 << 30))
