@@ -65,7 +65,7 @@ public enum SumAggregation {
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
                                      skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
                                      completed: ((Range<Int>) -> Void)?) {
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, startingBlock: { rows in
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, output: out, outputRowBytes: channels * 4, startingBlock: { rows in
             (out + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
         }, finishingBlock: { rows in
             for v in rows where mean || selfWeights != nil {
