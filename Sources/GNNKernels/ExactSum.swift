@@ -42,7 +42,8 @@ public struct ExactSum: Sendable {
     }
 
     /// The sum as a double: the buckets scaled and added from the highest exponent down. Equal buckets give
-    /// equal bits, whatever order the terms came in; the value is within a few units in the last place.
+    /// equal bits, whatever order the terms came in; the value is within a few units in the last place of the
+    /// exact sum (not always the correctly rounded one: that would need one more carry pass over the buckets).
     public var value: Double {
         var total: Double = 0
         for b in stride(from: Self.bucketCount - 1, through: 1, by: -1) where buckets[b] != 0 {
