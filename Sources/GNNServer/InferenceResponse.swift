@@ -68,8 +68,12 @@ extension InferenceQuery {
         guard outputs.contains(where: \.binary) else { return json.response(headers: headers) }
         for output in outputs where output.binary {
             if case .scores(let kind) = output.kind {
-                // The bulk of a large batch: whole rows at once rather than element by element.
-                for node in nodeIDs { json.buffer.writeLittleEndian(scores(of: node, kind, model)) }
+                // The bulk of a large batch: whole rows at once rather than element by element, each
+                // asked of memory some rows before it is copied.
+                for (index, node) in nodeIDs.enumerated() {
+                    if index + Self.prefetchDistance < nodeIDs.count { model.prefetchLogits(ofNode: nodeIDs[index + Self.prefetchDistance]) }
+                    json.buffer.writeLittleEndian(scores(of: node, kind, model))
+                }
             } else {
                 writeElements(output.kind, model, floats: { _ in }, ints: { json.buffer.writeInteger(Int64($0), endianness: .little) },
                               separator: {})
@@ -79,6 +83,9 @@ extension InferenceQuery {
         headers[.contentType] = "application/octet-stream"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: json.buffer))
     }
+
+    /// Rows ahead whose scores are prefetched while a binary `scores` output is copied.
+    private static let prefetchDistance = 8
 
     private func header(_ json: inout JSONWriter, name: StaticString, datatype: StaticString, shape: [Int]) {
         json.raw("{\"name\":\"")

@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 import Foundation
 import GNNFormats
@@ -40,6 +41,21 @@ public final class ServedModel: Sendable {
         let row = numbering.row(ofInputID: id)
         return outputs[row * classes..<(row + 1) * classes]
     }
+
+    /// Asks the cache for the raw outputs of the node with input id `id` ahead of `logits(ofNode:)`. A
+    /// batch's rows are scattered over an N × K table far larger than the caches, and copying each one
+    /// waits for memory; asking some rows ahead overlaps those waits.
+    func prefetchLogits(ofNode id: Int) {
+        let rowBytes = classes * MemoryLayout<Float>.stride
+        outputs.withUnsafeBytes { table in
+            let row = table.baseAddress! + numbering.row(ofInputID: id) * rowBytes
+            for offset in stride(from: 0, to: rowBytes, by: Self.cacheLineBytes) { gnn_prefetch(row + offset) }
+            gnn_prefetch(row + rowBytes - 1)
+        }
+    }
+
+    /// Bytes of a cache line on the processors this runs on (x86-64, and most ARM cores).
+    private static let cacheLineBytes = 64
 
     /// Opens and checks the files as `predict` does, runs the forward pass with progress in the log, and
     /// returns the new version. Runs on a dispatch thread of its own: the pass blocks for as long as it
