@@ -53,11 +53,16 @@ extension InferenceQuery {
             }
             if !output.binary {
                 json.raw(",\"data\":[")
-                var first = true
-                writeElements(output.kind, model, floats: { json.float($0) }, ints: { json.int($0) }, separator: {
-                    if !first { json.raw(",") }
-                    first = false
-                })
+                if case .scores(let kind) = output.kind {
+                    for (index, node) in nodeIDs.enumerated() { json.floats(scores(of: node, kind, model), leadingComma: index > 0) }
+                } else {
+                    var first = true
+                    forEachClass(output.kind, model) { value in
+                        if !first { json.raw(",") }
+                        first = false
+                        json.int(value)
+                    }
+                }
                 json.raw("]")
             }
             json.raw("}")
@@ -75,8 +80,7 @@ extension InferenceQuery {
                     json.buffer.writeLittleEndian(scores(of: node, kind, model))
                 }
             } else {
-                writeElements(output.kind, model, floats: { _ in }, ints: { json.buffer.writeInteger(Int64($0), endianness: .little) },
-                              separator: {})
+                forEachClass(output.kind, model) { json.buffer.writeInteger(Int64($0), endianness: .little) }
             }
         }
         headers[.inferenceHeaderContentLength] = String(jsonLength)
@@ -105,26 +109,16 @@ extension InferenceQuery {
         }
     }
 
-    /// Passes an output's elements, in row-major order, to `floats` (scores) or `ints` (classes), calling
-    /// `separator` before each: one walk over the rows for the text and the binary form alike.
-    private func writeElements(_ kind: Kind, _ model: ServedModel, floats: (Float) -> Void, ints: (Int) -> Void,
-                               separator: () -> Void) {
+    /// Passes the classes of a `predictions` or `top_k` output to `body`, all rows in request order.
+    private func forEachClass(_ kind: Kind, _ model: ServedModel, _ body: (Int) -> Void) {
+        let k: Int
+        switch kind {
+        case .scores: return
+        case .predictions: k = 1
+        case .topK(let count): k = count
+        }
         for node in nodeIDs {
-            switch kind {
-            case .scores(let scoreKind):
-                for value in scores(of: node, scoreKind, model) {
-                    separator()
-                    floats(value)
-                }
-            case .predictions:
-                separator()
-                ints(classes(of: node, in: model, k: 1)[0])
-            case .topK(let k):
-                for value in classes(of: node, in: model, k: k) {
-                    separator()
-                    ints(value)
-                }
-            }
+            for value in classes(of: node, in: model, k: k) { body(value) }
         }
     }
 

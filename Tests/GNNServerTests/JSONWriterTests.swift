@@ -20,19 +20,22 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
-    /// Every float written reads back, through a double as JSON readers parse it, as the same float32 bits.
+    /// Every float written reads back, through a double as JSON readers parse it, as the same float32 bits;
+    /// a row is the numbers comma-separated, non-finite ones as null.
     func testFloatsReadBackAsTheSameFloat32() {
         var generator = SystemRandomNumberGenerator()
         let special: [Float] = [0, -0.0, 1, -1, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude,
                                 -.greatestFiniteMagnitude, .ulpOfOne, 0.1, 1e-45, 3.4028235e38, 16_777_217]
         let random = (0..<100_000).map { _ in Float(bitPattern: UInt32.random(in: 0 ... .max, using: &generator)) }
         for value in special + random where value.isFinite {
-            let written = text { $0.float(value) }
+            let written = text { $0.floats([value], leadingComma: false) }
             guard let double = Double(written) else { return XCTFail("\(written) is not a number") }
             XCTAssertEqual(Float(double).bitPattern, value.bitPattern, written)
         }
-        XCTAssertEqual(text { $0.float(.nan) }, "null")
-        XCTAssertEqual(text { $0.float(-.infinity) }, "null")
+        let row = special + random.prefix(1000) + [.nan, -.infinity]
+        XCTAssertEqual(text { $0.floats(row[...], leadingComma: true) },
+                       "," + row.map { $0.isFinite ? $0.description : "null" }.joined(separator: ","))
+        XCTAssertEqual(text { $0.floats([], leadingComma: false) }, "")
     }
 
     func testStringsAreEscaped() {
