@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "GNNServer",
             dependencies: [
-                "GNNFormats", "GNNModels",
+                "GNNFormats", "GNNModels", "CPrefetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,3 @@
-import Foundation
 import GNNModels
 import NIOCore
 
@@ -6,73 +5,36 @@ import NIOCore
 /// (INT64, shape [B]) and optionally the outputs wanted, each with its parameters. With the binary tensor
 /// data extension an input's elements follow the JSON instead of being in `data`, and `binary_data`
 /// (per output) or `binary_data_output` (request parameter) ask for outputs the same way.
-struct InferenceRequest: Decodable {
+/// `InferenceRequestParser` reads it from the body.
+struct InferenceRequest {
     var id: String?
     var parameters: [String: ParameterValue]?
     var inputs: [Input]
     var outputs: [RequestedOutput]?
 
-    struct Input: Decodable {
+    struct Input {
         var name: String
         var shape: [Int]
         var datatype: String
         var parameters: [String: ParameterValue]?
-        var data: TensorData?
+        /// The elements, given flat or nested (the protocol allows both), flattened in row-major order.
+        var data: [Int64]?
     }
 
-    struct RequestedOutput: Decodable {
+    struct RequestedOutput {
         var name: String
         var parameters: [String: ParameterValue]?
     }
 
     /// The protocol's `$parameter` values: a string, a number or a boolean.
-    enum ParameterValue: Decodable {
+    enum ParameterValue: Equatable {
         case string(String)
         case number(Double)
         case bool(Bool)
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Double.self) {
-                self = .number(value)
-            } else if let value = try? container.decode(Bool.self) {
-                self = .bool(value)
-            } else {
-                self = .string(try container.decode(String.self))
-            }
-        }
     }
 
-    /// Tensor elements as integers, given flat or nested (the protocol allows both), flattened in
-    /// row-major order. Nesting deeper than `maxDepth` is refused rather than followed.
-    struct TensorData: Decodable {
-        var values: [Int64] = []
-        static let maxDepth = 8
-
-        init(from decoder: any Decoder) throws {
-            if let container = try? decoder.singleValueContainer(), let value = try? container.decode(Int64.self) {
-                values = [value]
-                return
-            }
-            var container = try decoder.unkeyedContainer()
-            try Self.append(&container, into: &values, depth: 1)
-        }
-
-        private static func append(_ container: inout any UnkeyedDecodingContainer, into values: inout [Int64], depth: Int) throws {
-            guard depth <= maxDepth else {
-                throw ServeError(.badRequest, "data is nested deeper than \(maxDepth) levels")
-            }
-            if let count = container.count { values.reserveCapacity(values.count + count) }
-            while !container.isAtEnd {
-                if let value = try? container.decode(Int64.self) {
-                    values.append(value)
-                } else {
-                    var nested = try container.nestedUnkeyedContainer()
-                    try append(&nested, into: &values, depth: depth + 1)
-                }
-            }
-        }
-    }
+    /// Deepest nesting of `data` arrays accepted; deeper is refused rather than followed.
+    static let maxDataDepth = 8
 }
 
 /// A checked inference request: the node ids and the outputs to write, in the order asked.
@@ -145,7 +107,7 @@ struct InferenceQuery {
             guard binary.readableBytes == 0 else {
                 throw ServeError(.badRequest, "\(binary.readableBytes) bytes follow the JSON but no input has binary_data_size")
             }
-            return data.values
+            return data
         }
         guard case .number(let size)? = input.parameters?["binary_data_size"] else {
             throw ServeError(.badRequest, "input \(inputName) has neither data nor parameters.binary_data_size")

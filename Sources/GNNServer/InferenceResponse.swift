@@ -1,6 +1,7 @@
 import GNNModels
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 extension InferenceQuery {
     /// The protocol's `$inference_response` for this query, read from `model`'s scores: the model's name
@@ -10,8 +11,12 @@ extension InferenceQuery {
     /// whose length the `Inference-Header-Content-Length` header gives.
     func response(from model: ServedModel) -> Response {
         let batch = nodeIDs.count
-        var json = JSONWriter(capacity: 256 + batch * (outputs.count + model.classes) * 12)
-        var binary: [UInt8] = []
+        // One buffer for the whole body: ~12 characters per number written as text, the bytes of the rest.
+        let capacity = outputs.reduce(256) { size, output in
+            let count = elementCount(output.kind, model)
+            return size + 64 + (output.binary ? count * output.kind.elementBytes : count * 12)
+        }
+        var json = JSONWriter(capacity: capacity)
         json.raw("{\"model_name\":")
         json.string(model.source.name)
         json.raw(",\"model_version\":")
@@ -23,48 +28,68 @@ extension InferenceQuery {
         json.raw(",\"outputs\":")
         json.array(outputs) { json, output in
             switch output.kind {
-            case .scores(let kind):
-                let values = nodeIDs.lazy.flatMap { node in
-                    let row = model.logits(ofNode: node)
-                    return kind == .probs ? Scores.probabilities(row, task: model.task) : Array(row)
-                }
-                write(&json, &binary, name: "scores", shape: [batch, model.classes], binary: output.binary,
-                      parameters: { $0.raw("\"scores\":"); $0.string(kind.rawValue) },
-                      floats: values)
-            case .predictions:
-                write(&json, &binary, name: "predictions", shape: [batch], binary: output.binary, parameters: nil,
-                      ints: nodeIDs.lazy.map { classes(of: $0, in: model, k: 1)[0] })
-            case .topK(let k):
-                write(&json, &binary, name: "top_k", shape: [batch, k], binary: output.binary,
-                      parameters: { $0.raw("\"top_k\":"); $0.int(k) },
-                      ints: nodeIDs.lazy.flatMap { classes(of: $0, in: model, k: k) })
+            case .scores: header(&json, name: "scores", datatype: "FP32", shape: [batch, model.classes])
+            case .predictions: header(&json, name: "predictions", datatype: "INT64", shape: [batch])
+            case .topK(let k): header(&json, name: "top_k", datatype: "INT64", shape: [batch, k])
             }
+            let named = output.kind.hasParameter
+            if named || output.binary {
+                json.raw(",\"parameters\":{")
+                switch output.kind {
+                case .scores(let kind):
+                    json.raw("\"scores\":")
+                    json.string(kind.rawValue)
+                case .predictions: break
+                case .topK(let k):
+                    json.raw("\"top_k\":")
+                    json.int(k)
+                }
+                if output.binary {
+                    if named { json.raw(",") }
+                    json.raw("\"binary_data_size\":")
+                    json.int(elementCount(output.kind, model) * output.kind.elementBytes)
+                }
+                json.raw("}")
+            }
+            if !output.binary {
+                json.raw(",\"data\":[")
+                if case .scores(let kind) = output.kind {
+                    for (index, node) in nodeIDs.enumerated() { json.floats(scores(of: node, kind, model), leadingComma: index > 0) }
+                } else {
+                    var first = true
+                    forEachClass(output.kind, model) { value in
+                        if !first { json.raw(",") }
+                        first = false
+                        json.int(value)
+                    }
+                }
+                json.raw("]")
+            }
+            json.raw("}")
         }
         json.raw("}")
         var headers: HTTPFields = [.modelVersion: model.version.description]
-        guard !binary.isEmpty else { return json.response(headers: headers) }
-        headers[.inferenceHeaderContentLength] = String(json.bytes.count)
+        let jsonLength = json.buffer.readableBytes
+        guard outputs.contains(where: \.binary) else { return json.response(headers: headers) }
+        for output in outputs where output.binary {
+            if case .scores(let kind) = output.kind {
+                // The bulk of a large batch: whole rows at once rather than element by element, each
+                // asked of memory some rows before it is copied.
+                for (index, node) in nodeIDs.enumerated() {
+                    if index + Self.prefetchDistance < nodeIDs.count { model.prefetchLogits(ofNode: nodeIDs[index + Self.prefetchDistance]) }
+                    json.buffer.writeLittleEndian(scores(of: node, kind, model))
+                }
+            } else {
+                forEachClass(output.kind, model) { json.buffer.writeInteger(Int64($0), endianness: .little) }
+            }
+        }
+        headers[.inferenceHeaderContentLength] = String(jsonLength)
         headers[.contentType] = "application/octet-stream"
-        var body = ByteBuffer(bytes: json.bytes)
-        body.writeBytes(binary)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: json.buffer))
     }
 
-    private func write<S: Sequence<Float>>(_ json: inout JSONWriter, _ binary: inout [UInt8], name: StaticString, shape: [Int],
-                                           binary asBinary: Bool, parameters: ((inout JSONWriter) -> Void)?, floats: S) {
-        header(&json, name: name, datatype: "FP32", shape: shape)
-        finish(&json, &binary, binary: asBinary, parameters: parameters, elementBytes: 4, count: shape.reduce(1, *),
-               text: { json in json.array(floats) { $0.float($1) } },
-               bytes: { out in for value in floats { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } } })
-    }
-
-    private func write<S: Sequence<Int>>(_ json: inout JSONWriter, _ binary: inout [UInt8], name: StaticString, shape: [Int],
-                                         binary asBinary: Bool, parameters: ((inout JSONWriter) -> Void)?, ints: S) {
-        header(&json, name: name, datatype: "INT64", shape: shape)
-        finish(&json, &binary, binary: asBinary, parameters: parameters, elementBytes: 8, count: shape.reduce(1, *),
-               text: { json in json.array(ints) { $0.int($1) } },
-               bytes: { out in for value in ints { withUnsafeBytes(of: Int64(value).littleEndian) { out.append(contentsOf: $0) } } })
-    }
+    /// Rows ahead whose scores are prefetched while a binary `scores` output is copied.
+    private static let prefetchDistance = 8
 
     private func header(_ json: inout JSONWriter, name: StaticString, datatype: StaticString, shape: [Int]) {
         json.raw("{\"name\":\"")
@@ -75,34 +100,64 @@ extension InferenceQuery {
         json.array(shape) { $0.int($1) }
     }
 
-    /// The output's parameters (with `binary_data_size` when binary) and its `data`, or its bytes appended
-    /// to `binary`.
-    private func finish(_ json: inout JSONWriter, _ binary: inout [UInt8], binary asBinary: Bool,
-                        parameters: ((inout JSONWriter) -> Void)?, elementBytes: Int, count: Int,
-                        text: (inout JSONWriter) -> Void, bytes: (inout [UInt8]) -> Void) {
-        if parameters != nil || asBinary {
-            json.raw(",\"parameters\":{")
-            parameters?(&json)
-            if asBinary {
-                if parameters != nil { json.raw(",") }
-                json.raw("\"binary_data_size\":")
-                json.int(count * elementBytes)
-            }
-            json.raw("}")
+    /// Elements of an output, all rows in request order.
+    private func elementCount(_ kind: Kind, _ model: ServedModel) -> Int {
+        switch kind {
+        case .scores: nodeIDs.count * model.classes
+        case .predictions: nodeIDs.count
+        case .topK(let k): nodeIDs.count * k
         }
-        if asBinary {
-            bytes(&binary)
-        } else {
-            json.raw(",\"data\":")
-            text(&json)
+    }
+
+    /// Passes the classes of a `predictions` or `top_k` output to `body`, all rows in request order.
+    private func forEachClass(_ kind: Kind, _ model: ServedModel, _ body: (Int) -> Void) {
+        let k: Int
+        switch kind {
+        case .scores: return
+        case .predictions: k = 1
+        case .topK(let count): k = count
         }
-        json.raw("}")
+        for node in nodeIDs {
+            for value in classes(of: node, in: model, k: k) { body(value) }
+        }
+    }
+
+    /// A node's row of the `scores` output: its raw outputs, or their probabilities.
+    private func scores(of node: Int, _ kind: PredictionWriter.ScoreKind, _ model: ServedModel) -> ArraySlice<Float> {
+        let row = model.logits(ofNode: node)
+        return kind == .probs ? Scores.probabilities(row, task: model.task)[...] : row
     }
 
     /// The `k` highest-scoring classes of a node, ranked as `predict`'s text output ranks them: by
     /// probability, ties by lower class index.
     private func classes(of node: Int, in model: ServedModel, k: Int) -> [Int] {
         Scores.topK(Scores.probabilities(model.logits(ofNode: node), task: model.task), k).map(\.0)
+    }
+}
+
+extension InferenceQuery.Kind {
+    /// Bytes of one element as binary tensor data: FP32 scores, INT64 classes.
+    var elementBytes: Int {
+        if case .scores = self { 4 } else { 8 }
+    }
+
+    /// Whether the output's `parameters` name its kind (`scores`) or its k (`top_k`).
+    var hasParameter: Bool {
+        if case .predictions = self { false } else { true }
+    }
+}
+
+extension ByteBuffer {
+    /// Appends `values` as little-endian float32, the binary tensor data extension's FP32 layout.
+    mutating func writeLittleEndian(_ values: ArraySlice<Float>) {
+        values.withUnsafeBufferPointer { source in
+            _ = writeWithUnsafeMutableBytes(minimumWritableBytes: source.count * 4) { target in
+                for (index, value) in source.enumerated() {
+                    target.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+                }
+                return source.count * 4
+            }
+        }
     }
 }
 

@@ -129,8 +129,8 @@ struct InferenceRoutes: Sendable {
         } else {
             body.moveReaderIndex(forwardBy: body.readableBytes)
         }
-        let decoded = try Self.decode(InferenceRequest.self, from: json)
-        return try InferenceQuery(decoded, binary: body, model: served, maxBatch: limits.maxBatch).response(from: served)
+        return try InferenceQuery(InferenceRequest(parsing: json), binary: body, model: served, maxBatch: limits.maxBatch)
+            .response(from: served)
     }
 
     /// `POST /v2/repository/index`: every model with its version and state; `{"ready": true}` lists only

@@ -12,14 +12,16 @@ public struct ModelVersion: Sendable, Equatable, CustomStringConvertible {
     public let modelDigest: UInt64
     public let graphDigest: UInt64
 
+    /// `COUNTER-MODELDIGEST-GRAPHDIGEST` (digests in 16 hex digits): the version in URLs and responses.
+    /// Made once here: every response names it, twice.
+    public let description: String
+
     public init(loadCounter: Int, modelDigest: UInt64, graphDigest: UInt64) {
         self.loadCounter = loadCounter
         self.modelDigest = modelDigest
         self.graphDigest = graphDigest
+        description = "\(loadCounter)-\(Self.hex(modelDigest))-\(Self.hex(graphDigest))"
     }
-
-    /// `COUNTER-MODELDIGEST-GRAPHDIGEST` (digests in 16 hex digits): the version in URLs and responses.
-    public var description: String { "\(loadCounter)-\(Self.hex(modelDigest))-\(Self.hex(graphDigest))" }
 
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

@@ -1,4 +1,4 @@
-import Dispatch
+import CPrefetch
 import Foundation
 import GNNFormats
 import GNNModels
@@ -41,18 +41,38 @@ public final class ServedModel: Sendable {
         return outputs[row * classes..<(row + 1) * classes]
     }
 
+    /// Asks the cache for the raw outputs of the node with input id `id` ahead of `logits(ofNode:)`. A
+    /// batch's rows are scattered over an N × K table far larger than the caches, and copying each one
+    /// waits for memory; asking some rows ahead overlaps those waits.
+    func prefetchLogits(ofNode id: Int) {
+        let rowBytes = classes * MemoryLayout<Float>.stride
+        outputs.withUnsafeBytes { table in
+            let row = table.baseAddress! + numbering.row(ofInputID: id) * rowBytes
+            for offset in stride(from: 0, to: rowBytes, by: Self.cacheLineBytes) { gnn_prefetch(row + offset) }
+            gnn_prefetch(row + rowBytes - 1)
+        }
+    }
+
+    /// Bytes of a cache line on the processors this runs on (x86-64, and most ARM cores).
+    private static let cacheLineBytes = 64
+
     /// Opens and checks the files as `predict` does, runs the forward pass with progress in the log, and
-    /// returns the new version. Runs on a dispatch thread of its own: the pass blocks for as long as it
-    /// takes, which must not hold a thread of the concurrency pool that answers requests.
+    /// returns the new version. Runs on a thread of its own: the pass blocks for as long as it takes,
+    /// which must not hold a thread of the concurrency pool that answers requests. A plain thread, like
+    /// the main thread `predict`'s pass runs on, not a dispatch queue's worker: started from one, the pass
+    /// took 1.26× `predict`'s on average in alternating runs, from a thread 0.99× (noisy runs on a shared
+    /// machine: bench/serve/results/2026-11-30.md).
     static func load(_ source: ModelSource, loadCounter: Int, allowGraphMismatch: Bool, allowNonfinite: Bool,
                      logger: Logger) async throws -> ServedModel {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue(label: "gnn-serve.load.\(source.name)").async {
+            let thread = Thread {
                 continuation.resume(with: Result {
                     try loadNow(source, loadCounter: loadCounter, allowGraphMismatch: allowGraphMismatch,
                                 allowNonfinite: allowNonfinite, logger: logger)
                 })
             }
+            thread.name = "gnn-serve.load.\(source.name)"
+            thread.start()
         }
     }
 

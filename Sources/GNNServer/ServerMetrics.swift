@@ -1,6 +1,7 @@
 import Foundation
 import GNNFormats
 import Prometheus
+import Synchronization
 
 /// The server's Prometheus metrics, served at `GET /metrics` in the text exposition format.
 ///
@@ -39,12 +40,30 @@ final class ServerMetrics: Sendable {
         MetricNameDescriptor(namespace: "gnn_serve", metricName: name, unitName: unit, helpText: help)
     }
 
+    /// The request counter and latency histogram of one route template and status.
+    private struct RequestSeries: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    /// The collectors made so far, by series. The registry's `make…` calls validate names and labels and
+    /// build the label key on every call, which cost more than the rest of a lookup request; each series
+    /// is made once and kept here (the set is bounded: route templates times statuses).
+    private let requestCollectors = Mutex<[RequestSeries: (Counter, DurationHistogram)]>([:])
+
     /// Counts one request and its latency.
     func recordRequest(route: String, status: Int, duration: Duration) {
-        let labels = [("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: labels, buckets: Self.latencyBuckets)
-            .record(duration)
+        let series = RequestSeries(route: route, status: status)
+        let (counter, histogram) = requestCollectors.withLock { collectors in
+            if let made = collectors[series] { return made }
+            let labels = [("route", route), ("status", String(status))]
+            let made = (registry.makeCounter(descriptor: Self.requests, labels: labels),
+                        registry.makeDurationHistogram(descriptor: Self.requestDuration, labels: labels, buckets: Self.latencyBuckets))
+            collectors[series] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// A model version became ready.

@@ -109,11 +109,7 @@ struct ServeCommand: ParsableCommand {
         configuration.allowGraphMismatch = allowGraphMismatch
         configuration.allowNonfinite = allowNonfinite
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in DeferredMetadataLogHandler(label: label, level: level) }
         try InferenceServer(configuration: configuration, logger: Logger(label: "gnn-serve")).runBlocking()
     }
 }
