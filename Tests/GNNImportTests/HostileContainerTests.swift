@@ -109,4 +109,38 @@ final class FuzzFindingTests: XCTestCase {
             try NpzGraphReader.read(path)
         }
     }
+
+    /// Found by a release build of the fuzzer (an 11 s timeout): format version 1.10 (numpy reads 1.0, 2.0,
+    /// 3.0 only), `fortran_order` neither True nor False, and a shape of 399,900,000,000,000,000 rows of 0
+    /// columns written `(+00399900000000000000,,,,,,0)`, whose integers() looped over every empty row.
+    func testNpyWithAVersionNumpyRefusesIsRefused() throws {
+        let path = Fixtures.fuzzFindings + "/npy-version-1.10-empty-rows.npy"
+        assertGNNError("uses .npy format version 1.10; numpy reads 1.0, 2.0 and 3.0") { try NpzArchive.npyFile(path) }
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[7] = 0
+        let repaired = NSTemporaryDirectory() + "finding-\(UUID().uuidString)-version-1.0.npy"
+        try Data(bytes).write(to: URL(fileURLWithPath: repaired))
+        assertGNNError("fortran_order is neither True nor False") { try NpzArchive.npyFile(repaired) }
+    }
+
+    /// A shape entry Python's literal syntax refuses (a sign, a leading zero, an empty entry) is refused.
+    func testNpyShapeEntriesArePlainDecimalIntegers() throws {
+        for shape in ["(+3,)", "(03,)", "(3,,4)", "(,)"] {
+            let header = "{'descr': '<i8', 'fortran_order': False, 'shape': \(shape), }"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+            bytes += [UInt8](repeating: 0, count: 64)
+            let path = NSTemporaryDirectory() + "finding-\(UUID().uuidString)-shape.npy"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            assertGNNError("shape entry") { try NpzArchive.npyFile(path) }
+        }
+    }
+
+    /// An empty array of many rows (numpy allows shape (10**17, 0)) gives its no integers at once.
+    func testEmptyArrayOfManyRowsHasNoIntegers() throws {
+        let header = "{'descr': '<i8', 'fortran_order': False, 'shape': (100000000000000000, 0), }"
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+        let path = NSTemporaryDirectory() + "finding-\(UUID().uuidString)-empty.npy"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try NpzArchive.npyFile(path).integers(), [])
+    }
 }

@@ -44,7 +44,11 @@ public enum Npy {
             guard bytes.count >= 10, Npy.hasMagic(bytes) else {
                 throw GNNError("is not a NumPy .npy array (bad magic)", in: name)
             }
-            let major = bytes[6]
+            let major = bytes[6], minor = bytes[7]
+            // numpy reads 1.0, 2.0 and 3.0 only and refuses any other minor version: so does this reader.
+            guard minor == 0 else {
+                throw GNNError("uses .npy format version \(major).\(minor); numpy reads 1.0, 2.0 and 3.0", in: name)
+            }
             var reader = ByteReader(bytes, at: 8, context: "\(name) header")
             let headerLength: Int
             switch major {
@@ -87,15 +91,25 @@ public enum Npy {
             default:
                 throw GNNError("has dtype \(descr); supported: bool, int8–64, uint8–64, float16/32/64", in: name)
             }
-            let fortranOrder = try value(of: "fortran_order").hasPrefix("True")
+            let orderValue = try value(of: "fortran_order")
+            guard orderValue.hasPrefix("True") || orderValue.hasPrefix("False") else {
+                throw GNNError("has a .npy header whose fortran_order is neither True nor False", in: name)
+            }
+            let fortranOrder = orderValue.hasPrefix("True")
             let shapeValue = try value(of: "shape")
             guard shapeValue.first == "(", let end = shapeValue.firstIndex(of: ")") else {
                 throw GNNError("has a .npy header with an unreadable shape", in: name)
             }
-            let parts = shapeValue[shapeValue.index(after: shapeValue.startIndex)..<end]
-                .split(separator: ",").map { $0.trimmingCharacters(in: " L") }.filter { !$0.isEmpty }
-            let shape = try parts.map {
-                guard let dim = Int($0), dim >= 0 else { throw GNNError("has a .npy header with shape entry '\($0)'", in: name) }
+            // A Python tuple of plain decimal integers: `()`, `(3,)`, `(3, 4)` (a trailing comma allowed, no empty
+            // entry elsewhere, no sign and no leading zero, as Python's literal syntax and numpy require).
+            let inside = shapeValue[shapeValue.index(after: shapeValue.startIndex)..<end]
+            var parts = inside.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " L") }
+            if inside.allSatisfy({ $0 == " " }) { parts = [] } else if parts.count > 1, parts.last == "" { parts.removeLast() }
+            let shape = try parts.map { part in
+                guard !part.isEmpty, part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber), part == "0" || !part.hasPrefix("0"),
+                      let dim = Int(part) else {
+                    throw GNNError("has a .npy header with shape entry '\(GNNError.echo(part))'", in: name)
+                }
                 return dim
             }
             guard shape.count <= 2 else {

@@ -63,6 +63,8 @@ public struct NumPyArray: @unchecked Sendable {
         let columns = shape.count == 2 ? shape[1] : count
         let rows = shape.count == 2 ? shape[0] : 1
         var result = [Int64](repeating: 0, count: count)
+        // An empty array can still declare 10^17 rows of 0 columns: nothing to loop over.
+        guard count > 0 else { return result }
         try result.withUnsafeMutableBufferPointer { out in
             for r in 0..<rows { try readIntegers(row: r, range: 0..<columns, into: out.baseAddress! + r * columns) }
         }
