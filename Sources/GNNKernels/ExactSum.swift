@@ -74,7 +74,7 @@ public struct ExactSum: Sendable {
         var word = words.makeIterator()
         for b in 0..<Self.bucketCount {
             let low = word.next()!, high = word.next()!
-            buckets[b] = Int128(truncatingIfNeeded: low) & Int128(UInt64.max) | Int128(truncatingIfNeeded: high) << 64
+            buckets[b] = Int128(low) | Int128(truncatingIfNeeded: high) << 64   // low zero-extends; high carries the sign
         }
         special = Double(bitPattern: word.next()!)
     }
