@@ -116,7 +116,7 @@ public enum AttentionAggregation {
                                             weights: UnsafeMutablePointer<Float>, selfLoops: Bool,
                                             into out: UnsafeMutablePointer<Float>, completed: ((Range<Int>) -> Void)?) {
         let width = heads * channels
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: width * 4, output: out, outputRowBytes: width * 4,
+        SourceBlocking.forEachRun(graph, gathering: UnsafeRawPointer(x), rowBytes: width * 4, output: out, outputRowBytes: width * 4,
                                    startingBlock: { _ in }, finishingBlock: { rows in
             for v in rows where selfLoops {
                 for h in 0..<heads {

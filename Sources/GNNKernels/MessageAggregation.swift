@@ -101,6 +101,31 @@ public enum MessageAggregation {
     public static func run(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int, edges: EdgeEncoder?,
                            eps: Float = 1e-7, rectified: Bool = true, reduce: Reduce, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
+        run(graph, x: .f32(x), channels: channels, edges: edges, eps: eps, rectified: rectified, reduce: reduce,
+            into: out, completed: completed)
+    }
+
+    /// `run` gathering rows stored in any `StoredRows` format (widened as read; messages and reductions in
+    /// float32).
+    public static func run(_ graph: CSRGraph, x: StoredRows, channels: Int, edges: EdgeEncoder?,
+                           eps: Float = 1e-7, rectified: Bool = true, reduce: Reduce, into out: UnsafeMutablePointer<Float>,
+                           completed: ((Range<Int>) -> Void)? = nil) {
+        switch x {
+        case .f32(let rows):
+            aggregate(graph, x: rows, channels: channels, edges: edges, eps: eps, rectified: rectified, reduce: reduce,
+                      into: out, completed: completed)
+        case .bf16(let rows):
+            aggregate(graph, x: rows, channels: channels, edges: edges, eps: eps, rectified: rectified, reduce: reduce,
+                      into: out, completed: completed)
+        case .f16(let rows):
+            aggregate(graph, x: rows, channels: channels, edges: edges, eps: eps, rectified: rectified, reduce: reduce,
+                      into: out, completed: completed)
+        }
+    }
+
+    private static func aggregate<E: StateElement>(_ graph: CSRGraph, x: UnsafePointer<E>, channels: Int, edges: EdgeEncoder?,
+                                                   eps: Float, rectified: Bool, reduce: Reduce, into out: UnsafeMutablePointer<Float>,
+                                                   completed: ((Range<Int>) -> Void)?) {
         precondition(rectified || edges == nil, "edge features enter only GENConv's rectified messages")
         let paddedChannels = paddedWidth(channels)
         // Plain values out of `edges` before the loops (no reference counting per edge).
@@ -132,11 +157,11 @@ public enum MessageAggregation {
                                           padded: paddedChannels, into: embedding)
                         edgeTerm = UnsafePointer(embedding)
                     }
-                    for c in 0..<channels { message[c] = max(source[c] + edgeTerm[c], 0) + eps }
+                    for c in 0..<channels { message[c] = max(E.widen(source[c]) + edgeTerm[c], 0) + eps }
                 } else if rectified {
-                    for c in 0..<channels { message[c] = max(source[c], 0) + eps }
+                    for c in 0..<channels { message[c] = max(E.widen(source[c]), 0) + eps }
                 } else {
-                    message.update(from: source, count: channels)
+                    for c in 0..<channels { message[c] = E.widen(source[c]) }
                 }
             }
 

@@ -3,7 +3,7 @@
 ///
 /// For every channel c: `target[c] = ((target[c] + w_0·x_0[c]) + w_1·x_1[c]) + …` over the run's edges in
 /// CSR order, where `x_k` is the source row of the k-th edge (at `columnOffset` within rows of `rowStride`
-/// floats) and `w_k` its weight (1 without weights, and then no multiplication). These are the additions,
+/// values, float32 or a 16-bit `StateElement` widened as it is read) and `w_k` its weight (1 without weights, and then no multiplication). These are the additions,
 /// in the order, of adding one edge at a time into memory, so the results are the same bits; only the
 /// loads and stores of the target between edges are gone.
 ///
@@ -22,7 +22,7 @@ enum RunAccumulation {
     /// - `weights`: the weight of edge e is `weights[e · weightStride]`.
     /// - `channels`: a multiple of `RowVectors.width`.
     @inline(__always)
-    static func add(_ x: UnsafePointer<Float>, rowStride: Int, columnOffset: Int, channels: Int,
+    static func add<E: StateElement>(_ x: UnsafePointer<E>, rowStride: Int, columnOffset: Int, channels: Int,
                     sources: UnsafePointer<UInt32>, from first: Int, end: Int, below limit: UInt32, skipping: Int,
                     weights: UnsafePointer<Float>?, weightStride: Int, into target: UnsafeMutablePointer<Float>) -> Int {
         let base = x + columnOffset
@@ -61,7 +61,7 @@ enum RunAccumulation {
 
     /// `add` for the `Chunk.width` channels at `target`; returns the edge it stopped at.
     @inline(__always)
-    private static func sum<Chunk: ChannelChunk>(_: Chunk.Type, _ x: UnsafePointer<Float>, rowStride: Int,
+    private static func sum<Chunk: ChannelChunk, E: StateElement>(_: Chunk.Type, _ x: UnsafePointer<E>, rowStride: Int,
                                                  sources: UnsafePointer<UInt32>, from first: Int, end: Int,
                                                  below limit: UInt32, skipping: Int, weights: UnsafePointer<Float>?,
                                                  weightStride: Int, into target: UnsafeMutablePointer<Float>) -> Int {
@@ -71,7 +71,7 @@ enum RunAccumulation {
             let u = sources[e]
             if u >= limit { break }
             if Int(u) != skipping {
-                let row = Chunk.load(x + Int(u) * rowStride)
+                let row = Chunk.gather(x + Int(u) * rowStride)
                 sum = weights.map { sum + row * $0[e * weightStride] } ?? sum + row
             }
             e += 1
@@ -90,6 +90,8 @@ protocol ChannelChunk {
     /// All channels 0.
     static var zero: Self { get }
     static func load(_ row: UnsafePointer<Float>) -> Self
+    /// The chunk's channels of a stored row, widened to float32.
+    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self
     func store(to row: UnsafeMutablePointer<Float>)
     static func + (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Float) -> Self
@@ -100,6 +102,9 @@ extension SIMD8: ChannelChunk where Scalar == Float {
 
     @inline(__always)
     static func load(_ row: UnsafePointer<Float>) -> Self { RowVectors.load(row, 0) }
+
+    @inline(__always)
+    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self { E.widen8(row) }
 
     @inline(__always)
     func store(to row: UnsafeMutablePointer<Float>) { RowVectors.store(self, row, 0) }
@@ -116,6 +121,11 @@ struct ChunkPair<Half: ChannelChunk>: ChannelChunk {
 
     @inline(__always)
     static func load(_ row: UnsafePointer<Float>) -> Self { Self(low: .load(row), high: .load(row + Half.width)) }
+
+    @inline(__always)
+    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self {
+        Self(low: .gather(row), high: .gather(row + Half.width))
+    }
 
     @inline(__always)
     func store(to row: UnsafeMutablePointer<Float>) {

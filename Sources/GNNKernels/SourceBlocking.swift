@@ -15,7 +15,8 @@ public enum SourceBlocking {
     public static let segmentBytes = 16 << 20
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`.
-    public static func applies(to graph: CSRGraph, rowBytes: Int) -> Bool {
+    /// (`segmentBytes` other than the measured one: tests, which reach several ranges with small graphs.)
+    public static func applies(to graph: CSRGraph, rowBytes: Int, segmentBytes: Int = segmentBytes) -> Bool {
         graph.rowsSorted && graph.nodeCount * rowBytes > 2 * segmentBytes
     }
 
@@ -24,7 +25,7 @@ public enum SourceBlocking {
     /// with 2 groups: on the arxiv-shaped graph, 10 ranges and 14 edges a row, 4 MiB ranges take 5.6 s
     /// against 6.0 s for one; on the products-shaped graph, 187 ranges and 50 edges a row, 2 layers take
     /// 21 s in one range, 49 s in 4 MiB ranges, 29 s in 16 MiB ranges.)
-    static func rowsPerSegment(_ graph: CSRGraph, rowBytes: Int) -> Int {
+    static func rowsPerSegment(_ graph: CSRGraph, rowBytes: Int, segmentBytes: Int = segmentBytes) -> Int {
         let n = graph.nodeCount
         let byCache = max(1024, segmentBytes / max(rowBytes, 1))
         let ranges = (n + byCache - 1) / byCache
@@ -49,13 +50,12 @@ public enum SourceBlocking {
     ///
     /// Inlined into each kernel so that `body`, called once per row and range, can be inlined too.
     @inline(__always)
-    static func forEachRun(_ graph: CSRGraph, gathering x: UnsafePointer<Float>, rowBytes: Int,
-                           output: UnsafeMutablePointer<Float>, outputRowBytes: Int,
+    static func forEachRun(_ graph: CSRGraph, gathering x: UnsafeRawPointer, rowBytes: Int,
+                           output: UnsafeMutablePointer<Float>, outputRowBytes: Int, segmentBytes: Int = segmentBytes,
                            startingBlock: (Range<Int>) -> Void, finishingBlock: (Range<Int>) -> Void,
                            _ body: (_ v: Int, _ first: Int, _ end: Int, _ limit: UInt32) -> Int) {
-        let rowsToPrefetch = UnsafeRawPointer(x)
         let n = graph.nodeCount
-        let segmentRows = rowsPerSegment(graph, rowBytes: rowBytes)
+        let segmentRows = rowsPerSegment(graph, rowBytes: rowBytes, segmentBytes: segmentBytes)
         let cursor = UnsafeMutablePointer<Int>.allocate(capacity: n)
         defer { cursor.deallocate() }
         for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
@@ -68,7 +68,7 @@ public enum SourceBlocking {
                 defer { if last { finishingBlock(rows) } }
                 for v in rows {
                     if v + prefetchDistance < rows.upperBound {
-                        prefetchRow(graph, x: rowsToPrefetch, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
+                        prefetchRow(graph, x: x, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
                     }
                     if v + outputDistance < rows.upperBound {
                         let ahead = v + outputDistance

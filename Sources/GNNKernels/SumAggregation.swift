@@ -16,10 +16,44 @@ public enum SumAggregation {
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
+        run(graph, x: .f32(x), channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
+            skipSelfLoops: skipSelfLoops, mean: mean, into: out, completed: completed)
+    }
+
+    /// `run` gathering rows stored in any `StoredRows` format (widened as read, summed in float32).
+    public static func run(_ graph: CSRGraph, x: StoredRows, channels: Int,
+                           edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
+                           skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
+                           completed: ((Range<Int>) -> Void)? = nil) {
+        run(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights, skipSelfLoops: skipSelfLoops,
+            mean: mean, into: out, segmentBytes: SourceBlocking.segmentBytes, completed: completed)
+    }
+
+    /// `run` with cache-blocking ranges of `segmentBytes` (tests reach several ranges with small graphs).
+    static func run(_ graph: CSRGraph, x: StoredRows, channels: Int, edgeWeights: UnsafePointer<Float>?,
+                    selfWeights: UnsafePointer<Float>?, skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
+                    segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
+        switch x {
+        case .f32(let rows):
+            sum(graph, x: rows, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
+                skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
+        case .bf16(let rows):
+            sum(graph, x: rows, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
+                skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
+        case .f16(let rows):
+            sum(graph, x: rows, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
+                skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
+        }
+    }
+
+    private static func sum<E: StateElement>(_ graph: CSRGraph, x: UnsafePointer<E>, channels: Int,
+                                             edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
+                                             skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
+                                             segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
         let vectorRows = channels % RowVectors.width == 0
-        if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * 4) {
+        if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * MemoryLayout<E>.stride, segmentBytes: segmentBytes) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
-                         skipSelfLoops: skipSelfLoops, mean: mean, into: out, completed: completed)
+                         skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
             return
         }
         let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && vectorRows
@@ -41,15 +75,15 @@ public enum SumAggregation {
                     let source = x + s * channels
                     if let weights = edgeWeights {
                         let w = weights[e]
-                        for c in 0..<channels { target[c] += w * source[c] }
+                        for c in 0..<channels { target[c] += w * E.widen(source[c]) }
                     } else {
-                        for c in 0..<channels { target[c] += source[c] }
+                        for c in 0..<channels { target[c] += E.widen(source[c]) }
                     }
                     count += 1
                 }
                 if let selfWeights = selfWeights {
                     let w = selfWeights[v], own = x + v * channels
-                    for c in 0..<channels { target[c] += w * own[c] }
+                    for c in 0..<channels { target[c] += w * E.widen(own[c]) }
                 }
                 if mean && count > 0 {
                     let scale = 1 / Float(count)
@@ -61,18 +95,19 @@ public enum SumAggregation {
 
     /// `run` for an x larger than the cache, with `SourceBlocking` (same addition order as one pass). Each
     /// block's rows are zeroed in the first range and get their self loops and mean scale in the last.
-    private static func segmentedSum(_ graph: CSRGraph, x: UnsafePointer<Float>, channels: Int,
+    private static func segmentedSum<E: StateElement>(_ graph: CSRGraph, x: UnsafePointer<E>, channels: Int,
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
                                      skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
-                                     completed: ((Range<Int>) -> Void)?) {
-        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * 4, output: out, outputRowBytes: channels * 4, startingBlock: { rows in
+                                     segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
+        SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * MemoryLayout<E>.stride, output: out, outputRowBytes: channels * 4,
+                                  segmentBytes: segmentBytes, startingBlock: { rows in
             (out + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
         }, finishingBlock: { rows in
             for v in rows where mean || selfWeights != nil {
                 let target = out + v * channels
                 if let selfWeights = selfWeights {
                     let w = selfWeights[v], own = x + v * channels
-                    for c in 0..<channels { target[c] += w * own[c] }
+                    for c in 0..<channels { target[c] += w * E.widen(own[c]) }
                 }
                 guard mean else { continue }
                 var count = graph.row(v).count
@@ -92,22 +127,22 @@ public enum SumAggregation {
     /// target = scale · Σ_{e ∈ row} x[src_e], eight channels at a time, four edges at a time so that four
     /// independent row reads are in flight (the gathers, not the adds, bound this loop).
     @inline(__always)
-    private static func sumRows(_ x: UnsafePointer<Float>, _ sources: UnsafePointer<UInt32>, _ row: Range<Int>,
+    private static func sumRows<E: StateElement>(_ x: UnsafePointer<E>, _ sources: UnsafePointer<UInt32>, _ row: Range<Int>,
                                 channels: Int, scale: Float, into target: UnsafeMutablePointer<Float>) {
         var c = 0
         while c < channels {
             var sum = RowVectors.Vector.zero
             var e = row.lowerBound
             while e + 4 <= row.upperBound {
-                let a = RowVectors.load(x + Int(sources[e]) * channels, c)
-                let b = RowVectors.load(x + Int(sources[e + 1]) * channels, c)
-                let d = RowVectors.load(x + Int(sources[e + 2]) * channels, c)
-                let f = RowVectors.load(x + Int(sources[e + 3]) * channels, c)
+                let a = E.widen8(x + Int(sources[e]) * channels + c)
+                let b = E.widen8(x + Int(sources[e + 1]) * channels + c)
+                let d = E.widen8(x + Int(sources[e + 2]) * channels + c)
+                let f = E.widen8(x + Int(sources[e + 3]) * channels + c)
                 sum += (a + b) + (d + f)
                 e += 4
             }
             while e < row.upperBound {
-                sum += RowVectors.load(x + Int(sources[e]) * channels, c)
+                sum += E.widen8(x + Int(sources[e]) * channels + c)
                 e += 1
             }
             RowVectors.store(sum * scale, target, c)

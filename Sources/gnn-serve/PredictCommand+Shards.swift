@@ -76,7 +76,7 @@ extension PredictCommand {
         let forwardStart = clock.now
         let result: ForwardPass.Result
         do {
-            result = try ForwardPass.run(network, on: graphFile, solver: settings, halo: exchange,
+            result = try ForwardPass.run(network, on: graphFile, solver: settings, stateDType: stateDType, halo: exchange,
                                          merge: AllGatherSumMerge(world: world)) { step, steps in
                 progress?.report("\(settings == nil ? "layer" : "iteration") \(step) of \(steps)", Double(step) / Double(steps))
             }

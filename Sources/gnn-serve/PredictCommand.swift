@@ -9,6 +9,7 @@ extension PredictionWriter.Format: ExpressibleByArgument {}
 extension PredictionWriter.ScoreKind: ExpressibleByArgument {}
 extension SplitName: ExpressibleByArgument {}
 extension SolverSpec.Method: ExpressibleByArgument {}
+extension StateDType: ExpressibleByArgument {}
 
 /// `gnn-serve predict`: score nodes of a graph with a model.
 struct PredictCommand: ParsableCommand {
@@ -80,6 +81,10 @@ struct PredictCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results are identical for any value.")
     var threads: Int?
+
+    @Option(name: .customLong("state-dtype"),
+            help: "How the node state is stored: f32, bf16 or f16 (reversible and residual models). 16-bit states halve its memory and the bytes aggregations gather; products and sums stay float32. Tolerances: README, \"16-bit node state\".")
+    var stateDType: StateDType = .f32
 
     @Option(help: "DEQ models: the fixed-point method, picard, anderson or broyden (default: the model's).")
     var solver: SolverSpec.Method?
@@ -167,7 +172,7 @@ struct PredictCommand: ParsableCommand {
         let progress = TerminalProgress.make(quiet: quiet)
         let forwardStart = clock.now
         let unit = solverSettings == nil ? "layer" : "iteration"
-        let result = try ForwardPass.run(network, on: graphFile, solver: solverSettings) { step, steps in
+        let result = try ForwardPass.run(network, on: graphFile, solver: solverSettings, stateDType: stateDType) { step, steps in
             progress?.report("\(unit) \(step) of \(steps)", Double(step) / Double(steps))
         }
         let forwardTime = clock.now - forwardStart

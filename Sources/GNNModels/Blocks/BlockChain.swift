@@ -10,8 +10,8 @@ import GNNKernels
 /// then trade roles) or its input's. Otherwise the next block normalises its input in a pass of its own.
 /// Both give the same bits.
 final class BlockChain {
-    private let rows: Int
-    private let channels: Int
+    let rows: Int
+    let channels: Int
     private let workspace: Workspace
     /// The running block's normalised input, or the input a caller builds there (`inputBuffer`).
     private var normed: UnsafeMutablePointer<Float>

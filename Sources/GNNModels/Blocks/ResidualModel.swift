@@ -40,26 +40,49 @@ struct ResidualModel: Sendable {
         head = try Linear(weights, architecture.headLinearName, in: hidden, out: architecture.outputChannels)
     }
 
-    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+    /// `stateDType`: how the N × D state and each block's normalised input are stored (`StateDTypeSupport`
+    /// has checked that this model runs with it).
+    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, stateDType: StateDType,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
+        switch stateDType {
+        case .f32: try forward(input, graph: graph, workspace: workspace, progress: progress, into: out, as: Float.self)
+        case .bf16: try forward(input, graph: graph, workspace: workspace, progress: progress, into: out, as: BFloat16.self)
+        case .f16: try forward(input, graph: graph, workspace: workspace, progress: progress, into: out, as: Float16.self)
+        }
+    }
+
+    private func forward<E: StateElement>(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+                                          progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>, as _: E.Type) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let encoded = try workspace.buffer("res.encoded", count: n * hidden)
+        let encoded = try workspace.buffer("res.encoded", count: n * hidden, of: E.self)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
         graph.releaseNodeFeatures()
-        let state = try workspace.buffer("res.state", count: n * hidden)
+        let state = try workspace.buffer("res.state", count: n * hidden, of: E.self)
         let block = architecture.resolvedBlock
         var start = 0
         if block.first == .conv {
-            graph.exchangeHalo(encoded, columns: hidden)
-            try layers.layer(0).conv.forward(encoded, graph: graph, workspace: workspace, into: state)
+            if let encoded = encoded as? UnsafeMutablePointer<Float> { graph.exchangeHalo(encoded, columns: hidden) }
+            try convolve(layers.layer(0).conv, UnsafePointer(encoded), into: state, graph: graph, workspace: workspace)
             progress(1)
             start = 1
         } else {
             state.update(from: encoded, count: n * hidden)
         }
         switch block.kind {
-        case .resPlus: try runPreActivation(from: start, state: state, free: encoded, graph: graph, workspace: workspace, progress: progress)
-        case .res, .plain: try runPostActivation(from: start, state: state, scratch: encoded, graph: graph, workspace: workspace, progress: progress)
+        case .resPlus:
+            let chain: any StateChain<E>
+            if let free = encoded as? UnsafeMutablePointer<Float> {
+                chain = try BlockChain(rows: n, channels: hidden, workspace: workspace, reusing: free) as! any StateChain<E>
+            } else {
+                chain = try NarrowBlockChain<E>(rows: n, channels: hidden, workspace: workspace, reusing: encoded)
+            }
+            try runPreActivation(from: start, state: state, chain: chain, graph: graph, progress: progress)
+        case .res, .plain:
+            if let state = state as? UnsafeMutablePointer<Float>, let scratch = encoded as? UnsafeMutablePointer<Float> {
+                try runPostActivation(from: start, state: state, scratch: scratch, graph: graph, workspace: workspace, progress: progress)
+            } else {
+                try runPostActivation(from: start, state: state, graph: graph, workspace: workspace, progress: progress)
+            }
         }
         workspace.releaseAll(except: "res.state")
         RowBlocks.normActivationLinearFromGroups(state, rows: n, groups: 1, groupWidth: hidden, norm: headNorm,
@@ -67,15 +90,14 @@ struct ResidualModel: Sendable {
     }
 
     /// res+ layers `start..<L`: state += conv(act(norm(state))), each layer's normalised input prepared by
-    /// the layer before it (`BlockChain`).
-    private func runPreActivation(from start: Int, state: UnsafeMutablePointer<Float>, free: UnsafeMutablePointer<Float>,
-                                  graph: GraphContext, workspace: Workspace, progress: (Int) -> Void) throws {
-        let chain = try BlockChain(rows: graph.nodeCount, channels: architecture.hiddenChannels, workspace: workspace, reusing: free)
+    /// the layer before it.
+    private func runPreActivation<E>(from start: Int, state: UnsafeMutablePointer<E>, chain: any StateChain<E>,
+                                     graph: GraphContext, progress: (Int) -> Void) throws {
         guard start < architecture.layers else { return }
         var layer = try layers.layer(start)
         for step in start..<architecture.layers {
             let following = step + 1 < architecture.layers ? try layers.layer(step + 1) : nil
-            try chain.run(layer.block, input: state, addingInto: state, next: following?.block, graph: graph)
+            try chain.run(layer.block, summing: [UnsafePointer(state)], addingInto: state, next: following?.block, graph: graph)
             progress(step + 1)
             if let following { layer = following }
         }
@@ -102,6 +124,33 @@ struct ResidualModel: Sendable {
             progress(step + 1)
         }
         if current != state { state.update(from: current, count: count) }
+    }
+
+    /// The same layers with a 16-bit state: h = act(norm(conv(x))) in float32 (graph-mode norms included,
+    /// over the whole float32 h), then the state becomes x + h (res) or h (plain), rounded once.
+    private func runPostActivation<E: StateElement>(from start: Int, state: UnsafeMutablePointer<E>, graph: GraphContext,
+                                                    workspace: Workspace, progress: (Int) -> Void) throws {
+        let n = graph.nodeCount, hidden = architecture.hiddenChannels
+        let residual = architecture.resolvedBlock.kind == .res
+        let output = try workspace.buffer("narrow.result", count: n * hidden)
+        for step in start..<architecture.layers {
+            let layer = try layers.layer(step)
+            try layer.conv.forward(StoredRows(UnsafePointer(state)), graph: graph, workspace: workspace, into: output)
+            layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation, sums: graph.nodeSums)
+            StateRows.storeInParallel(output, into: state, count: n * hidden, adding: residual)
+            progress(step + 1)
+        }
+    }
+
+    /// state = conv(x), through a float32 buffer when the state is 16-bit.
+    private func convolve<E: StateElement>(_ conv: any GraphConvolution, _ x: UnsafePointer<E>, into state: UnsafeMutablePointer<E>,
+                                           graph: GraphContext, workspace: Workspace) throws {
+        if let state = state as? UnsafeMutablePointer<Float> {
+            return try conv.forward(StoredRows(x), graph: graph, workspace: workspace, into: state)
+        }
+        let output = try workspace.buffer("narrow.result", count: graph.nodeCount * architecture.hiddenChannels)
+        try conv.forward(StoredRows(x), graph: graph, workspace: workspace, into: output)
+        StateRows.storeInParallel(output, into: state, count: graph.nodeCount * architecture.hiddenChannels, adding: false)
     }
 }
 

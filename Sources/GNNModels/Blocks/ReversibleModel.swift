@@ -46,29 +46,40 @@ struct ReversibleModel: Sendable {
         lin2 = try Linear(weights, architecture.headLinearName, in: hidden, out: architecture.outputChannels)
     }
 
-    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+    /// `stateDType`: how the N × D state and each block's normalised input are stored (`StateDTypeSupport`
+    /// has checked that this model runs with it).
+    func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, stateDType: StateDType,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
+        let rows = graph.nodeCount, d = architecture.hiddenChannels / architecture.groups
+        switch stateDType {
+        case .f32:
+            try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
+                        chain: BlockChain(rows: rows, channels: d, workspace: workspace))
+        case .bf16:
+            try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
+                        chain: NarrowBlockChain<BFloat16>(rows: rows, channels: d, workspace: workspace))
+        case .f16:
+            try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
+                        chain: NarrowBlockChain<Float16>(rows: rows, channels: d, workspace: workspace))
+        }
+    }
+
+    private func forward<Chain: StateChain>(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
+                                            progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>, chain: Chain) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels, groups = architecture.groups
         let d = hidden / groups
-        let state = try workspace.buffer("rev.state", count: n * hidden)
+        let state = try workspace.buffer("rev.state", count: n * hidden, of: Chain.Element.self)
         RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
         graph.releaseNodeFeatures()
-        let chain = try BlockChain(rows: n, channels: d, workspace: workspace)
         var layerBlocks = try blocks.layer(0)
         for layer in 0..<architecture.layers {
             let following = layer + 1 < architecture.layers ? try blocks.layer(layer + 1) : nil
             for group in 0..<groups {
                 // Group 0 reads X'_0 = Σ_{i≥1} X_i (with two groups, X_1 itself, read in place: the last group's
                 // output, so the chain can prepare it); group i > 0 reads X'_{i−1}, the group before it.
-                var input = UnsafePointer(state + (group == 0 ? 1 : group - 1) * n * d)
-                if group == 0 && groups > 2 {
-                    let exchange = chain.inputBuffer
-                    exchange.update(from: state + n * d, count: n * d)
-                    for other in 2..<groups { add(state + other * n * d, into: exchange, count: n * d) }
-                    input = UnsafePointer(exchange)
-                }
+                let inputs = group == 0 ? (1..<groups).map { UnsafePointer(state + $0 * n * d) } : [UnsafePointer(state + (group - 1) * n * d)]
                 let next = group + 1 < groups ? layerBlocks[group + 1] : groups == 2 ? following?[0] : nil
-                try chain.run(layerBlocks[group], input: input, addingInto: state + group * n * d, next: next, graph: graph)
+                try chain.run(layerBlocks[group], summing: inputs, addingInto: state + group * n * d, next: next, graph: graph)
             }
             progress(layer + 1)
             if let following { layerBlocks = following }

@@ -4,8 +4,9 @@ import GNNKernels
 /// The model's entry and exit, done a block of rows at a time so that no second N × D buffer is needed to
 /// change between the file's row-major layout and the reversible state's group-by-group layout.
 enum RowBlocks {
-    /// state (group-major: C blocks of N × D/C) = lin(x), x read from the graph file (any float dtype).
-    static func linearIntoGroups(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<Float>) {
+    /// state (group-major: C blocks of N × D/C) = lin(x), x read from the graph file (any float dtype), the
+    /// state stored as `E` (rounded to nearest even when 16-bit).
+    static func linearIntoGroups<E: StateElement>(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<E>) {
         let n = x.rows, width = lin.outChannels, d = width / groups
         KernelThreads.forEachBlock(rows: n) { rows in
             let input = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * x.columns)
@@ -20,25 +21,28 @@ enum RowBlocks {
             }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (state + g * n * d + v * d).update(from: output + k * width + g * d, count: d)
+                    StateRows.narrow(output + k * width + g * d, count: d, into: state + g * n * d + v * d)
                 }
             }
         }
     }
 
-    /// out = lin(activation(norm(state))) with the state gathered row by row from its groups: the head of
-    /// every model.
-    static func normActivationLinearFromGroups(_ state: UnsafeMutablePointer<Float>, rows n: Int, groups: Int,
+    /// out = lin(activation(norm(state))) with the state gathered row by row from its groups (widened to
+    /// float32 when stored in 16 bits): the head of every model. A graph-mode norm needs a float32 state.
+    static func normActivationLinearFromGroups<E: StateElement>(_ state: UnsafeMutablePointer<E>, rows n: Int, groups: Int,
                                                groupWidth d: Int, norm: Norm, activation: Activation, _ lin: Linear,
                                                sums: NodeSums, into out: UnsafeMutablePointer<Float>) {
         let width = groups * d
-        let norm = norm.fixingStatistics(of: state, channels: d, groups: groups, sums: sums)
+        let norm = E.self == Float.self
+            ? norm.fixingStatistics(of: UnsafeRawPointer(state).assumingMemoryBound(to: Float.self), channels: d, groups: groups, sums: sums)
+            : norm
+        precondition(norm.rowWise, "StateDTypeSupport refuses graph-mode norms with a 16-bit state")
         KernelThreads.forEachBlock(rows: n) { rows in
             let gathered = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
             defer { gathered.deallocate() }
             for (k, v) in rows.enumerated() {
                 for g in 0..<groups {
-                    (gathered + k * width + g * d).update(from: state + g * n * d + v * d, count: d)
+                    StateRows.widen(state + g * n * d + v * d, count: d, into: gathered + k * width + g * d)
                 }
             }
             norm.applySerial(gathered, rows: rows.count, channels: width, activation: activation)

@@ -76,6 +76,10 @@ struct GENConvolution: GraphConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
+        try forward(.f32(x), graph: graph, workspace: workspace, into: out)
+    }
+
+    func forward(_ x: StoredRows, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount
         let aggregated = try workspace.buffer("gen.aggregated", count: n * outChannels)
         let run = { (encoder: MessageAggregation.EdgeEncoder?) in
@@ -94,12 +98,16 @@ struct GENConvolution: GraphConvolution {
         } else {
             run(nil)
         }
-        addRoot(x, to: aggregated, rows: n)
+        switch x {
+        case .f32(let rows): addRoot(rows, to: aggregated, rows: n)
+        case .bf16(let rows): addRoot(rows, to: aggregated, rows: n)
+        case .f16(let rows): addRoot(rows, to: aggregated, rows: n)
+        }
         try runMLP(aggregated, rows: n, workspace: workspace, into: out)
     }
 
     /// aggregated += x (after message normalisation when configured).
-    private func addRoot(_ x: UnsafePointer<Float>, to aggregated: UnsafeMutablePointer<Float>, rows: Int) {
+    private func addRoot<E: StateElement>(_ x: UnsafePointer<E>, to aggregated: UnsafeMutablePointer<Float>, rows: Int) {
         let channels = outChannels, scale = messageScale
         KernelThreads.forEachBlock(rows: rows) { block in
             for v in block {
@@ -108,12 +116,12 @@ struct GENConvolution: GraphConvolution {
                     var messageNorm: Float = 0, ownNorm: Float = 0
                     for c in 0..<channels {
                         messageNorm += row[c] * row[c]
-                        ownNorm += own[c] * own[c]
+                        ownNorm += E.widen(own[c]) * E.widen(own[c])
                     }
                     let factor = ownNorm.squareRoot() * scale / max(messageNorm.squareRoot(), 1e-12)
                     for c in 0..<channels { row[c] *= factor }
                 }
-                for c in 0..<channels { row[c] += own[c] }
+                for c in 0..<channels { row[c] += E.widen(own[c]) }
             }
         }
     }

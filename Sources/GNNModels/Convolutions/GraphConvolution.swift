@@ -9,11 +9,29 @@ protocol GraphConvolution: Sendable {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws
     /// out += the layer's output (a reversible or residual update); `out` must not overlap `x`.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws
+    /// The layer for all nodes from rows stored in any format (`predict --state-dtype`): convs that gather
+    /// their input rows read 16-bit rows as they gather them; the others widen x to float32 first.
+    func forward(_ x: StoredRows, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws
 }
 
 extension GraphConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
         try addSeparately(x, graph: graph, workspace: workspace, into: out)
+    }
+
+    func forward(_ x: StoredRows, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
+        try forward(try widened(x, graph: graph, workspace: workspace), graph: graph, workspace: workspace, into: out)
+    }
+
+    /// x as float32 rows: itself, or widened into a workspace buffer.
+    func widened(_ x: StoredRows, graph: GraphContext, workspace: Workspace) throws -> UnsafePointer<Float> {
+        if let rows = x.float32 { return rows }
+        let count = graph.nodeCount * inChannels
+        let wide = try workspace.buffer("conv.widened", count: count)
+        KernelThreads.forEachBlock(rows: count, blockRows: KernelThreads.flatBlockLength) { block in
+            x.widen(from: block.lowerBound, count: block.count, into: wide + block.lowerBound)
+        }
+        return UnsafePointer(wide)
     }
 
     /// out += the layer's output, computed into scratch first.
@@ -64,4 +82,13 @@ func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String
                                                sharedEdgeEncoder: edgeEncoder)
     case .gcn2: throw GNNError("conv kind gcn2 reads the initial features x₀ besides x; only the gcnii family runs it")
     }
+}
+
+/// `rows` of x (rows of `channels` values) widened into a new float32 buffer the caller deallocates: the
+/// operand of a row block's dense product when the state is stored in 16 bits.
+func widenedRows(_ x: StoredRows, _ rows: Range<Int>, channels: Int) -> UnsafeMutablePointer<Float> {
+    let count = rows.count * channels
+    let wide = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    x.widen(from: rows.lowerBound * channels, count: count, into: wide)
+    return wide
 }

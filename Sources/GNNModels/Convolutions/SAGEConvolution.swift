@@ -26,6 +26,12 @@ struct SAGEConvolution: RowBlockConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
+        try forward(.f32(x), graph: graph, workspace: workspace, into: out)
+    }
+
+    func forward(_ x: StoredRows, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
+        // The projection is a dense product over all rows: it reads float32 rows.
+        let x = projection == nil ? x : .f32(try widened(x, graph: graph, workspace: workspace))
         // The aggregate is written into `out` and replaced by the result one block of rows at a time, so it
         // needs no N × C buffer of its own (0.8 GB on a products-sized graph).
         try combine(x, graph: graph, workspace: workspace, aggregate: out, into: out, accumulate: false, finished: nil)
@@ -39,13 +45,13 @@ struct SAGEConvolution: RowBlockConvolution {
     /// The aggregates go to `scratch`; each block's products are added straight into `out`.
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>,
                  scratch: UnsafeMutablePointer<Float>, finished: ((Range<Int>) -> Void)?) throws {
-        try combine(x, graph: graph, workspace: workspace, aggregate: scratch, into: out, accumulate: true, finished: finished)
+        try combine(.f32(x), graph: graph, workspace: workspace, aggregate: scratch, into: out, accumulate: true, finished: finished)
     }
 
     /// out = lin_l(aggregate) + lin_r(x), rows L2-normalised with `normalize` (+= with `accumulate`), each
     /// block of rows multiplied as soon as the aggregation has finished it, while it is in cache.
     /// `aggregate` may be `out` itself.
-    private func combine(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace,
+    private func combine(_ x: StoredRows, graph: GraphContext, workspace: Workspace,
                          aggregate: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          accumulate: Bool, finished: ((Range<Int>) -> Void)?) throws {
         let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
@@ -58,7 +64,13 @@ struct SAGEConvolution: RowBlockConvolution {
             let result = direct ? block : UnsafeMutablePointer<Float>.allocate(capacity: count)
             linLeft.applySerial(aggregate + rows.lowerBound * inChannels, rows: rows.count, into: result,
                                 accumulate: direct && accumulate)
-            linRight?.applySerial(x + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
+            if let linRight {
+                // 16-bit rows are widened a block at a time for the product.
+                let own = x.float32.map { $0 + rows.lowerBound * inChannels }
+                    ?? UnsafePointer(widenedRows(x, rows, channels: inChannels))
+                linRight.applySerial(own, rows: rows.count, into: result, accumulate: true)
+                if x.float32 == nil { own.deallocate() }
+            }
             if !direct {
                 if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
                 if accumulate {
@@ -73,7 +85,7 @@ struct SAGEConvolution: RowBlockConvolution {
     }
 
     /// out = the aggregation of the neighbours' rows of `x`; `completed` as `SumAggregation.run`'s.
-    private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, into out: UnsafeMutablePointer<Float>,
+    private func aggregate(_ x: StoredRows, graph: GraphContext, into out: UnsafeMutablePointer<Float>,
                            completed: @escaping (Range<Int>) -> Void) {
         switch aggregation {
         case .mean, .sum:
@@ -84,13 +96,14 @@ struct SAGEConvolution: RowBlockConvolution {
         }
     }
 
-    /// x, or relu(lin(x)) with `project`.
-    private func neighbours(of x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace) throws -> UnsafePointer<Float> {
+    /// x, or relu(lin(x)) with `project` (x is then float32).
+    private func neighbours(of x: StoredRows, graph: GraphContext, workspace: Workspace) throws -> StoredRows {
         guard let projection else { return x }
+        guard let x = x.float32 else { preconditionFailure("forward(_:graph:workspace:into:) widens x for a projection") }
         let n = graph.nodeCount
         let projected = try workspace.buffer("sage.projected", count: n * inChannels)
         projection.apply(x, rows: n, into: projected)
         Activation.relu.apply(projected, count: n * inChannels)
-        return UnsafePointer(projected)
+        return .f32(projected)
     }
 }

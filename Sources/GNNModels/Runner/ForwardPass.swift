@@ -38,11 +38,17 @@ public enum ForwardPass {
     /// N × hidden states every model keeps (the state, a normalised copy and a scratch buffer; for DEQ
     /// models the solver's and f's copies, `EquilibriumMemory.copies`). A convolution's own scratch comes on
     /// top, so this is a lower bound: what it refuses can never run.
-    public static func memoryNeed(_ model: GNNModel, nodes: Int, solver: SolverSettings?) -> UInt64 {
+    /// With a 16-bit `stateDType` the state and the normalised copy take 2 bytes a value, the conv's
+    /// float32 output 4 (`NarrowBlockChain`).
+    public static func memoryNeed(_ model: GNNModel, nodes: Int, solver: SolverSettings?, stateDType: StateDType = .f32) -> UInt64 {
         let architecture = model.architecture
         let copies = solver.map { EquilibriumMemory.copies($0.method, memory: $0.memory) } ?? minimumStateCopies
-        let perNode = UInt64(copies) * UInt64(architecture.hiddenChannels) + UInt64(architecture.outputChannels)
-        let (bytes, overflow) = UInt64(nodes).multipliedReportingOverflow(by: perNode * UInt64(MemoryLayout<Float>.stride))
+        let float = UInt64(MemoryLayout<Float>.stride)
+        let stateBytes = stateDType == .f32 || solver != nil
+            ? UInt64(copies) * float
+            : UInt64(2 * stateDType.bytes) + float
+        let perNode = stateBytes * UInt64(architecture.hiddenChannels) + UInt64(architecture.outputChannels) * float
+        let (bytes, overflow) = UInt64(nodes).multipliedReportingOverflow(by: perNode)
         return overflow ? .max : bytes
     }
 
@@ -55,9 +61,14 @@ public enum ForwardPass {
     /// stored solver settings. For a shard, `halo` refreshes its halo rows before each convolution and
     /// `merge` merges its sums over nodes with the other shards' (`NodeSums`): every shard of the set runs
     /// the same pass at the same time, and its owned rows then equal a whole-graph pass's, bit for bit.
-    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, halo: (any HaloExchange)? = nil,
-                           merge: (any ShardSumMerge)? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+    ///
+    /// `stateDType` stores the state of reversible and residual models in 16 bits (`StateDTypeSupport`
+    /// refuses the others before any work); a float16 state that overflows is reported, not returned.
+    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, stateDType: StateDType = .f32,
+                           halo: (any HaloExchange)? = nil, merge: (any ShardSumMerge)? = nil,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
+        try StateDTypeSupport.check(model.architecture, stateDType, shard: graph.isShard)
         var shard: (layout: ShardLayout, merge: any ShardSumMerge)?
         if graph.isShard {
             guard halo != nil, let merge, let layout = try ShardLayout(graph) else {
@@ -66,7 +77,7 @@ public enum ForwardPass {
             shard = (layout, merge)
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
-        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings),
+        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings, stateDType: stateDType),
                                for: "scoring \(graph.nodeCount) nodes with this model",
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
@@ -81,10 +92,10 @@ public enum ForwardPass {
         let outputs = try [Float](unsafeUninitializedCapacity: graph.nodeCount * columns) { out, initialized in
             switch model.body {
             case .reversible(let body):
-                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, stateDType: stateDType,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .residual(let body):
-                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, stateDType: stateDType,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .gcnii(let body):
                 try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
@@ -95,6 +106,10 @@ public enum ForwardPass {
                                           progress: { progress($0, settings.maxIterations) }, into: out.baseAddress!)
             }
             initialized = out.count
+        }
+        if stateDType == .f16, let index = outputs.firstIndex(where: { !$0.isFinite }) {
+            throw GNNError("the float16 state overflowed: node \(index / columns)'s output \(index % columns) is \(outputs[index]) (float16 holds magnitudes up to 65,504)",
+                           fix: "use --state-dtype bf16 (float32's range) or f32")
         }
         return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.peakFloatCount * 4,
                       solverReport: report)

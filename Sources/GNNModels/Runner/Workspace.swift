@@ -27,6 +27,12 @@ final class Workspace: @unchecked Sendable {
         return fresh.baseAddress!
     }
 
+    /// A buffer of at least `count` values of `Element` for `purpose` (held in float-sized words).
+    func buffer<Element>(_ purpose: String, count: Int, of _: Element.Type) throws -> UnsafeMutablePointer<Element> {
+        let words = (count * MemoryLayout<Element>.stride + MemoryLayout<Float>.stride - 1) / MemoryLayout<Float>.stride
+        return UnsafeMutableRawPointer(try buffer(purpose, count: words)).bindMemory(to: Element.self, capacity: count)
+    }
+
     /// Frees every buffer but `kept`: a model calls this before its head, so that the scratch of its layers
     /// is gone by the time the N × outputs result is written (on a products-sized graph, 1.6 GB of scratch
     /// against a 0.46 GB result).

@@ -1,0 +1,80 @@
+import GNNKernels
+
+/// `BlockChain` for a state stored in 16 bits (`predict --state-dtype bf16|f16`): each block's normalised
+/// input is stored as `E` (the rows its conv gathers, at half the bytes), the conv writes float32 rows, and
+/// a pass over each block of rows adds them into the state in float32 and rounds the sum once.
+///
+/// Normalisation runs on float32 copies of a block of rows at a time, from the state as stored (rounded),
+/// so that preparing the next block's input right after the update (while the rows are in cache) and
+/// preparing it in a pass of its own give the same bits. Needs row-wise norms (`Norm.rowWise`).
+///
+/// Memory: the E state of the caller, plus N × C values of E (the normalised input) and N × C floats (the
+/// conv's output): 8 bytes per channel and node against `BlockChain`'s 8 plus a 4-byte state.
+final class NarrowBlockChain<Element: StateElement>: StateChain {
+    private let rows: Int
+    private let channels: Int
+    private let workspace: Workspace
+    private let normed: UnsafeMutablePointer<Element>
+    private let result: UnsafeMutablePointer<Float>
+    /// Whether `normed` already holds the next block's normalised input.
+    private var prepared = false
+
+    /// A chain over `rows` × `channels` values; `free` is a buffer of that size the caller no longer needs,
+    /// used for the normalised inputs (nil: a new one).
+    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Element>? = nil) throws {
+        self.rows = rows
+        self.channels = channels
+        self.workspace = workspace
+        normed = try free ?? workspace.buffer("narrow.normed", count: rows * channels, of: Element.self)
+        result = try workspace.buffer("narrow.result", count: rows * channels)
+    }
+
+    func run(_ block: GNNBlock, summing inputs: [UnsafePointer<Element>], addingInto out: UnsafeMutablePointer<Element>,
+             next: GNNBlock?, graph: GraphContext) throws {
+        precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
+        if !prepared { normalize(inputs, block) }
+        try block.conv.forward(StoredRows(UnsafePointer(normed)), graph: graph, workspace: workspace, into: result)
+        let preparing = next.flatMap { $0.norm.rowWise ? $0 : nil }
+        let channels = channels, normed = normed, result = result
+        KernelThreads.forEachBlock(rows: rows) { block in
+            let offset = block.lowerBound * channels, count = block.count * channels
+            withTile(count) { tile in
+                StateRows.store(result + offset, into: out + offset, count: count, adding: true)
+                guard let preparing else { return }
+                StateRows.widen(out + offset, count: count, into: tile)
+                preparing.norm.applySerial(tile, rows: block.count, channels: channels, activation: preparing.activation)
+                StateRows.narrow(tile, count: count, into: normed + offset)
+            }
+        }
+        prepared = preparing != nil
+    }
+
+    /// normed = narrow(activation(norm(Σ inputs))), a block of rows at a time.
+    private func normalize(_ inputs: [UnsafePointer<Element>], _ block: GNNBlock) {
+        precondition(block.norm.rowWise, "StateDTypeSupport refuses graph-mode norms with a 16-bit state")
+        let channels = channels, normed = normed
+        KernelThreads.forEachBlock(rows: rows) { rows in
+            let offset = rows.lowerBound * channels, count = rows.count * channels
+            withTile(count) { tile in
+                StateRows.widen(inputs[0] + offset, count: count, into: tile)
+                if inputs.count > 1 {
+                    withTile(count) { other in
+                        for input in inputs.dropFirst() {
+                            StateRows.widen(input + offset, count: count, into: other)
+                            for i in 0..<count { tile[i] += other[i] }
+                        }
+                    }
+                }
+                block.norm.applySerial(tile, rows: rows.count, channels: channels, activation: block.activation)
+                StateRows.narrow(tile, count: count, into: normed + offset)
+            }
+        }
+    }
+}
+
+/// Calls `body` with `count` uninitialised floats of scratch (one block of rows), freed after.
+func withTile<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+    let tile = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer { tile.deallocate() }
+    return try body(tile)
+}
