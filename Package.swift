@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CHalfVectors"),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // The one home of unchecked concurrency: the transfer wrapper and the parallel loop.
@@ -52,7 +53,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "GNNKernels",
-            dependencies: ["GNNConcurrency", "CPrefetch"],
+            dependencies: ["GNNConcurrency", "CPrefetch", "CHalfVectors"],
             // Optimised in debug builds too: tests run the kernels on graphs large enough for their
             // cache-blocked paths, which take tens of seconds unoptimised.
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),

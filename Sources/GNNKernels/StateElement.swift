@@ -1,3 +1,5 @@
+import CHalfVectors
+
 /// How the node state of a forward pass is stored (`predict --state-dtype`): the N × hidden state and the
 /// normalised rows that aggregations gather. Every product and reduction still accumulates in float32;
 /// 16-bit values are rounded to nearest, ties to even, when stored.
@@ -43,11 +45,10 @@ extension Float16: StateElement {
     public static var dtype: StateDType { .f16 }
     @inlinable public static func widen(_ value: Float16) -> Float { Float(value) }
     @inlinable public static func narrow(_ value: Float) -> Float16 { Float16(value) }
-    @inlinable public static func widen8(_ row: UnsafePointer<Float16>) -> SIMD8<Float> {
-        SIMD8<Float>(UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float16>.self))
-    }
+    /// Eight at a time through `CHalfVectors` (Swift's SIMD conversions are out-of-line calls).
+    @inlinable public static func widen8(_ row: UnsafePointer<Float16>) -> SIMD8<Float> { gnn_f16_widen8(row) }
     @inlinable public static func narrow8(_ value: SIMD8<Float>, _ row: UnsafeMutablePointer<Float16>) {
-        UnsafeMutableRawPointer(row).storeBytes(of: SIMD8<Float16>(value), as: SIMD8<Float16>.self)
+        gnn_f16_narrow8(value, row)
     }
 }
 
@@ -70,17 +71,11 @@ extension Float16: StateElement {
         return BFloat16(bits: UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16))
     }
 
-    @inlinable public static func widen8(_ row: UnsafePointer<BFloat16>) -> SIMD8<Float> {
-        let raw = UnsafeRawPointer(row).loadUnaligned(as: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: raw) &<< 16, to: SIMD8<Float>.self)
-    }
+    @inlinable public static func widen8(_ row: UnsafePointer<BFloat16>) -> SIMD8<Float> { gnn_bf16_widen8(row) }
 
+    /// As `narrow`, eight at a time (`CHalfVectors`: Swift's SIMD integer conversions are out-of-line calls).
     @inlinable public static func narrow8(_ value: SIMD8<Float>, _ row: UnsafeMutablePointer<BFloat16>) {
-        let bits = unsafeBitCast(value, to: SIMD8<UInt32>.self)
-        var rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
-        // NaN (x != x) keeps its upper half with the quiet bit set.
-        rounded.replace(with: (bits &>> 16) | 0x40, where: value .!= value)
-        UnsafeMutableRawPointer(row).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: rounded), as: SIMD8<UInt16>.self)
+        gnn_bf16_narrow8(value, row)
     }
 }
 

@@ -175,8 +175,8 @@ final class KernelTests: XCTestCase {
 /// one-pass path on the same random graph.
 final class SegmentedAggregationTests: XCTestCase {
     func testSegmentedSumsEqualOnePassSums() {
-        // Enough rows for x to span more than two source ranges, whatever SourceBlocking's range size.
-        let channels = 64, degree = 6, n = 2 * SourceBlocking.segmentBytes / (channels * 4) + 10_000
+        // With 64 KiB source ranges x spans more than two of them (at most 1,024 rows each).
+        let channels = 64, degree = 6, n = 5_000, segment = 64 << 10
         var generator = SeededGenerator(seed: 1)
         var offsets: [UInt64] = [0], sources: [UInt32] = []
         for _ in 0..<n {
@@ -188,20 +188,35 @@ final class SegmentedAggregationTests: XCTestCase {
         let x = (0..<n * channels).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights = (0..<sources.count).map { _ in Float.random(in: 0...1, using: &generator) }
         let selfWeights = (0..<n).map { _ in Float.random(in: 0...1, using: &generator) }
-        XCTAssertGreaterThan(n * channels * 4, 2 * SourceBlocking.segmentBytes, "x must exceed two segments")
+        XCTAssertGreaterThan(n * channels * 4, 2 * segment, "x must exceed two segments")
         offsets.withUnsafeBufferPointer { o in
             sources.withUnsafeBufferPointer { s in
                 let sorted = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
                 let plain = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: false)
-                XCTAssertLessThan(SourceBlocking.rowsPerSegment(sorted, rowBytes: channels * 4), n, "more than one source range")
+                XCTAssertLessThan(SourceBlocking.rowsPerSegment(sorted, rowBytes: channels * 4, segmentBytes: segment), n / 2,
+                                  "more than two source ranges")
+                func run(_ graph: CSRGraph, mean: Bool = false, weighted: Bool = false, into out: inout [Float]) {
+                    x.withUnsafeBufferPointer { x in
+                        weights.withUnsafeBufferPointer { w in
+                            selfWeights.withUnsafeBufferPointer { selfW in
+                                out.withUnsafeMutableBufferPointer { out in
+                                    SumAggregation.run(graph, x: .f32(x.baseAddress!), channels: channels,
+                                                       edgeWeights: weighted ? w.baseAddress : nil, selfWeights: weighted ? selfW.baseAddress : nil,
+                                                       skipSelfLoops: weighted, mean: mean, into: out.baseAddress!, segmentBytes: segment,
+                                                       completed: nil)
+                                }
+                            }
+                        }
+                    }
+                }
                 var a = [Float](repeating: 0, count: n * channels), b = a
                 // Weighted sums with a self term (GCN): both paths add in CSR order, so bits agree.
-                SumAggregation.run(sorted, x: x, channels: channels, edgeWeights: weights, selfWeights: selfWeights, skipSelfLoops: true, into: &a)
-                SumAggregation.run(plain, x: x, channels: channels, edgeWeights: weights, selfWeights: selfWeights, skipSelfLoops: true, into: &b)
+                run(sorted, weighted: true, into: &a)
+                run(plain, weighted: true, into: &b)
                 XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern))
                 // Means: the one-pass path adds four edges at a time, so only rounding may differ.
-                SumAggregation.run(sorted, x: x, channels: channels, mean: true, into: &a)
-                SumAggregation.run(plain, x: x, channels: channels, mean: true, into: &b)
+                run(sorted, mean: true, into: &a)
+                run(plain, mean: true, into: &b)
                 XCTAssertLessThanOrEqual(relativeL2(a, b), 1e-6)
                 // `completed` sees each block of rows once, already final: copies taken there equal the result.
                 for graph in [sorted, plain] {
@@ -209,14 +224,17 @@ final class SegmentedAggregationTests: XCTestCase {
                     seen.withUnsafeMutableBufferPointer { seenRows in
                         calls.withUnsafeMutableBufferPointer { callCounts in
                             let seen = seenRows.baseAddress!, calls = callCounts.baseAddress!
-                            a.withUnsafeMutableBufferPointer { out in
-                                let result = out.baseAddress!
-                                SumAggregation.run(graph, x: x, channels: channels, mean: true, into: result) { rows in
+                            let result = UnsafeMutablePointer<Float>.allocate(capacity: n * channels)
+                            defer { result.deallocate() }
+                            x.withUnsafeBufferPointer { x in
+                                SumAggregation.run(graph, x: .f32(x.baseAddress!), channels: channels, edgeWeights: nil, selfWeights: nil,
+                                                   skipSelfLoops: false, mean: true, into: result, segmentBytes: segment) { rows in
                                     (seen + rows.lowerBound * channels).update(from: result + rows.lowerBound * channels,
                                                                                count: rows.count * channels)
                                     for v in rows { calls[v] += 1 }
                                 }
                             }
+                            a = Array(UnsafeBufferPointer(start: result, count: n * channels))
                         }
                     }
                     XCTAssertEqual(calls, [Int](repeating: 1, count: n), "every row in exactly one completed block")
