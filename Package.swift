@@ -135,5 +135,5 @@ if ProcessInfo.processInfo.environment["GNN_FUZZ"] != nil {
         name: "gnn-fuzz",
         dependencies: ["GNNFormats", "GNNImport", "GNNExport", "GNNModels"],
         path: "Tests/Fuzz",
-        exclude: ["Corpus"]))
+        exclude: ["Corpus", "results"]))
 }

@@ -7,14 +7,14 @@ import GNNFormats
 /// storage a tensor names is checked against its zip member (size, CRC) before its bytes are used.
 final class TorchCheckpoint {
     let path: String
-    private let members: ZipMembers
-    /// The archive's folder, `NAME/`, which prefixes every member.
-    private let folder: String
+    /// The archive and the storages extracted from it, which every tensor's loader holds (not the checkpoint:
+    /// the checkpoint holds the tensors, and a loader holding it would keep both alive forever, with the
+    /// archive's file descriptor and every extracted storage).
+    private let storages: Storages
     /// Every tensor of the saved object, nested dicts flattened with dots (`model_state_dict.lin1.weight`).
     private(set) var tensors: [ImportedTensor] = []
     /// Top-level entries that are neither tensors nor dicts (a checkpoint's `epoch`).
     private(set) var otherEntries: [String] = []
-    private var storages: [String: ExtractedBytes] = [:]
 
     /// The largest `data.pkl` read; a state_dict's pickle holds names and shapes only.
     static let maxPickleLength: UInt64 = 256 << 20
@@ -24,13 +24,14 @@ final class TorchCheckpoint {
     init(path: String) throws {
         self.path = path
         do {
-            members = try ZipMembers(path: path, kind: "PyTorch .pt", fix: "save the weights with torch.save(model.state_dict(), path)")
+            let members = try ZipMembers(path: path, kind: "PyTorch .pt", fix: "save the weights with torch.save(model.state_dict(), path)")
             let pickles = members.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/").count == 2 }
             guard pickles.count == 1 else {
                 throw GNNError("is a zip with \(pickles.count) NAME/data.pkl members, not a torch.save file (which has one)",
                                fix: "save the weights with torch.save(model.state_dict(), path)")
             }
-            folder = String(pickles[0].dropLast("data.pkl".count))
+            let folder = String(pickles[0].dropLast("data.pkl".count))
+            storages = Storages(path: path, members: members, folder: folder)
             if let order = try members.extract(folder + "byteorder", limit: 16) {
                 guard String(decoding: order.bytes, as: UTF8.self) == "little" else {
                     throw GNNError("stores big-endian tensors (byteorder \"\(String(decoding: order.bytes, as: UTF8.self))\")",
@@ -92,13 +93,28 @@ final class TorchCheckpoint {
         let view = "\(tensor.storage.key)@\(tensor.offset):\(tensor.shape)/\(tensor.strides)"
         return ImportedTensor(name: name, shape: tensor.shape, sourceType: type.rawValue,
                               isFloatingPoint: type.floatType != nil || type == .double,
-                              sourceBytes: count * type.elementSize, view: view) { [self] in
-            try floats(tensor, name: name)
+                              sourceBytes: count * type.elementSize, view: view) { [storages] in
+            try storages.floats(tensor, name: name)
         }
+    }
+}
+
+/// A checkpoint's zip archive and the storages extracted from it so far (each once).
+private final class Storages {
+    let path: String
+    let members: ZipMembers
+    /// The archive's folder, `NAME/`, which prefixes every member.
+    let folder: String
+    private var extracted: [String: ExtractedBytes] = [:]
+
+    init(path: String, members: ZipMembers, folder: String) {
+        self.path = path
+        self.members = members
+        self.folder = folder
     }
 
     /// The tensor's elements gathered in row-major order and converted to f32.
-    private func floats(_ tensor: TorchTensorReference, name: String) throws -> [Float] {
+    func floats(_ tensor: TorchTensorReference, name: String) throws -> [Float] {
         let type = tensor.storage.type
         guard type.floatType != nil || type == .double else {
             throw GNNError("tensor \"\(name)\" is a \(type.rawValue), which cannot be read as floats", in: path)
@@ -152,7 +168,7 @@ final class TorchCheckpoint {
         let member = folder + "data/" + storage.key
         do {
             let expected = try Checked.multiply(UInt64(storage.count), UInt64(storage.type.elementSize), "storage \(storage.key) size")
-            let declared = try storages[storage.key].map { UInt64($0.bytes.count) } ?? {
+            let declared = try extracted[storage.key].map { UInt64($0.bytes.count) } ?? {
                 guard let size = members.declaredSize(member) else {
                     throw GNNError("lacks member \(member), which the pickle names as a storage", fix: "the file is truncated or damaged")
                 }
@@ -162,10 +178,10 @@ final class TorchCheckpoint {
                 throw GNNError("storage \(storage.key) claims \(storage.count) × \(storage.type.elementSize) bytes but member \(member) holds \(declared)",
                                fix: "the file is damaged or hostile")
             }
-            if let cached = storages[storage.key] { return cached.bytes }
-            let extracted = try members.extract(member, limit: expected)!
-            storages[storage.key] = extracted
-            return extracted.bytes
+            if let cached = extracted[storage.key] { return cached.bytes }
+            let bytes = try members.extract(member, limit: expected)!
+            extracted[storage.key] = bytes
+            return bytes.bytes
         } catch let error as GNNError {
             throw error.located(at: path)
         }

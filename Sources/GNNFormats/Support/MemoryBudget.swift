@@ -17,7 +17,8 @@ public enum MemoryBudget {
     /// readable (not Linux) and no limit is set, in which case checks pass.
     public static func available() -> UInt64? {
         var limits: [UInt64] = []
-        if let value = ProcessInfo.processInfo.environment[limitVariable], let limit = UInt64(value) { limits.append(limit) }
+        // getenv, not ProcessInfo's environment, which copies every variable into a dictionary on each call.
+        if let value = getenv(limitVariable), let limit = UInt64(String(cString: value)) { limits.append(limit) }
         if let available = meminfoAvailable() { limits.append(available) }
         if let cgroup = cgroupHeadroom() { limits.append(cgroup) }
         return limits.min()
@@ -32,11 +33,20 @@ public enum MemoryBudget {
     }
 
     private static func meminfoAvailable() -> UInt64? {
-        guard let text = smallFile("/proc/meminfo") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let fields = line.split(separator: " ")
-            guard fields.count >= 2, let kib = UInt64(fields[1]) else { return nil }
-            return kib.multipliedReportingOverflow(by: 1024).partialValue
+        // Scanned as bytes, line by line up to the first MemAvailable line (the third): splitting the whole
+        // text into Strings cost more than reading it, on every check.
+        guard let bytes = smallFileBytes("/proc/meminfo") else { return nil }
+        let key = Array("MemAvailable:".utf8)
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let line = bytes[start..<end]
+            if line.starts(with: key) {
+                let fields = line.split(separator: UInt8(ascii: " "))
+                guard fields.count >= 2, let kib = UInt64(String(decoding: fields[1], as: UTF8.self)) else { return nil }
+                return kib.multipliedReportingOverflow(by: 1024).partialValue
+            }
+            start = end + 1
         }
         return nil
     }
@@ -56,9 +66,27 @@ public enum MemoryBudget {
 
     /// A small text file of the kernel's (read with a bound: these are pseudo-files of unknown size).
     private static func smallFile(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: 1 << 16) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        smallFileBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The first 64 KiB (at most) of `path`, read with `open`/`read` (FileHandle and Data cost several
+    /// times the kernel's work for these few hundred bytes).
+    private static func smallFileBytes(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let limit = 1 << 16
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
+            count = 0
+            while count < limit {
+                let n = read(descriptor, buffer.baseAddress! + count, limit - count)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { failed = n < 0; return }
+                count += n
+            }
+        }
+        guard !failed, !bytes.isEmpty else { return nil }  // an empty file counts as unreadable
+        return bytes
     }
 }
