@@ -51,11 +51,11 @@ public enum SumAggregation {
                                              skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
                                              segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
         let vectorRows = channels % RowVectors.width == 0
-        // 16-bit rows: ranges of as many rows as float32's, half the bytes. RevSAGE-28 on the 2.33M-edge
-        // arxiv-shaped graph in bf16, alternating runs on a noisy machine: float32's byte rule (one pass
-        // here) 8.7 / 7.1 s against float32's 9.0 / 7.5 s; 8 MiB ranges 6.2 / 6.7 / 7.2 s, 16 MiB 5.9 / 7.3 /
-        // 7.5 s, 4 MiB 4.9 / 5.8 / 6.1 s against float32's 6.4 / 6.8 / 8.0 s.
-        let segmentBytes = segmentBytes / MemoryLayout<Float>.stride * MemoryLayout<E>.stride
+        // 16-bit rows: ranges of half as many rows as float32's, a quarter of the bytes. RevSAGE-28 on the
+        // 2.33M-edge arxiv-shaped graph, 4 rounds on a quiet machine (same output bytes either way): bf16
+        // with 8 MiB ranges 7.00 / 7.25 / 7.31 / 7.42 s, with 4 MiB 6.41 / 6.42 / 6.46 / 7.46 s; f16 6.82 /
+        // 7.28 / 7.90 / 8.37 s and 6.42 / 6.46 / 6.93 / 7.51 s; float32 (16 MiB) 7.86 / 7.99 / 8.80 / 8.84 s.
+        let segmentBytes = E.self == Float.self ? segmentBytes : segmentBytes / 4
         if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * MemoryLayout<E>.stride, segmentBytes: segmentBytes) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
                          skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
