@@ -3,9 +3,10 @@
 ///
 /// For every channel c: `target[c] = ((target[c] + w_0·x_0[c]) + w_1·x_1[c]) + …` over the run's edges in
 /// CSR order, where `x_k` is the source row of the k-th edge (at `columnOffset` within rows of `rowStride`
-/// values, float32 or a 16-bit `StateElement` widened as it is read) and `w_k` its weight (1 without weights, and then no multiplication). These are the additions,
-/// in the order, of adding one edge at a time into memory, so the results are the same bits; only the
-/// loads and stores of the target between edges are gone.
+/// values, float32 or a 16-bit `StateElement` widened as it is read) and `w_k` its weight (1 without
+/// weights, and then no multiplication). These are the additions, in the order, of adding one edge at a
+/// time into memory, so the results are the same bits; only the loads and stores of the target between
+/// edges are gone.
 ///
 /// Memory: reads each edge's source index and `channels` floats of its source row; target read and written once.
 enum RunAccumulation {
@@ -71,7 +72,7 @@ enum RunAccumulation {
             let u = sources[e]
             if u >= limit { break }
             if Int(u) != skipping {
-                let row = Chunk.gather(x + Int(u) * rowStride)
+                let row = Chunk.load(x + Int(u) * rowStride)
                 sum = weights.map { sum + row * $0[e * weightStride] } ?? sum + row
             }
             e += 1
@@ -89,9 +90,8 @@ protocol ChannelChunk {
     static var width: Int { get }
     /// All channels 0.
     static var zero: Self { get }
-    static func load(_ row: UnsafePointer<Float>) -> Self
-    /// The chunk's channels of a stored row, widened to float32.
-    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self
+    /// The chunk's channels of a row stored as float32 or a 16-bit `StateElement`, as float32.
+    static func load<E: StateElement>(_ row: UnsafePointer<E>) -> Self
     func store(to row: UnsafeMutablePointer<Float>)
     static func + (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Float) -> Self
@@ -101,10 +101,7 @@ extension SIMD8: ChannelChunk where Scalar == Float {
     static var width: Int { 8 }
 
     @inline(__always)
-    static func load(_ row: UnsafePointer<Float>) -> Self { RowVectors.load(row, 0) }
-
-    @inline(__always)
-    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self { E.widen8(row) }
+    static func load<E: StateElement>(_ row: UnsafePointer<E>) -> Self { E.widen8(row) }
 
     @inline(__always)
     func store(to row: UnsafeMutablePointer<Float>) { RowVectors.store(self, row, 0) }
@@ -120,12 +117,7 @@ struct ChunkPair<Half: ChannelChunk>: ChannelChunk {
     static var zero: Self { Self(low: .zero, high: .zero) }
 
     @inline(__always)
-    static func load(_ row: UnsafePointer<Float>) -> Self { Self(low: .load(row), high: .load(row + Half.width)) }
-
-    @inline(__always)
-    static func gather<E: StateElement>(_ row: UnsafePointer<E>) -> Self {
-        Self(low: .gather(row), high: .gather(row + Half.width))
-    }
+    static func load<E: StateElement>(_ row: UnsafePointer<E>) -> Self { Self(low: .load(row), high: .load(row + Half.width)) }
 
     @inline(__always)
     func store(to row: UnsafeMutablePointer<Float>) {

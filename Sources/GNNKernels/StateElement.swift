@@ -117,18 +117,14 @@ public enum StoredRows: @unchecked Sendable {
     case bf16(UnsafePointer<BFloat16>)
     case f16(UnsafePointer<Float16>)
 
-    /// Rows of `dtype` at `base`.
-    public init(_ base: UnsafeRawPointer, _ dtype: StateDType) {
-        switch dtype {
+    /// The rows at `rows`, in their element's format.
+    public init<E: StateElement>(_ rows: UnsafePointer<E>) {
+        let base = UnsafeRawPointer(rows)
+        switch E.dtype {
         case .f32: self = .f32(base.assumingMemoryBound(to: Float.self))
         case .bf16: self = .bf16(base.assumingMemoryBound(to: BFloat16.self))
         case .f16: self = .f16(base.assumingMemoryBound(to: Float16.self))
         }
-    }
-
-    /// The rows at `rows`, in their element's format.
-    public init<E: StateElement>(_ rows: UnsafePointer<E>) {
-        self.init(UnsafeRawPointer(rows), E.dtype)
     }
 
     /// The float32 rows, or nil for a 16-bit format.

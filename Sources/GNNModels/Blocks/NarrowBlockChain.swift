@@ -8,8 +8,9 @@ import GNNKernels
 /// so that preparing the next block's input right after the update (while the rows are in cache) and
 /// preparing it in a pass of its own give the same bits. Needs row-wise norms (`Norm.rowWise`).
 ///
-/// Memory: the E state of the caller, plus N × C values of E (the normalised input) and N × C floats (the
-/// conv's output): 8 bytes per channel and node against `BlockChain`'s 8 plus a 4-byte state.
+/// Memory: the caller's 2-byte state, plus N × C values of E (the normalised input) and N × C floats (the
+/// conv's output): 6 bytes per channel and node besides the state, against `BlockChain`'s 8 besides a
+/// 4-byte state.
 final class NarrowBlockChain<Element: StateElement>: StateChain {
     private let rows: Int
     private let channels: Int
@@ -38,9 +39,9 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
         let channels = channels, normed = normed, result = result
         KernelThreads.forEachBlock(rows: rows) { block in
             let offset = block.lowerBound * channels, count = block.count * channels
+            StateRows.store(result + offset, into: out + offset, count: count, adding: true)
+            guard let preparing else { return }
             withTile(count) { tile in
-                StateRows.store(result + offset, into: out + offset, count: count, adding: true)
-                guard let preparing else { return }
                 StateRows.widen(out + offset, count: count, into: tile)
                 preparing.norm.applySerial(tile, rows: block.count, channels: channels, activation: preparing.activation)
                 StateRows.narrow(tile, count: count, into: normed + offset)
