@@ -2,6 +2,8 @@
 -- BENCH_MODEL, BENCH_NODES, BENCH_BATCH; defaults m, 169343, 1). 64 bodies are made at start and used in
 -- turn, so that Lua's string building is not what is measured. Asks for the scores output only: as JSON
 -- numbers, or with BENCH_BINARY=1 as little-endian float32 after the JSON (binary tensor data extension).
+-- No response() callback: wrk counts non-2xx answers itself, and defining one makes wrk copy every body
+-- into Lua (measured: 1,024-node binary batches at 1,747-1,816 req/s with it, 3,099-3,259 without).
 local model = os.getenv("BENCH_MODEL") or "m"
 local nodes = tonumber(os.getenv("BENCH_NODES") or "169343")
 local batch = tonumber(os.getenv("BENCH_BATCH") or "1")
@@ -24,11 +26,6 @@ function request()
   local body = bodies[next_body]
   next_body = next_body % #bodies + 1
   return wrk.format("POST", "/v2/models/" .. model .. "/infer", {["Content-Type"] = "application/json"}, body)
-end
-
-local errors = 0
-function response(status, headers, body)
-  if status ~= 200 then errors = errors + 1 end
 end
 
 function done(summary, latency, requests)
