@@ -66,7 +66,7 @@ let package = Package(
             name: "GNNImport",
             dependencies: ["GNNConcurrency", "GNNFormats", "CGzip", "CMetis"],
             swiftSettings: cpuFlags),
-        .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
+        .target(name: "GNNExport", dependencies: ["GNNFormats", "GNNKernels", "GNNModels"], swiftSettings: cpuFlags),
         // Running the same forward pass over shards on MPI ranks: the halo exchange and the gathering.
         .target(name: "GNNDistributed", dependencies: ["CMPI", "GNNFormats", "GNNModels"], swiftSettings: cpuFlags),
 
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "GNNServer",
             dependencies: [
-                "GNNFormats", "GNNModels", "CPrefetch",
+                "GNNFormats", "GNNKernels", "GNNModels", "CPrefetch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,14 +88,14 @@ let package = Package(
         // Thin command-line front ends and what they share.
         .target(
             name: "CommandLineSupport",
-            dependencies: ["GNNConcurrency", "GNNFormats", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["GNNConcurrency", "GNNFormats", "GNNKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gnn-serve",
             dependencies: ["GNNFormats", "GNNImport", "GNNModels", "GNNKernels", "GNNServer", "GNNDistributed", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
         .executableTarget(
             name: "gnn-export",
-            dependencies: ["GNNFormats", "GNNExport", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["GNNFormats", "GNNExport", "GNNKernels", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags),
 
         // The benchmark harness (bench/): synthetic graphs and the roofline, and their front end.
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "GNNImportTests", dependencies: ["GNNImport", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNKernelsTests", dependencies: ["GNNKernels", "TestSupport"]),
         .testTarget(name: "GNNModelsTests", dependencies: ["GNNModels", "GNNKernels", "GNNExport", "GNNFormats", "TestSupport"]),
-        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNModels", "GNNFormats", "TestSupport"]),
+        .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNKernels", "GNNModels", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
         .testTarget(name: "GNNServerTests", dependencies: ["GNNServer", .product(name: "Hummingbird", package: "hummingbird"),
                                                           .product(name: "Logging", package: "swift-log")]),

@@ -1,5 +1,6 @@
 import Foundation
 import GNNFormats
+import GNNKernels
 import GNNModels
 
 /// Turns a PyTorch Geometric `state_dict` (`.safetensors` or `.pt`) and an architecture description into
@@ -23,6 +24,9 @@ public enum ModelImporter {
         /// Export weights that are NaN or infinite (after conversion to f32) instead of refusing them.
         public var allowNonFinite = false
         public var sourceFramework: String? = "PyTorch Geometric"
+        /// The state dtype to recommend in the file (`gnn-export --state-dtype`), refused where `predict`
+        /// could not use it; nil: none recorded.
+        public var stateDType: StateDType?
 
         public init(weights: String, description: ArchitectureDescription, output: String) {
             self.weights = weights
@@ -53,6 +57,9 @@ public enum ModelImporter {
         }
         let architecture = request.description.architecture, options = request.description.export
         try architecture.validate()
+        if let stateDType = request.stateDType {
+            try StateDTypeSupport.check(architecture, stateDType, shard: false)
+        }
         try options.validate(outputChannels: architecture.outputChannels)
         let state = try StateDict(path: request.weights, key: options.key)
         var tensors = try renamed(state.tensors.filter { !$0.name.hasSuffix("num_batches_tracked") }, options, path: state.path)
@@ -71,7 +78,8 @@ public enum ModelImporter {
                                                              producer: "gnn-export \(GNNVersion.current)",
                                                              sourceFramework: request.sourceFramework,
                                                              classNames: options.classNames,
-                                                             graph: request.description.graph.flatMap { $0.isEmpty ? nil : $0 }))
+                                                             graph: request.description.graph.flatMap { $0.isEmpty ? nil : $0 },
+                                                             stateDtype: request.stateDType?.rawValue))
         var change = PrecisionChange()
         // File order, each alias after the tensor it repeats.
         let used = Set(audit.used)

@@ -27,8 +27,7 @@ public struct InferenceServer: Sendable {
     public func run() async throws {
         let metrics = ServerMetrics()
         let registry = ModelRegistry(sources: configuration.models, logger: logger, metrics: metrics,
-                                     allowGraphMismatch: configuration.allowGraphMismatch,
-                                     allowNonfinite: configuration.allowNonfinite)
+                                     scoring: configuration.scoring)
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestAccounting(metrics: metrics))
         if let token = configuration.token { router.add(middleware: BearerTokenCheck(token: token)) }

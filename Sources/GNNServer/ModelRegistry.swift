@@ -42,14 +42,12 @@ public final class ModelRegistry: Sendable {
     private let logger: Logger
     private let metrics: ServerMetrics
 
-    /// What the input checks let through (`ServerConfiguration`).
-    private let allowGraphMismatch: Bool
-    private let allowNonfinite: Bool
+    /// What the input checks let through and how the passes store their state (`ServerConfiguration`).
+    private let scoring: ScoringOptions
 
-    init(sources: Sources, logger: Logger, metrics: ServerMetrics, allowGraphMismatch: Bool = false, allowNonfinite: Bool = false) {
+    init(sources: Sources, logger: Logger, metrics: ServerMetrics, scoring: ScoringOptions = ScoringOptions()) {
         self.sources = sources
-        self.allowGraphMismatch = allowGraphMismatch
-        self.allowNonfinite = allowNonfinite
+        self.scoring = scoring
         self.logger = logger
         self.metrics = metrics
     }
@@ -118,8 +116,8 @@ public final class ModelRegistry: Sendable {
                 return counter
             }
             do {
-                return Result<ServedModel, any Error>.success(try await ServedModel.load(source, loadCounter: counter, allowGraphMismatch: allowGraphMismatch,
-                                                                                      allowNonfinite: allowNonfinite, logger: logger))
+                return Result<ServedModel, any Error>.success(try await ServedModel.load(source, loadCounter: counter, scoring: scoring,
+                                                                                      logger: logger))
             } catch {
                 return .failure(error)
             }

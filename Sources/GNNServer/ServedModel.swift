@@ -62,13 +62,12 @@ public final class ServedModel: Sendable {
     /// the main thread `predict`'s pass runs on, not a dispatch queue's worker: started from one, the pass
     /// took 1.26× `predict`'s on average in alternating runs, from a thread 0.99× (noisy runs on a shared
     /// machine: bench/serve/results/2026-11-30.md).
-    static func load(_ source: ModelSource, loadCounter: Int, allowGraphMismatch: Bool, allowNonfinite: Bool,
+    static func load(_ source: ModelSource, loadCounter: Int, scoring: ScoringOptions,
                      logger: Logger) async throws -> ServedModel {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 continuation.resume(with: Result {
-                    try loadNow(source, loadCounter: loadCounter, allowGraphMismatch: allowGraphMismatch,
-                                allowNonfinite: allowNonfinite, logger: logger)
+                    try loadNow(source, loadCounter: loadCounter, scoring: scoring, logger: logger)
                 })
             }
             thread.name = "gnn-serve.load.\(source.name)"
@@ -76,12 +75,13 @@ public final class ServedModel: Sendable {
         }
     }
 
-    private static func loadNow(_ source: ModelSource, loadCounter: Int, allowGraphMismatch: Bool, allowNonfinite: Bool,
+    private static func loadNow(_ source: ModelSource, loadCounter: Int, scoring: ScoringOptions,
                                 logger: Logger) throws -> ServedModel {
         let modelDigest = try ModelVersion.digest(ofFileAt: source.modelPath)
         let graphDigest = try ModelVersion.digest(ofFileAt: source.graphPath)
         let inputs = try ScoringInputs.open(model: source.modelPath, graph: source.graphPath,
-                                            allowGraphMismatch: allowGraphMismatch, allowNonfinite: allowNonfinite)
+                                            allowGraphMismatch: scoring.allowGraphMismatch,
+                                            allowNonfinite: scoring.allowNonfinite)
         for warning in inputs.warnings { logger.warning("\(warning)", metadata: ["model": "\(source.name)"]) }
         let numbering = try NodeNumbering(inputs.graph)
         logger.info("forward pass started", metadata: ["model": "\(source.name)", "nodes": "\(inputs.graph.nodeCount)",
@@ -89,7 +89,7 @@ public final class ServedModel: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var reported = 0
-        let result = try ForwardPass.run(inputs.model, on: inputs.graph) { step, steps in
+        let result = try ForwardPass.run(inputs.model, on: inputs.graph, stateDType: scoring.stateDType) { step, steps in
             // About ten lines per pass, whatever the depth.
             let tenth = steps > 0 ? step * 10 / steps : 10
             if tenth > reported {
@@ -98,9 +98,11 @@ public final class ServedModel: Sendable {
             }
         }
         let seconds = (clock.now - start).seconds
+        if let note = result.stateDTypeNote { logger.warning("\(note)", metadata: ["model": "\(source.name)"]) }
         let version = ModelVersion(loadCounter: loadCounter, modelDigest: modelDigest, graphDigest: graphDigest)
         logger.info("model ready", metadata: ["model": "\(source.name)", "version": "\(version)",
-                                              "forward_seconds": "\(String(format: "%.3f", seconds))"])
+                                              "forward_seconds": "\(String(format: "%.3f", seconds))",
+                                              "state_dtype": "\(result.stateDType.rawValue)"])
         return ServedModel(source: source, version: version, outputs: result.outputs, nodeCount: result.rows,
                            classes: result.columns, numbering: numbering, task: inputs.model.architecture.task,
                            forwardSeconds: seconds)

@@ -1,5 +1,21 @@
 import Foundation
 import GNNFormats
+import GNNKernels
+
+/// How every served model is opened and run, as `predict`'s options of the same names say.
+public struct ScoringOptions: Sendable {
+    /// Serve a graph that differs from the model's recorded training graph (with a warning in the log), as
+    /// `predict --allow-graph-mismatch` does.
+    public var allowGraphMismatch = false
+    /// Serve a graph with NaN or infinite input features (with a warning in the log), as `predict
+    /// --allow-nonfinite` does.
+    public var allowNonfinite = false
+    /// How the node state is stored during each forward pass (`predict --state-dtype`); nil: each model
+    /// file's recommendation where it applies, else float32.
+    public var stateDType: StateDType?
+
+    public init() {}
+}
 
 /// What clients may send: the largest batch and body, and how long a connection may sit idle.
 public struct ServerLimits: Sendable {
@@ -28,12 +44,7 @@ public struct ServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// The bearer token every route but the health probes requires, if any.
     public var token: String?
-    /// Serve a graph that differs from the model's recorded training graph (with a warning in the log), as
-    /// `predict --allow-graph-mismatch` does.
-    public var allowGraphMismatch = false
-    /// Serve a graph with NaN or infinite input features (with a warning in the log), as `predict
-    /// --allow-nonfinite` does.
-    public var allowNonfinite = false
+    public var scoring = ScoringOptions()
 
     public init(models: ModelRegistry.Sources, host: String = "127.0.0.1", port: Int = 8000,
                 limits: ServerLimits = ServerLimits(), token: String? = nil) {

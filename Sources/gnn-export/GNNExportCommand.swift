@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GNNExport
 import GNNFormats
+import GNNKernels
 import CommandLineSupport
 
 extension ModelGraphContract.SelfLoops: ExpressibleByArgument {}
@@ -68,6 +69,10 @@ struct GNNExportCommand: ParsableCommand {
 
     @Option(help: "Storage type of the weights: f32, f16 or bf16.")
     var dtype: String = "f32"
+
+    @Option(name: .customLong("state-dtype"),
+            help: "Record how predict and serve should store the node state by default: f32, bf16 or f16 (a user's --state-dtype still decides). Refused for models that cannot run with it (DEQ, GCNII, graph-mode norms). Measure the tolerance on your data first: README, \"16-bit node state\".")
+    var stateDType: StateDType?
 
     @Option(help: "A name for the model, shown by 'gnn-serve info'.")
     var name: String?
@@ -149,6 +154,7 @@ struct GNNExportCommand: ParsableCommand {
         request.overwrite = force
         request.verbose = verbose
         request.allowNonFinite = allowNonfinite
+        request.stateDType = stateDType
         let report = try ModelImporter.export(request)
         for note in report.notes { CommandLineOutput.writeError("gnn-export: note: " + note) }
         let summary = report.summary

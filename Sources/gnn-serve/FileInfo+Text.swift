@@ -90,6 +90,7 @@ extension ModelInfo {
             "  producer     \(metadata.producer)" + (metadata.createdAt.map { ", \($0)" } ?? ""),
         ]
         if let framework = metadata.sourceFramework { lines.append("  source       \(framework)") }
+        if let state = metadata.stateDtype { lines.append("  state dtype  \(state.prefix(32)) recommended (predict --state-dtype overrides)") }
         for (key, value) in (metadata.training ?? [:]).sorted(by: { $0.key < $1.key }) {
             lines.append("  training     \(key): \(value)")
         }

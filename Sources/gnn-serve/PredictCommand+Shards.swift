@@ -87,6 +87,7 @@ extension PredictCommand {
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
+        if world.rank == 0, let note = result.stateDTypeNote { CommandLineOutput.writeError("gnn-serve: note: " + note) }
         // Every rank took the same iterations (NodeSums): rank 0 speaks for all.
         if let report = result.solverReport, !report.converged {
             try world.agree(strict ? "rank \(world.rank): \(model): \(report.shortfall); raise --max-iter, loosen --tol or try another --solver" : nil)

@@ -9,7 +9,6 @@ extension PredictionWriter.Format: ExpressibleByArgument {}
 extension PredictionWriter.ScoreKind: ExpressibleByArgument {}
 extension SplitName: ExpressibleByArgument {}
 extension SolverSpec.Method: ExpressibleByArgument {}
-extension StateDType: ExpressibleByArgument {}
 
 /// `gnn-serve predict`: score nodes of a graph with a model.
 struct PredictCommand: ParsableCommand {
@@ -83,8 +82,8 @@ struct PredictCommand: ParsableCommand {
     var threads: Int?
 
     @Option(name: .customLong("state-dtype"),
-            help: "How the node state is stored: f32, bf16 or f16 (reversible and residual models). 16-bit states store the state and the rows aggregations gather in half the bytes; products and sums stay float32. DEQ, GCNII, graph-mode norms and shards are refused. Tolerances: README, \"16-bit node state\".")
-    var stateDType: StateDType = .f32
+            help: "How the node state is stored: f32, bf16 or f16 (reversible and residual models). 16-bit states store the state and the rows aggregations gather in half the bytes; products and sums stay float32. DEQ, GCNII, graph-mode norms and shards are refused. Default: the model file's recommendation (gnn-export --state-dtype) where it applies, else f32. Tolerances: README, \"16-bit node state\".")
+    var stateDType: StateDType?
 
     @Option(help: "DEQ models: the fixed-point method, picard, anderson or broyden (default: the model's).")
     var solver: SolverSpec.Method?
@@ -177,6 +176,7 @@ struct PredictCommand: ParsableCommand {
         }
         let forwardTime = clock.now - forwardStart
         progress?.finish()
+        if let note = result.stateDTypeNote { CommandLineOutput.writeError("gnn-serve: note: " + note) }
         if let report = result.solverReport, !report.converged {
             if strict { throw GNNError(report.shortfall, in: model, fix: "raise --max-iter, loosen --tol or try another --solver") }
             CommandLineOutput.writeError("gnn-serve: warning: " + report.shortfall + "; the outputs use its lowest-residual iterate")
@@ -196,7 +196,8 @@ struct PredictCommand: ParsableCommand {
         if let split { reportMetric(result, graphFile, split: split, nodes: selected.rows, task: network.architecture.task) }
         if stats {
             CommandLineOutput.writeError(String(format: "load %.3f s, forward %.3f s", loadTime.seconds, forwardTime.seconds)
-                + ", peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes)), \(KernelThreads.count) threads")
+                + ", peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes)), \(KernelThreads.count) threads"
+                + ", state \(result.stateDType.rawValue)")
             if let report = result.solverReport {
                 CommandLineOutput.writeError(report.summary)
                 CommandLineOutput.writeError(report.history)

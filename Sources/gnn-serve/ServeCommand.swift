@@ -72,6 +72,10 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Serve a graph with NaN or infinite input features, with a warning in the log.")
     var allowNonfinite = false
 
+    @Option(name: .customLong("state-dtype"),
+            help: "How each forward pass stores the node state: f32, bf16 or f16, as predict --state-dtype (default: each model file's recommendation where it applies, else f32). A model that cannot use it fails to load, with the reason in the log.")
+    var stateDType: StateDType?
+
     func validate() throws {
         if repository != nil, model != nil || graph != nil || name != nil {
             throw ValidationError("give --repository DIR, or --model FILE GRAPH, not both")
@@ -106,8 +110,9 @@ struct ServeCommand: ParsableCommand {
             models: models, host: host, port: port,
             limits: ServerLimits(maxBatch: maxBatch, maxBody: maxBody, idleTimeout: idleTimeout),
             token: try token.map(ServerConfiguration.readToken))
-        configuration.allowGraphMismatch = allowGraphMismatch
-        configuration.allowNonfinite = allowNonfinite
+        configuration.scoring.allowGraphMismatch = allowGraphMismatch
+        configuration.scoring.allowNonfinite = allowNonfinite
+        configuration.scoring.stateDType = stateDType
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in DeferredMetadataLogHandler(label: label, level: level) }
         try InferenceServer(configuration: configuration, logger: Logger(label: "gnn-serve")).runBlocking()

@@ -32,23 +32,50 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertLessThanOrEqual((difference / norm).squareRoot(), 1e-5)
     }
 
-    /// Model files written by the format 1.0 writer (Tests/Fixtures/models/compat-1.0: three fixture models
-    /// exported at commit a74b08f, with the .npy that commit's `predict` wrote for each, rewritten when dense
-    /// products went to 8-row sgemm calls, res_gen_edge moved by at most 4.5e-7, and again when they went
-    /// to the row-independent kernel, by at most 3.6e-7; the other two not at all)
-    /// open in this reader and predict the same bytes.
-    func testModelFilesOfFormat1_0PredictTheSameBytes() throws {
-        let folder = Fixtures.models + "/compat-1.0", graph = temporary("graph.bin")
+    /// Model files written by earlier writers open in this reader and predict the same bytes.
+    /// Tests/Fixtures/models/compat-1.0: three fixture models exported by the format 1.0 writer at commit
+    /// a74b08f, with the .npy that commit's `predict` wrote for each (rewritten when dense products went to
+    /// 8-row sgemm calls, res_gen_edge moved by at most 4.5e-7, and again when they went to the
+    /// row-independent kernel, by at most 3.6e-7; the other two not at all). compat-1.1: the same three
+    /// exported by the format 1.1 writer at cf7768c (SOURCE_DATE_EPOCH=1795996800), with that commit's
+    /// `predict` outputs, which equal compat-1.0's byte for byte.
+    func testModelFilesOfFormats1_0And1_1PredictTheSameBytes() throws {
+        let graph = temporary("graph.bin")
         XCTAssertEqual(try run(["pack", Fixtures.models + "/graph.npz", "-o", graph, "--quiet"]).status, 0)
-        for name in ["res_gen_edge", "rev_sage_batchnorm", "wt_rev_gat_h2_edge"] {
+        for version in ["1.0", "1.1"] {
+          let folder = Fixtures.models + "/compat-\(version)"
+          for name in ["res_gen_edge", "rev_sage_batchnorm", "wt_rev_gat_h2_edge"] {
             let info = try run(["info", "\(folder)/\(name).gnnz"])
-            XCTAssertTrue(info.stdout.contains("gnn-serve model, format 1.0"), info.stdout)
+            XCTAssertTrue(info.stdout.contains("gnn-serve model, format \(version)"), info.stdout)
             let output = temporary("\(name).npy")
             let result = try run(["predict", "--model", "\(folder)/\(name).gnnz", graph, "--format", "npy", "-o", output])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)),
-                           try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).npy")), name)
+                           try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name).npy")), "\(version) \(name)")
+          }
         }
+    }
+
+    /// `gnn-export --state-dtype` records a recommendation that `info` shows and `predict` follows unless
+    /// `--state-dtype` says otherwise (`--stats` names the state used).
+    func testExportedStateDTypeRecommendationIsShownAndFollowed() throws {
+        let model = temporary("bf16.gnnz"), graph = Self.samples + "/csbm.bin"
+        let export = try CLI.Result.from(Self.exporter, ["--weights", Self.samples + "/revsage.safetensors",
+                                                         "--arch", Self.samples + "/revsage.arch.json", "-o", model, "--state-dtype", "bf16"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let info = try run(["info", model])
+        XCTAssertTrue(info.stdout.contains("gnn-serve model, format 1.2") && info.stdout.contains("state dtype  bf16 recommended"), info.stdout)
+        let followed = try run(["predict", "--model", model, graph, "--split", "test", "--stats", "--quiet", "-o", temporary("a.csv")])
+        XCTAssertEqual(followed.status, 0, followed.stderr)
+        XCTAssertTrue(followed.stderr.contains("threads, state bf16"), followed.stderr)
+        let overridden = try run(["predict", "--model", model, graph, "--split", "test", "--stats", "--quiet", "--state-dtype", "f32",
+                                  "-o", temporary("b.csv")])
+        XCTAssertTrue(overridden.stderr.contains("threads, state f32"), overridden.stderr)
+        let refused = try CLI.Result.from(Self.exporter, ["--weights", Self.samples + "/revsage.safetensors",
+                                                          "--arch", Self.samples + "/revsage.arch.json", "-o", temporary("x.gnnz"),
+                                                          "--state-dtype", "f8"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("f8"), refused.stderr)
     }
 
     func testNodeSelectionsAreHonouredInEveryFormat() throws {

@@ -13,10 +13,10 @@ final class ServeCommandTests: XCTestCase {
     }
 
     /// The float32 rows `predict` writes for `nodes` (`.npy`, logits or probs), as bit patterns.
-    private func predicted(_ model: String, nodes: [Int], scores: String = "logits") throws -> [UInt32] {
+    private func predicted(_ model: String, nodes: [Int], scores: String = "logits", options: [String] = []) throws -> [UInt32] {
         let output = temporary("p.npy")
         let result = try CommandLineTests.run(["predict", "--model", model, Self.graph, "--nodes",
-                                               nodes.map(String.init).joined(separator: ","), "--scores", scores, "-o", output])
+                                               nodes.map(String.init).joined(separator: ","), "--scores", scores, "-o", output] + options)
         XCTAssertEqual(result.status, 0, result.stderr)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
         let start = 10 + Int(bytes[8]) + Int(bytes[9]) << 8
@@ -150,6 +150,30 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual((top.object["outputs"] as? [[String: Any]])?.first?["shape"] as? [Int], [2, 2])
         let answer6 = try await server.stop()
         XCTAssertEqual(answer6, 0)
+    }
+
+    /// `serve --state-dtype` and a model file's recommended state dtype decide the stored state as they
+    /// do for `predict`: the scores equal `predict`'s with the same state, bit for bit.
+    func testStateDTypeIsHonouredAsPredictHonoursIt() async throws {
+        let nodes = [5, 3, 0, 599]
+        let server = try await ServerProcess(["--model", Self.model, Self.graph, "--name", "m", "--state-dtype", "f16"])
+        let f16 = try await server.infer("m", nodes, outputs: [("scores", ["scores": "logits"])])
+        XCTAssertEqual(Self.scoreBits(f16), try predicted(Self.model, nodes: nodes, options: ["--state-dtype", "f16"]))
+        XCTAssertNotEqual(Self.scoreBits(f16), try predicted(Self.model, nodes: nodes))
+        let stopped = try await server.stop()
+        XCTAssertEqual(stopped, 0)
+
+        let recommending = temporary("bf16.gnnz")
+        let export = try CommandLineTests.Result.from(PredictCommandTests.exporter, [
+            "--weights", Self.samples + "/revsage.safetensors", "--arch", Self.samples + "/revsage.arch.json", "-o", recommending,
+            "--state-dtype", "bf16",
+        ])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let following = try await ServerProcess(["--model", recommending, Self.graph, "--name", "m"])
+        let bf16 = try await following.infer("m", nodes, outputs: [("scores", ["scores": "logits"])])
+        XCTAssertEqual(Self.scoreBits(bf16), try predicted(Self.model, nodes: nodes, options: ["--state-dtype", "bf16"]))
+        let stoppedAgain = try await following.stop()
+        XCTAssertEqual(stoppedAgain, 0)
     }
 
     func testBadRequestsGetTheirStatusAndNeverHurtTheServer() async throws {

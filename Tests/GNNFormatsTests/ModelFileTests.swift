@@ -119,7 +119,7 @@ final class ModelFileTests: XCTestCase {
         store(UInt16(3), at: 12, in: &bytes)
         resealModel(&bytes)
         writeBytes(bytes, to: path)
-        assertGNNError("model format version 3.1, newer than this reader's 1.1") { try ModelFile(path: path) }
+        assertGNNError("model format version 3.2, newer than this reader's 1.2") { try ModelFile(path: path) }
         bytes = original
         // Bit 0 (architecture parts, 1.1) is known; bit 1 is not.
         store(UInt64(0b11), at: 16, in: &bytes)

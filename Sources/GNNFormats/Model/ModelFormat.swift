@@ -1,7 +1,7 @@
-/// Constants of the model file format, version 1.1. `formats/model.md` is the specification.
+/// Constants of the model file format, version 1.2. `formats/model.md` is the specification.
 public enum ModelFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 1)
+    public static let version = FormatVersion(major: 1, minor: 2)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one tensor-table entry.

@@ -21,10 +21,15 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var classNames: [String]?
     /// The graph the model was trained on (self loops, symmetry), which `predict` checks; nil: not recorded.
     public var graph: ModelGraphContract?
+    /// How the exporter recommends storing the node state when scoring (`f32`, `bf16`, `f16`; format 1.2,
+    /// `gnn-export --state-dtype`); `predict` and `serve` use it unless told otherwise. nil: float32.
+    /// Kept as the stored text: a value this reader does not know is a recommendation it cannot follow,
+    /// not a reason to refuse the file.
+    public var stateDtype: String?
 
     public init(architecture: ModelArchitecture, name: String? = nil, producer: String, createdAt: String? = nil,
                 sourceFramework: String? = nil, parameterCount: Int = 0, training: [String: String]? = nil,
-                classNames: [String]? = nil, graph: ModelGraphContract? = nil) {
+                classNames: [String]? = nil, graph: ModelGraphContract? = nil, stateDtype: String? = nil) {
         self.architecture = architecture
         self.name = name
         self.producer = producer
@@ -34,6 +39,7 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         self.training = training
         self.classNames = classNames
         self.graph = graph
+        self.stateDtype = stateDtype
     }
 
     /// The JSON bytes stored in the file.

@@ -13,6 +13,10 @@ public enum ForwardPass {
         public var workspaceBytes: Int
         /// DEQ models: what the fixed-point solve did.
         public var solverReport: SolverReport?
+        /// How the node state was stored.
+        public var stateDType: StateDType
+        /// Why the model's recommended state dtype was not used, if it was not (for stderr or the log).
+        public var stateDTypeNote: String?
     }
 
     /// Checks that `model` can run on `graph`: feature count and edge features.
@@ -63,12 +67,13 @@ public enum ForwardPass {
     /// the same pass at the same time, and its owned rows then equal a whole-graph pass's, bit for bit.
     ///
     /// `stateDType` stores the state of reversible and residual models in 16 bits (`StateDTypeSupport`
-    /// refuses the others before any work); a float16 state that overflows is reported, not returned.
-    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, stateDType: StateDType = .f32,
+    /// refuses the others before any work); nil: the model file's recommendation where it applies, else
+    /// float32 (`StateDTypeSupport.resolve`). A float16 state that overflows is reported, not returned.
+    public static func run(_ model: GNNModel, on graph: GraphFile, solver: SolverSettings? = nil, stateDType requested: StateDType? = nil,
                            halo: (any HaloExchange)? = nil, merge: (any ShardSumMerge)? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
-        try StateDTypeSupport.check(model.architecture, stateDType, shard: graph.isShard)
+        let (stateDType, stateDTypeNote) = try StateDTypeSupport.resolve(requested: requested, model: model, shard: graph.isShard)
         var shard: (layout: ShardLayout, merge: any ShardSumMerge)?
         if graph.isShard {
             guard halo != nil, let merge, let layout = try ShardLayout(graph) else {
@@ -108,10 +113,10 @@ public enum ForwardPass {
             initialized = out.count
         }
         if stateDType == .f16, let index = outputs.firstIndex(where: { !$0.isFinite }) {
-            throw GNNError("the float16 state overflowed: node \(index / columns)'s output \(index % columns) is \(outputs[index]) (float16 holds magnitudes up to 65,504)",
+            throw GNNError("the float16 state overflowed: node \(index / columns)'s output \(index % columns) is \(outputs[index]) (float16 holds magnitudes up to 65,504)\(requested == nil ? ", in the f16 state the model file recommends" : "")",
                            fix: "use --state-dtype bf16 (float32's range) or f32")
         }
         return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.peakFloatCount * 4,
-                      solverReport: report)
+                      solverReport: report, stateDType: stateDType, stateDTypeNote: stateDTypeNote)
     }
 }

@@ -1,4 +1,5 @@
 import GNNFormats
+import GNNKernels
 
 /// A model ready to run: its architecture and weights loaded from a model file.
 ///
@@ -9,6 +10,9 @@ import GNNFormats
 /// ```
 public final class GNNModel: Sendable {
     public let architecture: ModelArchitecture
+    /// The state storage the file recommends (`gnn-export --state-dtype`), if it names one this reader
+    /// knows; `ForwardPass.run` uses it when not told otherwise (`StateDTypeSupport.resolve`).
+    public let recommendedStateDType: StateDType?
     let body: Body
 
     enum Body: Sendable {
@@ -28,15 +32,17 @@ public final class GNNModel: Sendable {
     public convenience init(_ file: ModelFile) throws {
         try WeightAudit.check(file)
         do {
-            try self.init(file.metadata.architecture, WeightReader(file: file))
+            try self.init(file.metadata.architecture, WeightReader(file: file),
+                          recommendedStateDType: file.metadata.stateDtype.flatMap(StateDType.init(rawValue:)))
         } catch let error as GNNError {
             throw error.located(at: file.path)
         }
     }
 
     /// Builds the model `architecture` describes from the tensors `weights` offers.
-    init(_ architecture: ModelArchitecture, _ weights: WeightReader) throws {
+    init(_ architecture: ModelArchitecture, _ weights: WeightReader, recommendedStateDType: StateDType? = nil) throws {
         self.architecture = architecture
+        self.recommendedStateDType = recommendedStateDType
         switch architecture.family {
         case .revgnn, .wtRevgnn: body = .reversible(try ReversibleModel(architecture, weights))
         case .resgnn, .wtResgnn: body = .residual(try ResidualModel(architecture, weights))

@@ -26,6 +26,7 @@ public struct ScoringInputs: Sendable {
                                                     modelPath: modelPath, allow: allowGraphMismatch)
         if let repacked = contract.repacked { graph = repacked }
         var warnings = contract.warnings
+        if let unknown = StateDTypeSupport.unknownRecommendation(modelFile, model) { warnings.append(unknown) }
         let structure = try graph.verifyStructure()
         if let warning = try NonFiniteInputCheck.check(structure, graph: graph, graphPath: graphPath,
                                                          readsEdgeFeatures: model.architecture.edgeChannels > 0,

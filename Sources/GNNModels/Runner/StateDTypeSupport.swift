@@ -8,8 +8,33 @@ import GNNKernels
 /// Not built: DEQ (its solver's history and inner products), GCNII (its x₀ term), graph-mode layer norms
 /// where the layers normalise a block of rows at a time (their statistics would be taken over the rounded
 /// state), and shards (the halo exchange moves float32 rows).
-enum StateDTypeSupport {
-    static func check(_ architecture: ModelArchitecture, _ dtype: StateDType, shard: Bool) throws {
+public enum StateDTypeSupport {
+    /// The storage a pass uses and why: `requested` if given (refused where not built), else the model's
+    /// recommendation where it is built for this run, else float32. `note` says when a recommendation was
+    /// set aside (a shard set, or a file that recommends what its model cannot use).
+    public static func resolve(requested: StateDType?, model: GNNModel, shard: Bool) throws -> (dtype: StateDType, note: String?) {
+        if let requested {
+            try check(model.architecture, requested, shard: shard)
+            return (requested, nil)
+        }
+        guard let recommended = model.recommendedStateDType else { return (.f32, nil) }
+        do {
+            try check(model.architecture, recommended, shard: shard)
+            return (recommended, nil)
+        } catch let error as GNNError {
+            return (.f32, "the model file recommends state dtype \(recommended.rawValue), set aside: \(error.problem); running in f32")
+        }
+    }
+
+    /// The warning for a file that recommends a state dtype this reader does not know (a later format's),
+    /// which runs in float32 unless told otherwise; nil when there is nothing to say.
+    public static func unknownRecommendation(_ file: ModelFile, _ model: GNNModel) -> String? {
+        guard let stored = file.metadata.stateDtype, model.recommendedStateDType == nil else { return nil }
+        return "\(file.path) recommends state dtype \"\(stored.prefix(32))\", which this gnn-serve does not know (it knows \(StateDType.allCases.map(\.rawValue).joined(separator: ", "))); running in f32 unless --state-dtype says otherwise"
+    }
+
+    /// Refuses `dtype` where it is not built: for `architecture`, or on a shard.
+    public static func check(_ architecture: ModelArchitecture, _ dtype: StateDType, shard: Bool) throws {
         guard dtype != .f32 else { return }
         let fix = "use --state-dtype f32 (the default)"
         switch architecture.family {
