@@ -35,9 +35,11 @@ public struct InferenceServer: Sendable {
 
         let logger = self.logger
         let idle = TimeAmount.nanoseconds(Int64(configuration.limits.idleTimeout * 1e9))
+        let requestDeadline = TimeAmount.nanoseconds(Int64(configuration.limits.requestTimeout * 1e9))
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadDeadline(deadline: requestDeadline)],
+                                                idleTimeout: idle)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "gnn-serve"),
             onServerRunning: { channel in
                 logger.notice("serving", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")",

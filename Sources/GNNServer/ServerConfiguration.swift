@@ -26,11 +26,18 @@ public struct ServerLimits: Sendable {
     /// Seconds a connection may go without reading a request part before it is closed (slow or
     /// half-open clients).
     public var idleTimeout: Double
+    /// Seconds a client may take to send one whole request, from connecting or from the end of its
+    /// previous request (clients that trickle a body; `RequestReadDeadline`).
+    public var requestTimeout: Double
 
-    public init(maxBatch: Int = 65_536, maxBody: Int = 16 << 20, idleTimeout: Double = 30) {
+    /// The longest timeout accepted: a week, far inside what NIO's nanosecond clock holds.
+    public static let longestTimeout: Double = 7 * 86_400
+
+    public init(maxBatch: Int = 65_536, maxBody: Int = 16 << 20, idleTimeout: Double = 30, requestTimeout: Double = 60) {
         self.maxBatch = maxBatch
         self.maxBody = maxBody
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
     }
 }
 

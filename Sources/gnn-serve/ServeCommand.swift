@@ -57,6 +57,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a connection may stay idle, or a client may take between request parts, before it is closed.")
     var idleTimeout = ServerLimits().idleTimeout
 
+    @Option(help: "Seconds a client may take to send one whole request (from connecting, or from the end of its previous request) before its connection is closed: a client trickling a body is cut off here, since each chunk restarts the idle timeout.")
+    var requestTimeout = ServerLimits().requestTimeout
+
     @Option(help: "A file whose first line is a token every route but /v2/health/* requires as 'Authorization: Bearer TOKEN'.")
     var token: String?
 
@@ -89,7 +92,10 @@ struct ServeCommand: ParsableCommand {
         if !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if maxBody < 1 { throw ValidationError("--max-body must be at least 1") }
-        if !(idleTimeout > 0) { throw ValidationError("--idle-timeout must be positive") }
+        for (option, seconds) in [("--idle-timeout", idleTimeout), ("--request-timeout", requestTimeout)]
+        where !(seconds > 0 && seconds <= ServerLimits.longestTimeout) {
+            throw ValidationError("\(option) must be more than 0 and at most \(Int(ServerLimits.longestTimeout)) seconds, not \(seconds)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
@@ -108,7 +114,7 @@ struct ServeCommand: ParsableCommand {
         }
         var configuration = ServerConfiguration(
             models: models, host: host, port: port,
-            limits: ServerLimits(maxBatch: maxBatch, maxBody: maxBody, idleTimeout: idleTimeout),
+            limits: ServerLimits(maxBatch: maxBatch, maxBody: maxBody, idleTimeout: idleTimeout, requestTimeout: requestTimeout),
             token: try token.map(ServerConfiguration.readToken))
         configuration.scoring.allowGraphMismatch = allowGraphMismatch
         configuration.scoring.allowNonfinite = allowNonfinite

@@ -238,6 +238,27 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(answer10, 0)
     }
 
+    /// A client trickling its body, each byte well inside --idle-timeout, is cut off after --request-timeout.
+    func testTricklingClientsAreCutOffAfterTheRequestTimeout() async throws {
+        let server = try await ServerProcess(["--model", Self.model, Self.graph, "--idle-timeout", "5", "--request-timeout", "1"])
+        let socket = try LoopbackSocket(port: server.port)
+        let start = Date()
+        try socket.send("POST /v2/models/revsage/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        var closed = false
+        for _ in 0..<25 where !closed {
+            closed = socket.waitForClose(timeout: 0.2)
+            if !closed { try socket.send(" ") }
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertTrue(closed, "the trickling connection was still open after \(elapsed) s")
+        XCTAssertGreaterThanOrEqual(elapsed, 0.9)
+        XCTAssertLessThan(elapsed, 3)
+        let reply = try await server.infer("revsage", [1])
+        XCTAssertEqual(reply.status, 200, "other clients are served")
+        let stopped = try await server.stop()
+        XCTAssertEqual(stopped, 0)
+    }
+
     func testTokenGuardsEveryRouteButHealth() async throws {
         let tokenFile = temporary("token")
         try "s3cret\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
@@ -374,6 +395,11 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(neither.status, 2)
         let bad = try CommandLineTests.run(["serve", "--model", Self.samples + "/csbm.npz", Self.graph, "--port", "0"])
         XCTAssertEqual(bad.status, 1, bad.stderr)
+        for (option, value) in [("--request-timeout", "0"), ("--idle-timeout", "1e300"), ("--request-timeout", "nan")] {
+            let timeout = try CommandLineTests.run(["serve", "--model", Self.model, Self.graph, option, value])
+            XCTAssertEqual(timeout.status, 2, "\(option) \(value): \(timeout.stderr)")
+            XCTAssertTrue(timeout.stderr.contains("\(option) must be more than 0 and at most 604800 seconds"), timeout.stderr)
+        }
     }
 
     /// A file's version digest, as the server names it: the 16 hex digits of its header seal.

@@ -127,7 +127,8 @@ final class LoopbackSocket {
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
-        guard write(descriptor, bytes, bytes.count) == bytes.count else {
+        // MSG_NOSIGNAL: a server that has closed the connection is an error here, not a SIGPIPE for the tests.
+        guard Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
             throw ServerProcess.ServerFailure(message: "write failed: errno \(errno)")
         }
     }
