@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // System libraries, each a module map over one shim header.
@@ -82,6 +83,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: cpuFlags),
 
@@ -121,7 +123,10 @@ let package = Package(
         .testTarget(name: "GNNExportTests", dependencies: ["GNNExport", "GNNKernels", "GNNModels", "GNNFormats", "TestSupport"]),
         .testTarget(name: "GNNBenchTests", dependencies: ["GNNBench", "GNNFormats"]),
         .testTarget(name: "GNNServerTests", dependencies: ["GNNServer", .product(name: "Hummingbird", package: "hummingbird"),
-                                                          .product(name: "Logging", package: "swift-log")]),
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                          .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                                                          .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The command-line tests run the built tools: they depend on them without importing them.
         .testTarget(name: "CLITests", dependencies: ["gnn-serve", "gnn-export", "TestSupport"]),
     ],

@@ -26,8 +26,8 @@ public struct ServerLimits: Sendable {
     /// Seconds a connection may go without reading a request part before it is closed (slow or
     /// half-open clients).
     public var idleTimeout: Double
-    /// Seconds a client may take to send one whole request, from connecting or from the end of its
-    /// previous request (clients that trickle a body; `RequestReadDeadline`).
+    /// Seconds a client may take to send one whole request, from connecting or from the end of the last
+    /// response it was owed (clients that trickle a body; `RequestReadDeadline`).
     public var requestTimeout: Double
 
     /// The longest timeout accepted: a week, far inside what NIO's nanosecond clock holds.

@@ -57,7 +57,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a connection may stay idle, or a client may take between request parts, before it is closed.")
     var idleTimeout = ServerLimits().idleTimeout
 
-    @Option(help: "Seconds a client may take to send one whole request (from connecting, or from the end of its previous request) before its connection is closed: a client trickling a body is cut off here, since each chunk restarts the idle timeout.")
+    @Option(help: "Seconds a client may take to send one whole request (from connecting, or from the end of the last response it was owed; never counted while a response is computed) before its connection is closed: a client trickling a body is cut off here, since each chunk restarts the idle timeout.")
     var requestTimeout = ServerLimits().requestTimeout
 
     @Option(help: "A file whose first line is a token every route but /v2/health/* requires as 'Authorization: Bearer TOKEN'.")
