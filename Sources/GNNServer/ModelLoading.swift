@@ -13,19 +13,28 @@ struct ModelLoading: Service {
 
     func run() async throws {
         let names = try registry.initialNames()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for name in names {
-                group.addTask {
-                    do {
-                        try await registry.load(name)
-                    } catch let error as ServeError where failOnStartError {
-                        throw GNNError(error.message)
-                    } catch where !failOnStartError {
-                        // Logged by the registry, which keeps the reason for the index.
+        // SIGTERM during the first passes stops the server at once rather than after them.
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for name in names {
+                        group.addTask {
+                            do {
+                                try await registry.load(name)
+                            } catch let error as ServeError where failOnStartError {
+                                throw GNNError(error.message)
+                            } catch let error as CancellationError {
+                                throw error
+                            } catch where !failOnStartError {
+                                // Logged by the registry, which keeps the reason for the index.
+                            }
+                        }
                     }
+                    try await group.waitForAll()
                 }
             }
-            try await group.waitForAll()
+        } catch is CancellationError {
+            return
         }
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await cancelWhenGracefulShutdown {

@@ -137,6 +137,9 @@ public final class ModelRegistry: Sendable {
         case .success(let served):
             metrics.recordLoad(served)
             return served
+        case .failure(let error as CancellationError):
+            logger.info("load abandoned: the server is stopping", metadata: ["model": "\(name)"])
+            throw error
         case .failure(let error):
             metrics.recordLoadFailure(name)
             logger.error("load failed; the previous version, if any, keeps serving",
@@ -187,6 +190,7 @@ public final class ModelRegistry: Sendable {
 private actor LoadChain {
     private var last: [String: Task<Void, Never>] = [:]
 
+    /// Cancelling the caller cancels its operation (the chain's next load still waits for it to end).
     func run<T: Sendable>(_ name: String, _ operation: @escaping @Sendable () async -> T) async -> T {
         let previous = last[name]
         let task = Task<T, Never> {
@@ -194,6 +198,6 @@ private actor LoadChain {
             return await operation()
         }
         last[name] = Task { _ = await task.value }
-        return await task.value
+        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
     }
 }

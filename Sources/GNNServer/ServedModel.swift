@@ -3,6 +3,7 @@ import Foundation
 import GNNFormats
 import GNNModels
 import Logging
+import Synchronization
 
 /// One loaded version of a model: the N × K raw outputs of a full-graph forward pass, computed once by the
 /// same runner as `predict` (`ScoringInputs`, `ForwardPass`), and everything a request needs to look
@@ -62,16 +63,28 @@ public final class ServedModel: Sendable {
     /// the main thread `predict`'s pass runs on, not a dispatch queue's worker: started from one, the pass
     /// took 1.26× `predict`'s on average in alternating runs, from a thread 0.99× (noisy runs on a shared
     /// machine: bench/serve/results/2026-11-30.md).
+    ///
+    /// Cancelled (the server stopping), it throws `CancellationError` at once instead of waiting for a pass
+    /// that may take minutes; the thread finishes on its own and its result is dropped.
     static func load(_ source: ModelSource, loadCounter: Int, scoring: ScoringOptions,
                      logger: Logger) async throws -> ServedModel {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    try loadNow(source, loadCounter: loadCounter, scoring: scoring, logger: logger)
-                })
+        let waiting = Mutex<CheckedContinuation<ServedModel, any Error>?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiting.withLock { $0 = continuation }
+                guard !Task.isCancelled else {
+                    waiting.withLock { $0.take() }?.resume(throwing: CancellationError())
+                    return
+                }
+                let thread = Thread {
+                    let result = Result { try loadNow(source, loadCounter: loadCounter, scoring: scoring, logger: logger) }
+                    waiting.withLock { $0.take() }?.resume(with: result)
+                }
+                thread.name = "gnn-serve.load.\(source.name)"
+                thread.start()
             }
-            thread.name = "gnn-serve.load.\(source.name)"
-            thread.start()
+        } onCancel: {
+            waiting.withLock { $0.take() }?.resume(throwing: CancellationError())
         }
     }
 

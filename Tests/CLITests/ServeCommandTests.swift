@@ -387,6 +387,30 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(answer24, 0)
     }
 
+    /// SIGTERM while the first forward pass runs stops the server at once, exit 0, instead of after the pass.
+    /// The pass: the DEQ fixture with a tolerance it never reaches, 100,000 Picard iterations (~19 s here).
+    func testSIGTERMDuringTheFirstPassStopsAtOnce() async throws {
+        let fixture = Fixtures.models + "/deq/deq_gcn"
+        var arch = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture + "/arch.json"))) as? [String: Any])
+        arch["solver"] = ["method": "picard", "max_iterations": 100_000, "tolerance": 1e-30]
+        let archPath = temporary("slow.arch.json"), model = temporary("slow.gnnz"), graph = temporary("deq.bin")
+        try JSONSerialization.data(withJSONObject: arch).write(to: URL(fileURLWithPath: archPath))
+        let export = try CommandLineTests.Result.from(PredictCommandTests.exporter, ["--weights", fixture + "/weights.safetensors",
+                                                                                     "--arch", archPath, "-o", model])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertEqual(try CommandLineTests.run(["pack", Fixtures.models + "/deq/graph.npz", "-o", graph, "--quiet"]).status, 0)
+        let server = try await ServerProcess(["--model", model, graph, "--name", "slow"], ready: false)
+        let deadline = Date().addingTimeInterval(30)
+        while !server.log.contains("forward pass started"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = Date()
+        let status = try await server.stop()
+        XCTAssertEqual(status, 0, server.log)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3, "SIGTERM waited for the pass")
+        XCTAssertTrue(server.log.contains("load abandoned: the server is stopping"), server.log)
+        XCTAssertFalse(server.log.contains("model ready"), server.log)
+    }
+
     func testCommandLineMistakes() throws {
         let both = try CommandLineTests.run(["serve", "--repository", "/tmp", "--model", Self.model, Self.graph])
         XCTAssertEqual(both.status, 2)
