@@ -36,16 +36,12 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
         if !prepared { normalize(inputs, block) }
         try block.conv.forward(StoredRows(UnsafePointer(normed)), graph: graph, workspace: workspace, into: result)
         let preparing = next.flatMap { $0.norm.rowWise ? $0 : nil }
-        let channels = channels, normed = normed, result = result
-        KernelThreads.forEachBlock(rows: rows) { block in
-            let offset = block.lowerBound * channels, count = block.count * channels
+        let channels = channels, result = result
+        let state = [UnsafePointer(out)]
+        KernelThreads.forEachBlock(rows: rows) { rows in
+            let offset = rows.lowerBound * channels, count = rows.count * channels
             StateRows.store(result + offset, into: out + offset, count: count, adding: true)
-            guard let preparing else { return }
-            withTile(count) { tile in
-                StateRows.widen(out + offset, count: count, into: tile)
-                preparing.norm.applySerial(tile, rows: block.count, channels: channels, activation: preparing.activation)
-                StateRows.narrow(tile, count: count, into: normed + offset)
-            }
+            if let preparing { self.normalize(rows, of: state, for: preparing) }
         }
         prepared = preparing != nil
     }
@@ -53,29 +49,24 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
     /// normed = narrow(activation(norm(Σ inputs))), a block of rows at a time.
     private func normalize(_ inputs: [UnsafePointer<Element>], _ block: GNNBlock) {
         precondition(block.norm.rowWise, "StateDTypeSupport refuses graph-mode norms with a 16-bit state")
-        let channels = channels, normed = normed
-        KernelThreads.forEachBlock(rows: rows) { rows in
-            let offset = rows.lowerBound * channels, count = rows.count * channels
-            withTile(count) { tile in
-                StateRows.widen(inputs[0] + offset, count: count, into: tile)
-                if inputs.count > 1 {
-                    withTile(count) { other in
-                        for input in inputs.dropFirst() {
-                            StateRows.widen(input + offset, count: count, into: other)
-                            for i in 0..<count { tile[i] += other[i] }
-                        }
+        KernelThreads.forEachBlock(rows: rows) { rows in normalize(rows, of: inputs, for: block) }
+    }
+
+    /// `normalize` for one block of rows, on the calling thread.
+    private func normalize(_ rows: Range<Int>, of inputs: [UnsafePointer<Element>], for block: GNNBlock) {
+        let offset = rows.lowerBound * channels, count = rows.count * channels
+        withTile(count) { tile in
+            StateRows.widen(inputs[0] + offset, count: count, into: tile)
+            if inputs.count > 1 {
+                withTile(count) { other in
+                    for input in inputs.dropFirst() {
+                        StateRows.widen(input + offset, count: count, into: other)
+                        for i in 0..<count { tile[i] += other[i] }
                     }
                 }
-                block.norm.applySerial(tile, rows: rows.count, channels: channels, activation: block.activation)
-                StateRows.narrow(tile, count: count, into: normed + offset)
             }
+            block.norm.applySerial(tile, rows: rows.count, channels: channels, activation: block.activation)
+            StateRows.narrow(tile, count: count, into: normed + offset)
         }
     }
-}
-
-/// Calls `body` with `count` uninitialised floats of scratch (one block of rows), freed after.
-func withTile<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    let tile = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    defer { tile.deallocate() }
-    return try body(tile)
 }

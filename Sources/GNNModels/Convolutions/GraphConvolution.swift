@@ -83,12 +83,3 @@ func makeConvolution(_ spec: ConvSpec, _ weights: WeightReader, _ prefix: String
     case .gcn2: throw GNNError("conv kind gcn2 reads the initial features x₀ besides x; only the gcnii family runs it")
     }
 }
-
-/// `rows` of x (rows of `channels` values) widened into a new float32 buffer the caller deallocates: the
-/// operand of a row block's dense product when the state is stored in 16 bits.
-func widenedRows(_ x: StoredRows, _ rows: Range<Int>, channels: Int) -> UnsafeMutablePointer<Float> {
-    let count = rows.count * channels
-    let wide = UnsafeMutablePointer<Float>.allocate(capacity: count)
-    x.widen(from: rows.lowerBound * channels, count: count, into: wide)
-    return wide
-}

@@ -65,11 +65,15 @@ struct SAGEConvolution: RowBlockConvolution {
             linLeft.applySerial(aggregate + rows.lowerBound * inChannels, rows: rows.count, into: result,
                                 accumulate: direct && accumulate)
             if let linRight {
-                // 16-bit rows are widened a block at a time for the product.
-                let own = x.float32.map { $0 + rows.lowerBound * inChannels }
-                    ?? UnsafePointer(widenedRows(x, rows, channels: inChannels))
-                linRight.applySerial(own, rows: rows.count, into: result, accumulate: true)
-                if x.float32 == nil { own.deallocate() }
+                if let x = x.float32 {
+                    linRight.applySerial(x + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
+                } else {
+                    // 16-bit rows are widened a block at a time for the product.
+                    withTile(rows.count * inChannels) { own in
+                        x.widen(from: rows.lowerBound * inChannels, count: rows.count * inChannels, into: own)
+                        linRight.applySerial(own, rows: rows.count, into: result, accumulate: true)
+                    }
+                }
             }
             if !direct {
                 if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
