@@ -11,10 +11,17 @@ public struct CSRGraph: @unchecked Sendable {
     /// Whether each row's sources are in ascending order (the graph file says so), which lets kernels
     /// walk a row one source range at a time.
     public let rowsSorted: Bool
+    /// Nodes of the whole graph when this is one shard of it (`nodeCount` otherwise). Kernels that have a
+    /// cache-blocked and a one-pass path, which round differently, choose by this count, not `nodeCount`:
+    /// every shard then takes the path the whole graph takes and computes its rows to the same bits, however
+    /// many local (owned + halo) rows it has.
+    public let wholeNodeCount: Int
 
+    /// `wholeNodeCount`: see there (nil: `nodeCount`, an unsharded graph).
     public init(nodeCount: Int, edgeCount: Int, offsets: UnsafePointer<UInt64>, sources: UnsafePointer<UInt32>,
-                rowsSorted: Bool = false) {
+                rowsSorted: Bool = false, wholeNodeCount: Int? = nil) {
         self.nodeCount = nodeCount
+        self.wholeNodeCount = wholeNodeCount ?? nodeCount
         self.edgeCount = edgeCount
         self.offsets = offsets
         self.sources = sources

@@ -244,6 +244,53 @@ final class SegmentedAggregationTests: XCTestCase {
         }
     }
 
+    /// A shard too small to block on its own still takes the whole graph's blocked path, so its rows come
+    /// out to the same bits (the one-pass mean adds four edges at a time and rounds otherwise).
+    func testShardBlocksWhenTheWholeGraphDoes() {
+        // Whole graph: 5,000 rows of 64 channels (1.25 MiB > two 512 KiB segments: blocked). Shard: its
+        // first 2,000 rows as owned, whose sources all lie below 3,000, and rows 2,000..<3,000 as halo
+        // without edges (750 KiB: one-pass by its own size).
+        let channels = 64, n = 5_000, owned = 2_000, local = 3_000, segment = 512 << 10
+        var generator = SeededGenerator(seed: 7)
+        var offsets: [UInt64] = [0], sources: [UInt32] = []
+        for v in 0..<n {
+            let bound = v < owned ? UInt32(local) : UInt32(n)
+            var row = (0..<Int.random(in: 8...16, using: &generator)).map { _ in UInt32.random(in: 0..<bound, using: &generator) }
+            row.sort()
+            sources += row
+            offsets.append(UInt64(sources.count))
+        }
+        let shardOffsets = Array(offsets[0...owned]) + [UInt64](repeating: offsets[owned], count: local - owned)
+        let x = (0..<n * channels).map { _ in Float.random(in: -1...1, using: &generator) }
+        func mean(_ graph: CSRGraph) -> [Float] {
+            var out = [Float](repeating: 0, count: graph.nodeCount * channels)
+            x.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { out in
+                    SumAggregation.run(graph, x: .f32(x.baseAddress!), channels: channels, edgeWeights: nil, selfWeights: nil,
+                                       skipSelfLoops: false, mean: true, into: out.baseAddress!, segmentBytes: segment, completed: nil)
+                }
+            }
+            return out
+        }
+        offsets.withUnsafeBufferPointer { o in
+            shardOffsets.withUnsafeBufferPointer { so in
+                sources.withUnsafeBufferPointer { s in
+                    let whole = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
+                    func shard(wholeNodeCount: Int?) -> CSRGraph {
+                        CSRGraph(nodeCount: local, edgeCount: Int(offsets[owned]), offsets: so.baseAddress!, sources: s.baseAddress!,
+                                 rowsSorted: true, wholeNodeCount: wholeNodeCount)
+                    }
+                    XCTAssertTrue(SourceBlocking.applies(to: whole, rowBytes: channels * 4, segmentBytes: segment))
+                    XCTAssertFalse(SourceBlocking.applies(to: shard(wholeNodeCount: nil), rowBytes: channels * 4, segmentBytes: segment))
+                    let expected = mean(whole).prefix(owned * channels).map(\.bitPattern)
+                    XCTAssertEqual(mean(shard(wholeNodeCount: n)).prefix(owned * channels).map(\.bitPattern), expected)
+                    // Judged by its own size the shard rounds otherwise: the case this guards against.
+                    XCTAssertNotEqual(mean(shard(wholeNodeCount: nil)).prefix(owned * channels).map(\.bitPattern), expected)
+                }
+            }
+        }
+    }
+
     /// GAT's blocked path (weights stored per edge and head, sums by source range) against the one-pass path.
     func testBlockedAttentionEqualsOnePass() {
         let heads = 2, channels = 32, width = heads * channels, n = 2 * SourceBlocking.segmentBytes / (width * 4) + 10_000

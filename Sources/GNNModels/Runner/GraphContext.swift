@@ -37,7 +37,7 @@ final class GraphContext: @unchecked Sendable {
         }
         csr = CSRGraph(nodeCount: file.nodeCount, edgeCount: file.edgeCount,
                        offsets: file.rowOffsets.baseAddress!, sources: sources,
-                       rowsSorted: file.features.contains(.sortedRows))
+                       rowsSorted: file.features.contains(.sortedRows), wholeNodeCount: shard?.layout.wholeNodeCount)
         edgeFeatures = file.edgeFeatures.map(EdgeFeatureRows.init)
     }
 
