@@ -14,6 +14,19 @@ public enum SourceBlocking {
     /// RevSAGE-28 on the 2.33M-edge graph, 3 rounds: 8 MiB 8.23 / 9.85 / 10.55 s, 16 MiB 8.01 / 9.20 / 8.50 s.
     public static let segmentBytes = 16 << 20
 
+    /// Source rows a range holds at least, for float32 rows wider than 64 channels: each range reads and
+    /// writes back the output rows it touches, and with 512-byte rows fewer, longer ranges pay. Measured on
+    /// the arxiv-shaped graph (2.33M edges), 128 channels, medians: one-layer sums alternated in one process
+    /// (9 rounds) 0.255 s with 16 MiB ranges, 0.239 s with 24 MiB, 0.211 s with 32 MiB (65,536 rows; the
+    /// fastest single rounds were 0.174 / 0.183 / 0.195 s); `gnn-bench roofline` 78 % of the random-row
+    /// gather rate with 16 MiB, 91 % and 109 % (two runs) with 32 MiB; GCNII-64's forward, 8 alternating
+    /// pairs, 18.75 s against 17.66 s (same output bytes). At 64 channels 8 / 16 / 32 MiB ranges took
+    /// 0.121 / 0.126 / 0.157 s: 65,536 rows there too.
+    static let minimumSegmentRows = 1 << 16
+
+    /// `segmentBytes` for float32 rows of `rowBytes` bytes: at least `minimumSegmentRows` rows.
+    public static func segmentBytes(rowBytes: Int) -> Int { max(segmentBytes, minimumSegmentRows * rowBytes) }
+
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`: judged by the whole graph's
     /// size (`CSRGraph.wholeNodeCount`), so that a shard blocks exactly when the whole graph does. The
     /// blocked and one-pass paths round differently; a shard of 130,000 local rows (METIS, K = 4, the

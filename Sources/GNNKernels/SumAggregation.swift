@@ -25,8 +25,10 @@ public enum SumAggregation {
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
+        // 16-bit rows take their ranges from `segmentBytes` in `sum`.
+        let segmentBytes = x.float32 != nil ? SourceBlocking.segmentBytes(rowBytes: channels * 4) : SourceBlocking.segmentBytes
         run(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights, skipSelfLoops: skipSelfLoops,
-            mean: mean, into: out, segmentBytes: SourceBlocking.segmentBytes, completed: completed)
+            mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
     }
 
     /// `run` with cache-blocking ranges of `segmentBytes` (tests reach several ranges with small graphs).
