@@ -59,7 +59,8 @@ public enum SourceBlocking {
     /// `output` (rows of `outputRowBytes`) is where `body` adds: the output row `outputDistance` rows ahead
     /// is prefetched too when it has edges in this range, since each range reads and writes back every
     /// output row it touches, and those reads missed the cache as often as the gathers did (perf annotate,
-    /// GCNII-64: 45 % of the aggregation's samples on the output-row loads).
+    /// GCNII-64: 45 % of the aggregation's samples on the output-row loads). nil: `body` adds into block
+    /// tiles of its own (`BlockTiles`), which stay in cache.
     ///
     /// `startingBlock(rows)` runs before a block's rows in the first range and `finishingBlock(rows)` after
     /// them in the last, on the same thread: there a block's output rows are in cache, so initialising and
@@ -68,7 +69,7 @@ public enum SourceBlocking {
     /// Inlined into each kernel so that `body`, called once per row and range, can be inlined too.
     @inline(__always)
     static func forEachRun(_ graph: CSRGraph, gathering x: UnsafeRawPointer, rowBytes: Int,
-                           output: UnsafeMutablePointer<Float>, outputRowBytes: Int, segmentBytes: Int = segmentBytes,
+                           output: UnsafeMutablePointer<Float>?, outputRowBytes: Int, segmentBytes: Int = segmentBytes,
                            startingBlock: (Range<Int>) -> Void, finishingBlock: (Range<Int>) -> Void,
                            _ body: (_ v: Int, _ first: Int, _ end: Int, _ limit: UInt32) -> Int) {
         let n = graph.nodeCount
@@ -87,7 +88,7 @@ public enum SourceBlocking {
                     if v + prefetchDistance < rows.upperBound {
                         prefetchRow(graph, x: x, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
                     }
-                    if v + outputDistance < rows.upperBound {
+                    if let output, v + outputDistance < rows.upperBound {
                         let ahead = v + outputDistance
                         if cursor[ahead] < Int(graph.offsets[ahead + 1]) && graph.sources[cursor[ahead]] < limit {
                             prefetchForWriting(UnsafeRawPointer(output) + ahead * outputRowBytes, bytes: outputRowBytes)

@@ -25,10 +25,51 @@ public enum SumAggregation {
                            edgeWeights: UnsafePointer<Float>? = nil, selfWeights: UnsafePointer<Float>? = nil,
                            skipSelfLoops: Bool = false, mean: Bool = false, into out: UnsafeMutablePointer<Float>,
                            completed: ((Range<Int>) -> Void)? = nil) {
-        // 16-bit rows take their ranges from `segmentBytes` in `sum`.
-        let segmentBytes = x.float32 != nil ? SourceBlocking.segmentBytes(rowBytes: channels * 4) : SourceBlocking.segmentBytes
         run(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights, skipSelfLoops: skipSelfLoops,
-            mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
+            mean: mean, into: out, segmentBytes: segmentBytes(x, channels: channels), completed: completed)
+    }
+
+    /// `run` without an N × C output, for memory-tight callers: each block of rows (`KernelThreads.forEachBlock`'s)
+    /// is summed into a tile of its own, handed to `consume(rows, tile)` on the thread that summed it, and
+    /// freed. Possible where `run` takes its cache-blocked path in a single source range (a sparse graph much
+    /// larger than the cache, e.g. products-shaped with 16-bit rows), where every row is final after one
+    /// visit; elsewhere it does nothing and returns false. The sums are `run`'s to the bit.
+    ///
+    /// Memory: one block of rows (`blockRows` × `channels` floats) per thread at a time.
+    public static func runInBlocks(_ graph: CSRGraph, x: StoredRows, channels: Int, mean: Bool,
+                                   consume: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
+        runInBlocks(graph, x: x, channels: channels, mean: mean, segmentBytes: segmentBytes(x, channels: channels), consume: consume)
+    }
+
+    /// The measured range size for rows like `x` (16-bit rows take theirs from it in `rangeBytes`).
+    private static func segmentBytes(_ x: StoredRows, channels: Int) -> Int {
+        x.float32 != nil ? SourceBlocking.segmentBytes(rowBytes: channels * 4) : SourceBlocking.segmentBytes
+    }
+
+    /// `runInBlocks` with ranges of `segmentBytes` (tests).
+    static func runInBlocks(_ graph: CSRGraph, x: StoredRows, channels: Int, mean: Bool, segmentBytes: Int,
+                            consume: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
+        switch x {
+        case .f32(let rows): sumInBlocks(graph, x: rows, channels: channels, mean: mean, segmentBytes: segmentBytes, consume: consume)
+        case .bf16(let rows): sumInBlocks(graph, x: rows, channels: channels, mean: mean, segmentBytes: segmentBytes, consume: consume)
+        case .f16(let rows): sumInBlocks(graph, x: rows, channels: channels, mean: mean, segmentBytes: segmentBytes, consume: consume)
+        }
+    }
+
+    private static func sumInBlocks<E: StateElement>(_ graph: CSRGraph, x: UnsafePointer<E>, channels: Int, mean: Bool,
+                                                     segmentBytes: Int,
+                                                     consume: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Bool {
+        let segmentBytes = rangeBytes(segmentBytes, of: E.self), rowBytes = channels * MemoryLayout<E>.stride
+        guard channels % RowVectors.width == 0,
+              SourceBlocking.applies(to: graph, rowBytes: rowBytes, segmentBytes: segmentBytes),
+              SourceBlocking.rowsPerSegment(graph, rowBytes: rowBytes, segmentBytes: segmentBytes) >= graph.nodeCount
+        else { return false }
+        withoutActuallyEscaping(consume) { consume in
+            segmentedSum(graph, x: x, channels: channels, edgeWeights: nil, selfWeights: nil, skipSelfLoops: false, mean: mean,
+                         into: .blockTiles(BlockTiles(rows: graph.nodeCount, channels: channels, consume: consume)),
+                         segmentBytes: segmentBytes, completed: nil)
+        }
+        return true
     }
 
     /// `run` with cache-blocking ranges of `segmentBytes` (tests reach several ranges with small graphs).
@@ -53,14 +94,10 @@ public enum SumAggregation {
                                              skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
                                              segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
         let vectorRows = channels % RowVectors.width == 0
-        // 16-bit rows: ranges of half as many rows as float32's, a quarter of the bytes. RevSAGE-28 on the
-        // 2.33M-edge arxiv-shaped graph, 4 rounds on a quiet machine (same output bytes either way): bf16
-        // with 8 MiB ranges 7.00 / 7.25 / 7.31 / 7.42 s, with 4 MiB 6.41 / 6.42 / 6.46 / 7.46 s; f16 6.82 /
-        // 7.28 / 7.90 / 8.37 s and 6.42 / 6.46 / 6.93 / 7.51 s; float32 (16 MiB) 7.86 / 7.99 / 8.80 / 8.84 s.
-        let segmentBytes = E.self == Float.self ? segmentBytes : segmentBytes / 4
+        let segmentBytes = rangeBytes(segmentBytes, of: E.self)
         if vectorRows && SourceBlocking.applies(to: graph, rowBytes: channels * MemoryLayout<E>.stride, segmentBytes: segmentBytes) {
             segmentedSum(graph, x: x, channels: channels, edgeWeights: edgeWeights, selfWeights: selfWeights,
-                         skipSelfLoops: skipSelfLoops, mean: mean, into: out, segmentBytes: segmentBytes, completed: completed)
+                         skipSelfLoops: skipSelfLoops, mean: mean, into: .whole(out), segmentBytes: segmentBytes, completed: completed)
             return
         }
         let plain = edgeWeights == nil && selfWeights == nil && !skipSelfLoops && vectorRows
@@ -100,18 +137,41 @@ public enum SumAggregation {
         }
     }
 
+    /// Bytes of source rows a range covers for rows stored as `E`: 16-bit rows get ranges of half as many
+    /// rows as float32's, a quarter of the bytes. RevSAGE-28 on the 2.33M-edge arxiv-shaped graph, 4 rounds
+    /// on a quiet machine (same output bytes either way): bf16 with 8 MiB ranges 7.00 / 7.25 / 7.31 / 7.42 s,
+    /// with 4 MiB 6.41 / 6.42 / 6.46 / 7.46 s; f16 6.82 / 7.28 / 7.90 / 8.37 s and 6.42 / 6.46 / 6.93 / 7.51 s;
+    /// float32 (16 MiB) 7.86 / 7.99 / 8.80 / 8.84 s.
+    private static func rangeBytes<E: StateElement>(_ segmentBytes: Int, of _: E.Type) -> Int {
+        E.self == Float.self ? segmentBytes : segmentBytes / 4
+    }
+
+    /// Where `segmentedSum` accumulates rows: the N × C output, or, with one source range only, a tile per
+    /// block of rows.
+    private enum RowsOut {
+        case whole(UnsafeMutablePointer<Float>)
+        case blockTiles(BlockTiles)
+    }
+
     /// `run` for an x larger than the cache, with `SourceBlocking` (same addition order as one pass). Each
     /// block's rows are zeroed in the first range and get their self loops and mean scale in the last.
     private static func segmentedSum<E: StateElement>(_ graph: CSRGraph, x: UnsafePointer<E>, channels: Int,
                                      edgeWeights: UnsafePointer<Float>?, selfWeights: UnsafePointer<Float>?,
-                                     skipSelfLoops: Bool, mean: Bool, into out: UnsafeMutablePointer<Float>,
+                                     skipSelfLoops: Bool, mean: Bool, into destination: RowsOut,
                                      segmentBytes: Int, completed: ((Range<Int>) -> Void)?) {
+        let out: UnsafeMutablePointer<Float>?, tiles: BlockTiles?
+        switch destination {
+        case .whole(let rows): (out, tiles) = (rows, nil)
+        case .blockTiles(let blockTiles): (out, tiles) = (nil, blockTiles)
+        }
+        @inline(__always) func row(_ v: Int) -> UnsafeMutablePointer<Float> { out.map { $0 + v * channels } ?? tiles!.row(v) }
         SourceBlocking.forEachRun(graph, gathering: x, rowBytes: channels * MemoryLayout<E>.stride, output: out, outputRowBytes: channels * 4,
                                   segmentBytes: segmentBytes, startingBlock: { rows in
-            (out + rows.lowerBound * channels).initialize(repeating: 0, count: rows.count * channels)
+            (out.map { $0 + rows.lowerBound * channels } ?? tiles!.open(rows)).initialize(repeating: 0, count: rows.count * channels)
         }, finishingBlock: { rows in
+            defer { if let tiles { tiles.close(rows) } else { completed?(rows) } }
             for v in rows where mean || selfWeights != nil {
-                let target = out + v * channels
+                let target = row(v)
                 if let selfWeights = selfWeights {
                     let w = selfWeights[v], own = x + v * channels
                     for c in 0..<channels { target[c] += w * E.widen(own[c]) }
@@ -123,11 +183,10 @@ public enum SumAggregation {
                 let scale = 1 / Float(count)
                 for c in 0..<channels { target[c] *= scale }
             }
-            completed?(rows)
         }) { v, first, end, limit in
             RunAccumulation.add(x, rowStride: channels, columnOffset: 0, channels: channels,
                                 sources: graph.sources, from: first, end: end, below: limit, skipping: skipSelfLoops ? v : -1,
-                                weights: edgeWeights, weightStride: 1, into: out + v * channels)
+                                weights: edgeWeights, weightStride: 1, into: row(v))
         }
     }
 

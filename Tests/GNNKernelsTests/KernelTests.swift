@@ -244,6 +244,62 @@ final class SegmentedAggregationTests: XCTestCase {
         }
     }
 
+    /// Sums handed over a block of rows at a time (no N × C output) equal `run`'s to the bit, for float32 and
+    /// 16-bit rows, where the blocked path runs in one source range; with several ranges it declines.
+    func testSumsInBlocksEqualRunInOneRange() {
+        // 5,000 rows of 64 channels, about 4 edges each: with 256 KiB ranges (a quarter for 16-bit rows)
+        // x spans more than two ranges, yet there are fewer edges than ranges × rows: one range.
+        let channels = 64, n = 5_000, segment = 256 << 10
+        var generator = SeededGenerator(seed: 11)
+        var offsets: [UInt64] = [0], sources: [UInt32] = []
+        for _ in 0..<n {
+            var row = (0..<Int.random(in: 0...8, using: &generator)).map { _ in UInt32.random(in: 0..<UInt32(n), using: &generator) }
+            row.sort()
+            sources += row
+            offsets.append(UInt64(sources.count))
+        }
+        let x = (0..<n * channels).map { _ in Float.random(in: -1...1, using: &generator) }
+        let narrow = x.map { BFloat16.narrow($0) }
+        offsets.withUnsafeBufferPointer { o in
+            sources.withUnsafeBufferPointer { s in
+                x.withUnsafeBufferPointer { wide in
+                    narrow.withUnsafeBufferPointer { narrow in
+                        let graph = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
+                        for rows in [StoredRows.f32(wide.baseAddress!), .bf16(narrow.baseAddress!)] {
+                            for mean in [false, true] {
+                                var expected = [Float](repeating: 0, count: n * channels), blocks = [Float](repeating: .nan, count: n * channels)
+                                expected.withUnsafeMutableBufferPointer { out in
+                                    SumAggregation.run(graph, x: rows, channels: channels, edgeWeights: nil, selfWeights: nil, skipSelfLoops: false,
+                                                       mean: mean, into: out.baseAddress!, segmentBytes: segment, completed: nil)
+                                }
+                                let streamed = blocks.withUnsafeMutableBufferPointer { out in
+                                    let base = out.baseAddress!
+                                    return SumAggregation.runInBlocks(graph, x: rows, channels: channels, mean: mean, segmentBytes: segment) { rows, tile in
+                                        (base + rows.lowerBound * channels).update(from: tile, count: rows.count * channels)
+                                    }
+                                }
+                                XCTAssertTrue(streamed, "one source range: handed over in blocks")
+                                XCTAssertEqual(blocks.map(\.bitPattern), expected.map(\.bitPattern), "mean \(mean)")
+                            }
+                        }
+                        // Each row's edges repeated 8 times: more edges than ranges × rows, so several ranges, and
+                        // rows are not final after one visit.
+                        let denseSources = (0..<n).flatMap { v in (0..<8).flatMap { _ in s[Int(o[v])..<Int(o[v + 1])] }.sorted() }
+                        let denseOffsets = (0...n).map { 8 * o[$0] }
+                        denseSources.withUnsafeBufferPointer { ds in
+                            denseOffsets.withUnsafeBufferPointer { dof in
+                                let dense = CSRGraph(nodeCount: n, edgeCount: ds.count, offsets: dof.baseAddress!, sources: ds.baseAddress!,
+                                                     rowsSorted: true)
+                                XCTAssertFalse(SumAggregation.runInBlocks(dense, x: .f32(wide.baseAddress!), channels: channels, mean: true,
+                                                                          segmentBytes: segment) { _, _ in XCTFail("no block expected") })
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// A shard too small to block on its own still takes the whole graph's blocked path, so its rows come
     /// out to the same bits (the one-pass mean adds four edges at a time and rounds otherwise).
     func testShardBlocksWhenTheWholeGraphDoes() {

@@ -68,6 +68,16 @@ public final class MappedFile: @unchecked Sendable {
         let start = range.lowerBound / page * page
         madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_DONTNEED)
     }
+
+    /// `release` of the whole pages inside `range` only, for an array released a piece at a time while other
+    /// threads still read the neighbouring pieces (which share its edge pages).
+    public func releasePages(within range: Range<Int>) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        guard start < end else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
 }
 
 /// The C library's message for `code`, e.g. "No such file or directory".

@@ -88,6 +88,14 @@ public final class GraphFile: @unchecked Sendable {
         file.release(Int(section.offset)..<Int(section.offset + section.length))
     }
 
+    /// `releaseNodeFeatures` for the rows `rows` only (the pages wholly inside them), as an input layer that
+    /// reads the features a block of rows at a time finishes each block: the features are then never all
+    /// resident at once, next to the state the layer writes.
+    public func releaseNodeFeatures(rows: Range<Int>) {
+        let offset = Int(section(.nodeFeatures)!.offset), features = nodeFeatures, rowBytes = features.columns * features.dtype.size
+        file.releasePages(within: offset + rows.lowerBound * rowBytes..<offset + rows.upperBound * rowBytes)
+    }
+
     /// Edge features in CSR order, M × E, if the file has them.
     public var edgeFeatures: FloatMatrix? { section(.edgeFeatures).map(floatMatrix) }
 

@@ -35,7 +35,7 @@ struct GCNIIModel: Sendable {
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let initial = try workspace.buffer("gcnii.initial", count: n * hidden)
-        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: initial)
+        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: initial, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
         Activation.relu.apply(initial, count: n * hidden)
         // Layer l reads buffer (l + 1) % 2 (layer 0 reads x₀ itself) and writes buffer l % 2.

@@ -10,13 +10,16 @@ import GNNKernels
 ///
 /// Memory: the caller's 2-byte state, plus N × C values of E (the normalised input) and N × C floats (the
 /// conv's output): 6 bytes per channel and node besides the state, against `BlockChain`'s 8 besides a
-/// 4-byte state.
+/// 4-byte state. Where the conv hands its output over a block of rows at a time (SAGE on a graph whose sums
+/// run in one source range, e.g. products-shaped), the N × C floats are never allocated: 2 bytes.
 final class NarrowBlockChain<Element: StateElement>: StateChain {
     private let rows: Int
     private let channels: Int
     private let workspace: Workspace
     private let normed: UnsafeMutablePointer<Element>
-    private let result: UnsafeMutablePointer<Float>
+    /// The conv's float32 output, allocated the first time a conv cannot hand its output over a block of
+    /// rows at a time (`GraphConvolution.forward(_:graph:inBlocks:)`).
+    private var result: UnsafeMutablePointer<Float>?
     /// Whether `normed` already holds the next block's normalised input.
     private var prepared = false
 
@@ -27,16 +30,27 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
         self.channels = channels
         self.workspace = workspace
         normed = try free ?? workspace.buffer("narrow.normed", count: rows * channels, of: Element.self)
-        result = try workspace.buffer("narrow.result", count: rows * channels)
     }
 
     func run(_ block: GNNBlock, summing inputs: [UnsafePointer<Element>], addingInto out: UnsafeMutablePointer<Element>,
              next: GNNBlock?, graph: GraphContext) throws {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
         if !prepared { normalize(inputs, block) }
+        let channels = channels
+        // Where the conv hands its output over a block at a time, the state takes each block as it comes;
+        // the next block's input is then prepared in its own pass, since the conv still gathers `normed`.
+        let streamed = block.conv.forward(StoredRows(UnsafePointer(normed)), graph: graph) { rows, values in
+            let offset = rows.lowerBound * channels
+            StateRows.store(values, into: out + offset, count: rows.count * channels, adding: true)
+        }
+        if streamed {
+            prepared = false
+            return
+        }
+        let result = try result ?? workspace.buffer("narrow.result", count: rows * channels)
+        self.result = result
         try block.conv.forward(StoredRows(UnsafePointer(normed)), graph: graph, workspace: workspace, into: result)
         let preparing = next.flatMap { $0.norm.rowWise ? $0 : nil }
-        let channels = channels, result = result
         let state = [UnsafePointer(out)]
         KernelThreads.forEachBlock(rows: rows) { rows in
             let offset = rows.lowerBound * channels, count = rows.count * channels

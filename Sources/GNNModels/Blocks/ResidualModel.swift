@@ -55,7 +55,7 @@ struct ResidualModel: Sendable {
                                           progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>, as _: E.Type) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let encoded = try workspace.buffer("res.encoded", count: n * hidden, of: E.self)
-        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
+        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
         let state = try workspace.buffer("res.state", count: n * hidden, of: E.self)
         let block = architecture.resolvedBlock

@@ -69,7 +69,7 @@ struct ReversibleModel: Sendable {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels, groups = architecture.groups
         let d = hidden / groups
         let state = try workspace.buffer("rev.state", count: n * hidden, of: Chain.Element.self)
-        RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state)
+        RowBlocks.linearIntoGroups(input, lin1, groups: groups, into: state, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
         var layerBlocks = try blocks.layer(0)
         for layer in 0..<architecture.layers {

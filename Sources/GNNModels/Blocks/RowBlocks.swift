@@ -5,14 +5,17 @@ import GNNKernels
 /// change between the file's row-major layout and the reversible state's group-by-group layout.
 enum RowBlocks {
     /// state (group-major: C blocks of N × D/C) = lin(x), x read from the graph file (any float dtype), the
-    /// state stored as `E` (rounded to nearest even when 16-bit).
-    static func linearIntoGroups<E: StateElement>(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<E>) {
+    /// state stored as `E` (rounded to nearest even when 16-bit). `read(rows)` is called once a block's rows
+    /// of x have been read, on the thread that read them (the caller releases their pages there).
+    static func linearIntoGroups<E: StateElement>(_ x: FloatMatrix, _ lin: Linear, groups: Int, into state: UnsafeMutablePointer<E>,
+                                                  read: ((Range<Int>) -> Void)? = nil) {
         let n = x.rows, width = lin.outChannels, d = width / groups
         KernelThreads.forEachBlock(rows: n) { rows in
             let input = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * x.columns)
             let output = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * width)
             defer { input.deallocate(); output.deallocate() }
             x.copyRows(rows, into: input)
+            read?(rows)
             lin.weight.withUnsafeBufferPointer { w in
                 withOptionalPointer(lin.bias) { b in
                     Dense.linearSerial(input, rows: rows.count, inDim: x.columns, weight: w.baseAddress!,

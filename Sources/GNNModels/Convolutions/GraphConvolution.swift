@@ -12,9 +12,18 @@ protocol GraphConvolution: Sendable {
     /// The layer for all nodes from rows stored in any format (`predict --state-dtype`): convs that gather
     /// their input rows read 16-bit rows as they gather them; the others widen x to float32 first.
     func forward(_ x: StoredRows, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws
+    /// The layer for all nodes with no N × C output: `consume(rows, values)` gets each block of rows' final
+    /// output (outChannels per row) on the thread that computed it, the same bits as the other forwards.
+    /// Returns false, having done nothing, where this conv or this graph does not allow it (a memory-tight
+    /// caller then falls back to `forward(_:graph:workspace:into:)`).
+    func forward(_ x: StoredRows, graph: GraphContext, inBlocks consume: (Range<Int>, UnsafePointer<Float>) -> Void) -> Bool
 }
 
 extension GraphConvolution {
+    func forward(_ x: StoredRows, graph: GraphContext, inBlocks consume: (Range<Int>, UnsafePointer<Float>) -> Void) -> Bool {
+        false
+    }
+
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, addingInto out: UnsafeMutablePointer<Float>) throws {
         try addSeparately(x, graph: graph, workspace: workspace, into: out)
     }

@@ -62,19 +62,7 @@ struct SAGEConvolution: RowBlockConvolution {
         self.aggregate(try neighbours(of: x, graph: graph, workspace: workspace), graph: graph, into: aggregate) { rows in
             let block = out + rows.lowerBound * outChannels, count = rows.count * outChannels
             let result = direct ? block : UnsafeMutablePointer<Float>.allocate(capacity: count)
-            linLeft.applySerial(aggregate + rows.lowerBound * inChannels, rows: rows.count, into: result,
-                                accumulate: direct && accumulate)
-            if let linRight {
-                if let x = x.float32 {
-                    linRight.applySerial(x + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
-                } else {
-                    // 16-bit rows are widened a block at a time for the product.
-                    withTile(rows.count * inChannels) { own in
-                        x.widen(from: rows.lowerBound * inChannels, count: rows.count * inChannels, into: own)
-                        linRight.applySerial(own, rows: rows.count, into: result, accumulate: true)
-                    }
-                }
-            }
+            products(aggregate + rows.lowerBound * inChannels, rows: rows, x: x, into: result, accumulate: direct && accumulate)
             if !direct {
                 if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
                 if accumulate {
@@ -85,6 +73,37 @@ struct SAGEConvolution: RowBlockConvolution {
                 result.deallocate()
             }
             finished?(rows)
+        }
+    }
+
+    /// result = lin_l(aggregate) + lin_r(x) for the block `rows` (+= with `accumulate`); `aggregate` holds
+    /// the block's aggregates.
+    private func products(_ aggregate: UnsafePointer<Float>, rows: Range<Int>, x: StoredRows,
+                          into result: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        linLeft.applySerial(aggregate, rows: rows.count, into: result, accumulate: accumulate)
+        guard let linRight else { return }
+        if let x = x.float32 {
+            linRight.applySerial(x + rows.lowerBound * inChannels, rows: rows.count, into: result, accumulate: true)
+        } else {
+            // 16-bit rows are widened a block at a time for the product.
+            withTile(rows.count * inChannels) { own in
+                x.widen(from: rows.lowerBound * inChannels, count: rows.count * inChannels, into: own)
+                linRight.applySerial(own, rows: rows.count, into: result, accumulate: true)
+            }
+        }
+    }
+
+    /// Without a projection and with mean or sum aggregation, where `SumAggregation.runInBlocks` can: each
+    /// block's aggregates in a tile, its products (and L2 normalisation) in another, handed to `consume`.
+    /// The same bits as `forward(_:graph:workspace:into:)`, with no N × C buffer.
+    func forward(_ x: StoredRows, graph: GraphContext, inBlocks consume: (Range<Int>, UnsafePointer<Float>) -> Void) -> Bool {
+        guard projection == nil, aggregation != .max else { return false }
+        return SumAggregation.runInBlocks(graph.csr, x: x, channels: inChannels, mean: aggregation == .mean) { rows, aggregate in
+            withTile(rows.count * outChannels) { result in
+                products(aggregate, rows: rows, x: x, into: result, accumulate: false)
+                if normalize { Normalization.l2NormalizeSerial(result, rows: rows.count, channels: outChannels) }
+                consume(rows, result)
+            }
         }
     }
 

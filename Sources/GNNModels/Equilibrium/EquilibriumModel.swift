@@ -60,7 +60,7 @@ struct EquilibriumModel: Sendable {
                progress: (Int) -> Void) throws -> (state: UnsafeMutablePointer<Float>, report: SolverReport) {
         let count = graph.nodeCount * architecture.hiddenChannels
         let encoded = try workspace.buffer("deq.input", count: count)
-        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded)
+        RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
         let state = try workspace.buffer("deq.state", count: count)
         switch settings.initialState {

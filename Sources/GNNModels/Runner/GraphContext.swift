@@ -48,6 +48,9 @@ final class GraphContext: @unchecked Sendable {
     /// The input features are read once, by the first layer; afterwards their pages can go.
     func releaseNodeFeatures() { file.releaseNodeFeatures() }
 
+    /// `releaseNodeFeatures` for the rows an input layer has read (`RowBlocks.linearIntoGroups`).
+    func releaseNodeFeatures(rows: Range<Int>) { file.releaseNodeFeatures(rows: rows) }
+
     /// Makes the rows of `x` (N × `columns`) that other shards own equal to their owners' rows, before a
     /// convolution aggregates over `x`; nothing on a whole graph.
     func exchangeHalo(_ x: UnsafeMutablePointer<Float>, columns: Int) {
