@@ -8,13 +8,12 @@ final class BlockTiles: @unchecked Sendable {
     private let channels: Int
     private let blockRows = KernelThreads.blockRows
     private let open: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
-    private let blockCount: Int
     private let consume: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
 
     init(rows: Int, channels: Int, consume: @escaping (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         self.channels = channels
         self.consume = consume
-        blockCount = (rows + blockRows - 1) / blockRows
+        let blockCount = (rows + blockRows - 1) / blockRows
         open = .allocate(capacity: max(blockCount, 1))
         open.initialize(repeating: nil, count: max(blockCount, 1))
     }
@@ -34,10 +33,10 @@ final class BlockTiles: @unchecked Sendable {
         open[v / blockRows].unsafelyUnwrapped + (v % blockRows) * channels
     }
 
-    /// Hands the block's final rows to `consume`, then frees its tile.
+    /// Hands the block's final rows to `consume`, then frees its tile (opened by `open(rows)`).
     func close(_ rows: Range<Int>) {
         let slot = rows.lowerBound / blockRows
-        guard let tile = open[slot] else { return }
+        let tile = open[slot].unsafelyUnwrapped
         consume(rows, tile)
         tile.deallocate()
         open[slot] = nil

@@ -20,8 +20,8 @@ public enum SourceBlocking {
     /// (9 rounds) 0.255 s with 16 MiB ranges, 0.239 s with 24 MiB, 0.211 s with 32 MiB (65,536 rows; the
     /// fastest single rounds were 0.174 / 0.183 / 0.195 s); `gnn-bench roofline` 78 % of the random-row
     /// gather rate with 16 MiB, 91 % and 109 % (two runs) with 32 MiB; GCNII-64's forward, 8 alternating
-    /// pairs, 18.75 s against 17.66 s (same output bytes). At 64 channels 8 / 16 / 32 MiB ranges took
-    /// 0.121 / 0.126 / 0.157 s: 65,536 rows there too.
+    /// pairs, 18.75 s against 17.66 s (same output bytes). At 64 channels (plain sums) 8 and 16 MiB ranges
+    /// took 0.121 and 0.126 s, one pass (what 32 MiB ranges come to there) 0.157 s: 65,536 rows there too.
     static let minimumSegmentRows = 1 << 16
 
     /// `segmentBytes` for float32 rows of `rowBytes` bytes: at least `minimumSegmentRows` rows.
