@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "GNNServer",
             dependencies: [
-                "GNNFormats", "GNNKernels", "GNNModels", "CPrefetch",
+                "GNNFormats", "GNNKernels", "GNNModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

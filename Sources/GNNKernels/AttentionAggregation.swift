@@ -1,4 +1,3 @@
-import CPrefetch
 import Foundation
 
 /// GATConv's attention-weighted aggregation, with an online softmax per destination and head.
@@ -218,7 +217,8 @@ private struct AttentionRows {
             let e = first + k, u = Int(graph.sources[e])
             // a_src is read at random (N × heads floats, more than L2 on large graphs): fetch ahead.
             if e + Self.alphaPrefetchDistance < graph.edgeCount {
-                gnn_prefetch(alphaSource + Int(graph.sources[e + Self.alphaPrefetchDistance]) * heads)
+                CacheLines.prefetch(alphaSource + Int(graph.sources[e + Self.alphaPrefetchDistance]) * heads,
+                                    count: heads * MemoryLayout<Float>.stride)
             }
             if selfLoops && u == v {
                 (scratch.scores + k * heads).initialize(repeating: -.infinity, count: heads)

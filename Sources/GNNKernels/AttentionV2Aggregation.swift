@@ -88,6 +88,8 @@ private struct AttentionV2Rows {
         features.startRow(scratch.loopFeatures)
         var kept = 0
         for e in graph.row(v) {
+            // x_l is read at random, heads · channels floats an entry: ask for the rows some entries ahead.
+            graph.prefetchSourceRow(ofEdge: e + CSRGraph.gatherPrefetchDistance, in: xLeft, rowBytes: width * 4)
             let u = Int(graph.sources[e])
             if selfLoops && u == v { continue }
             kept += 1

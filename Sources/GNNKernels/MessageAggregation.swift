@@ -128,6 +128,7 @@ public enum MessageAggregation {
                                                    completed: ((Range<Int>) -> Void)?) {
         precondition(rectified || edges == nil, "edge features enter only GENConv's rectified messages")
         let paddedChannels = paddedWidth(channels)
+        let rowBytes = channels * MemoryLayout<E>.stride
         // Plain values out of `edges` before the loops (no reference counting per edge).
         let columns = edges?.features.columns ?? 0
         let featureValues = edges?.features.values
@@ -148,6 +149,7 @@ public enum MessageAggregation {
             /// Fills `message` with edge e's message (padding lanes are never written, and never stored).
             @inline(__always)
             func makeMessage(_ e: Int, into message: UnsafeMutablePointer<Float>) {
+                graph.prefetchSourceRow(ofEdge: e + CSRGraph.gatherPrefetchDistance, in: x, rowBytes: rowBytes)
                 let source = x + Int(graph.sources[e]) * channels
                 if columns > 0 {
                     let features = featureValues.map { $0 + e * columns } ?? edges!.features.read(e, scratch: raw)

@@ -1,5 +1,3 @@
-import CPrefetch
-
 /// Cache blocking by source: visits every row's edges one range of source ids at a time, so that the
 /// source rows a pass gathers (about `SourceBlocking.segmentBytes` of them) stay in the last-level cache.
 ///
@@ -86,12 +84,12 @@ public enum SourceBlocking {
                 defer { if last { finishingBlock(rows) } }
                 for v in rows {
                     if v + prefetchDistance < rows.upperBound {
-                        prefetchRow(graph, x: x, rowBytes: rowBytes, edge: cursor[v + prefetchDistance], below: limit)
+                        graph.prefetchSourceRow(ofEdge: cursor[v + prefetchDistance], in: x, rowBytes: rowBytes, below: limit)
                     }
                     if let output, v + outputDistance < rows.upperBound {
                         let ahead = v + outputDistance
                         if cursor[ahead] < Int(graph.offsets[ahead + 1]) && graph.sources[cursor[ahead]] < limit {
-                            prefetchForWriting(UnsafeRawPointer(output) + ahead * outputRowBytes, bytes: outputRowBytes)
+                            CacheLines.prefetchForWriting(UnsafeRawPointer(output) + ahead * outputRowBytes, count: outputRowBytes)
                         }
                     }
                     let first = cursor[v], end = Int(graph.offsets[v + 1])
@@ -107,28 +105,4 @@ public enum SourceBlocking {
     /// Rows ahead whose output row is prefetched (GCNII-64, 2 alternating runs: none 21.1 / 22.5 s, 4 rows
     /// 17.8 / 17.7 s, with 8 MiB ranges).
     static let outputDistance = 4
-
-    /// Asks for the cache lines of `bytes` bytes at `row`, to be written.
-    @inline(__always)
-    private static func prefetchForWriting(_ row: UnsafeRawPointer, bytes: Int) {
-        var offset = 0
-        while offset < bytes {
-            gnn_prefetch_write(row + offset)
-            offset += 64
-        }
-    }
-
-    /// Prefetches the cache lines of source row `sources[edge]` if that edge is in the current range.
-    @inline(__always)
-    private static func prefetchRow(_ graph: CSRGraph, x: UnsafeRawPointer, rowBytes: Int, edge: Int, below limit: UInt32) {
-        guard edge < graph.edgeCount else { return }
-        let u = graph.sources[edge]
-        guard u < limit else { return }
-        let row = x + Int(u) * rowBytes
-        var offset = 0
-        while offset < rowBytes {
-            gnn_prefetch(row + offset)
-            offset += 64
-        }
-    }
 }

@@ -1,6 +1,6 @@
-import CPrefetch
 import Foundation
 import GNNFormats
+import GNNKernels
 import GNNModels
 import Logging
 import Synchronization
@@ -48,14 +48,9 @@ public final class ServedModel: Sendable {
     func prefetchLogits(ofNode id: Int) {
         let rowBytes = classes * MemoryLayout<Float>.stride
         outputs.withUnsafeBytes { table in
-            let row = table.baseAddress! + numbering.row(ofInputID: id) * rowBytes
-            for offset in stride(from: 0, to: rowBytes, by: Self.cacheLineBytes) { gnn_prefetch(row + offset) }
-            gnn_prefetch(row + rowBytes - 1)
+            CacheLines.prefetch(table.baseAddress! + numbering.row(ofInputID: id) * rowBytes, count: rowBytes)
         }
     }
-
-    /// Bytes of a cache line on the processors this runs on (x86-64, and most ARM cores).
-    private static let cacheLineBytes = 64
 
     /// Opens and checks the files as `predict` does, runs the forward pass with progress in the log, and
     /// returns the new version. Runs on a thread of its own: the pass blocks for as long as it takes,
