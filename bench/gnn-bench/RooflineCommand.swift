@@ -26,6 +26,15 @@ struct RooflineCommand: ParsableCommand {
             achieved fraction of the bandwidth (aggregations, norm) or of the sgemm rate at its shape \
             (linear); aggregations also with the rate they would need if every edge fetched its source row \
             from memory. Tables are markdown on stdout.
+
+            With --model (and GRAPH), the model's roofline floor on that graph instead of the kernel table: \
+            each kind of work one forward pass repeats (ModelFloor: input linear, per convolution its norm, \
+            aggregation, dense products and state update, a DEQ solver's steps, the head), with the bytes it \
+            must move at least over the triad bandwidth or its flops over the best dense rate measured at its \
+            shape (OpenBLAS sgemm or the engine's own product, whichever is faster), the longer of the two. A \
+            second total fetches every edge's source row at the random-gather rate measured at its width: what \
+            an aggregation without cache blocking would take on a graph whose sources have no locality (not a \
+            floor: blocked sums reuse rows). SAGE and GCN convolutions only.
             """)
 
     @Argument(help: "A graph file (*.bin) to time the kernels on; without it only the machine is measured.")
@@ -46,6 +55,12 @@ struct RooflineCommand: ParsableCommand {
     @Option(help: "Timed runs of each measurement; the best counts.")
     var runs: Int = 5
 
+    @Option(help: "A model file (*.gnnz): print its roofline floor on GRAPH instead of the kernel table.")
+    var model: String?
+
+    @Option(help: "For a DEQ --model: the evaluations of f its solver made on GRAPH (from predict --stats).")
+    var evaluations: Int?
+
     func validate() throws {
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or more, not \(threads)") }
         guard channels > 0, heads > 0, channels % heads == 0 else {
@@ -53,6 +68,8 @@ struct RooflineCommand: ParsableCommand {
         }
         guard triadMib > 0, triadMib <= 1 << 16 else { throw ValidationError("--triad-mib must be in 1...65536, not \(triadMib)") }
         guard runs > 0 else { throw ValidationError("--runs must be at least 1, not \(runs)") }
+        if model != nil && graph == nil { throw ValidationError("--model needs a GRAPH to compute the floor on") }
+        if let evaluations, evaluations < 1 { throw ValidationError("--evaluations must be at least 1, not \(evaluations)") }
     }
 
     func run() throws {
@@ -76,6 +93,10 @@ struct RooflineCommand: ParsableCommand {
         }
 
         guard let file else { return }
+        if let model {
+            return try printFloor(ModelFile(path: model).metadata.architecture, model: model, graph: file,
+                                  bandwidth: bandwidth, workers: workers)
+        }
         print("\nkernels on \(file.path): \(file.nodeCount) nodes, \(file.edgeCount) edges, \(channels) channels\n")
         print("| kernel | ms | MB moved | GFLOP | GB/s | GFLOP/s | limit | fraction of limit | GB/s if no row reuse | of random gather |")
         print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|")
@@ -91,5 +112,49 @@ struct RooflineCommand: ParsableCommand {
         print("\nMB moved: every array once (a perfectly cached traversal); \"if no row reuse\" counts one source row "
               + "per edge instead, so the kernel's real traffic lies between the two; the last column sets that rate "
               + "against the random row gather above.")
+    }
+
+    /// The --model table: each term of `ModelFloor` against the rates measured here, and the two totals.
+    private func printFloor(_ architecture: ModelArchitecture, model: String, graph file: GraphFile, bandwidth: Double,
+                            workers: Int) throws {
+        let terms = try ModelFloor.terms(architecture, nodes: file.nodeCount, edges: file.edgeCount, evaluations: evaluations)
+        var denseRates: [String: Double] = [:], gatherRates: [Int: Double] = [:]
+        print("\nfloor of \(model) on \(file.path): \(file.nodeCount) nodes, \(file.edgeCount) edges\n")
+        print("| dense shape (rows x K -> D) | OpenBLAS GFLOP/s | engine GFLOP/s |")
+        print("|---|---:|---:|")
+        for term in terms {
+            guard let shape = term.shape else { continue }
+            let key = "\(shape.rows) x \(shape.inDim) -> \(shape.outDim)"
+            guard denseRates[key] == nil else { continue }
+            let blas = MatrixMultiplyRate.sgemm(rows: shape.rows, inDim: shape.inDim, outDim: shape.outDim, threads: workers, runs: runs)
+            let engine = MatrixMultiplyRate.engine(rows: shape.rows, inDim: shape.inDim, outDim: shape.outDim, runs: runs)
+            denseRates[key] = max(blas, engine)
+            print("| \(key) | " + String(format: "%.1f | %.1f |", blas / 1e9, engine / 1e9))
+        }
+        for term in terms {
+            guard let gather = term.gather, gatherRates[gather.rowBytes] == nil else { continue }
+            let rate = MemoryBandwidth.randomRowGather(rows: file.nodeCount, channels: gather.rowBytes / 4, gathers: gather.rows,
+                                                       threads: workers, runs: runs)
+            gatherRates[gather.rowBytes] = rate
+            print("\nrandom gather of \(gather.rowBytes)-byte rows: " + String(format: "%.2f GB/s", rate / 1e9))
+        }
+        print("\n| term | calls | MB per call | GFLOP per call | floor ms | unblocked gathers ms |")
+        print("|---|---:|---:|---:|---:|---:|")
+        var streaming = 0.0, random = 0.0
+        for term in terms {
+            let dense = term.shape.map { term.flops / denseRates["\($0.rows) x \($0.inDim) -> \($0.outDim)"]! } ?? 0
+            let memory = term.bytes / bandwidth
+            // Without locality the one pass over the input rows becomes one source row per edge, at the
+            // random-gather rate.
+            let gathered = term.gather.map { g in
+                (term.bytes - Double(file.nodeCount * g.rowBytes)) / bandwidth + Double(g.rows * g.rowBytes) / gatherRates[g.rowBytes]!
+            } ?? memory
+            let calls = Double(term.calls)
+            streaming += calls * max(memory, dense)
+            random += calls * max(gathered, dense)
+            print("| \(term.name) | \(term.calls) | " + String(format: "%.1f | %.3f | %.1f | %.1f |", term.bytes / 1e6,
+                  term.flops / 1e9, calls * max(memory, dense) * 1e3, calls * max(gathered, dense) * 1e3))
+        }
+        print("\nfloor: " + String(format: "%.3f s (every array once); %.3f s if every edge fetched its source row at random (no cache blocking)", streaming, random))
     }
 }

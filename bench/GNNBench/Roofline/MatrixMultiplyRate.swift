@@ -1,6 +1,7 @@
 import GNNConcurrency
 import COpenBLAS
 import GNNFormats
+import GNNKernels
 
 /// OpenBLAS `cblas_sgemm` throughput as the engine uses it: single-threaded OpenBLAS inside each of
 /// `threads` workers, every worker multiplying its own rows by the same weight at the same time.
@@ -23,6 +24,24 @@ public enum MatrixMultiplyRate {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(outDim), Int32(inDim),
                             1, x + first * inDim, Int32(inDim), w, Int32(inDim), 0, out + first * outDim, Int32(outDim))
             }
+        }
+        return 2 * Double(rows) * Double(inDim) * Double(outDim) / seconds
+    }
+}
+
+extension MatrixMultiplyRate {
+    /// The engine's own `Dense.linear` at the same shape (it splits rows over the current `KernelThreads`),
+    /// flops per second, best of `runs`.
+    public static func engine(rows: Int, inDim: Int, outDim: Int, runs: Int) -> Double {
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: rows * inDim)
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: outDim * inDim)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * outDim)
+        defer { x.deallocate(); w.deallocate(); out.deallocate() }
+        x.initialize(repeating: 0.5, count: rows * inDim)
+        w.initialize(repeating: 0.25, count: outDim * inDim)
+        Dense.linear(x, rows: rows, inDim: inDim, weight: w, outDim: outDim, bias: nil, into: out)  // warm-up
+        let seconds = Stopwatch.best(of: runs) {
+            Dense.linear(x, rows: rows, inDim: inDim, weight: w, outDim: outDim, bias: nil, into: out)
         }
         return 2 * Double(rows) * Double(inDim) * Double(outDim) / seconds
     }
