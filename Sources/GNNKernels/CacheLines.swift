@@ -8,6 +8,10 @@ public enum CacheLines {
     /// Bytes of a cache line on the processors this runs on (x86-64, and most ARM cores).
     public static let bytes = 64
 
+    /// Asks for the cache line holding `address`, to be read.
+    @inline(__always)
+    public static func prefetch(_ address: UnsafeRawPointer) { gnn_prefetch(address) }
+
     /// Asks for every cache line of `count` bytes at `start` (any alignment), to be read.
     @inline(__always)
     public static func prefetch(_ start: UnsafeRawPointer, count: Int) {
