@@ -32,10 +32,10 @@ public struct CSRGraph: @unchecked Sendable {
     @inline(__always)
     public func row(_ v: Int) -> Range<Int> { Int(offsets[v])..<Int(offsets[v + 1]) }
 
-    /// Edges ahead whose source row the unblocked gathers ask for while they work on the current one
-    /// (GENConv's messages and GATv2's entries). RevGEN-7 on the arxiv-shaped graph spent 92 % of the
-    /// gather's samples on the first load of the source row without it (perf annotate); 4, 8, 16 and 32
-    /// edges ahead ran alike, within the machine's noise.
+    /// Edges ahead whose source row the gathers ask for while they work on the current one (GENConv's
+    /// messages, GATv2's entries, and the runs of the cache-blocked sums, `RunAccumulation`). RevGEN-7 on
+    /// the arxiv-shaped graph spent 92 % of the gather's samples on the first load of the source row
+    /// without it (perf annotate); 4, 8, 16 and 32 edges ahead ran alike, within the machine's noise.
     static let gatherPrefetchDistance = 8
 
     /// Asks for the cache lines of edge `edge`'s source row in `x` (rows of `rowBytes` bytes), if that edge

@@ -29,8 +29,11 @@ enum RunAccumulation {
         let base = x + columnOffset
         @inline(__always)
         func walk<Chunk: ChannelChunk>(_: Chunk.Type, channel c: Int, to end: Int, below limit: UInt32) -> Int {
+            // The first walk asks for the rows of the edges ahead (all of their `channels`); the others find
+            // them in cache.
             sum(Chunk.self, base + c, rowStride: rowStride, sources: sources, from: first, end: end, below: limit,
-                skipping: skipping, weights: weights, weightStride: weightStride, into: target + c)
+                skipping: skipping, weights: weights, weightStride: weightStride,
+                prefetchBytes: c == 0 ? channels * MemoryLayout<E>.stride : 0, into: target + c)
         }
         let runEnd: Int
         var c: Int
@@ -65,12 +68,16 @@ enum RunAccumulation {
     private static func sum<Chunk: ChannelChunk, E: StateElement>(_: Chunk.Type, _ x: UnsafePointer<E>, rowStride: Int,
                                                  sources: UnsafePointer<UInt32>, from first: Int, end: Int,
                                                  below limit: UInt32, skipping: Int, weights: UnsafePointer<Float>?,
-                                                 weightStride: Int, into target: UnsafeMutablePointer<Float>) -> Int {
+                                                 weightStride: Int, prefetchBytes: Int, into target: UnsafeMutablePointer<Float>) -> Int {
         var sum = Chunk.load(target)
         var e = first
         while e < end {
             let u = sources[e]
             if u >= limit { break }
+            if prefetchBytes > 0, e + CSRGraph.gatherPrefetchDistance < end {
+                let ahead = sources[e + CSRGraph.gatherPrefetchDistance]
+                if ahead < limit { CacheLines.prefetch(x + Int(ahead) * rowStride, count: prefetchBytes) }
+            }
             if Int(u) != skipping {
                 let row = Chunk.load(x + Int(u) * rowStride)
                 sum = weights.map { sum + row * $0[e * weightStride] } ?? sum + row
