@@ -14,25 +14,21 @@ public enum CacheLines {
 
     /// Asks for every cache line of `count` bytes at `start` (any alignment), to be read.
     @inline(__always)
-    public static func prefetch(_ start: UnsafeRawPointer, count: Int) {
-        guard count > 0 else { return }
-        var offset = 0
-        while offset < count {
-            gnn_prefetch(start + offset)
-            offset += bytes
-        }
-        gnn_prefetch(start + count - 1)
-    }
+    public static func prefetch(_ start: UnsafeRawPointer, count: Int) { eachLine(start, count, gnn_prefetch) }
 
     /// Asks for every cache line of `count` bytes at `start`, to be written.
     @inline(__always)
-    public static func prefetchForWriting(_ start: UnsafeRawPointer, count: Int) {
+    public static func prefetchForWriting(_ start: UnsafeRawPointer, count: Int) { eachLine(start, count, gnn_prefetch_write) }
+
+    /// Calls `ask` with an address in each cache line of the `count` bytes at `start`.
+    @inline(__always)
+    private static func eachLine(_ start: UnsafeRawPointer, _ count: Int, _ ask: (UnsafeRawPointer) -> Void) {
         guard count > 0 else { return }
         var offset = 0
         while offset < count {
-            gnn_prefetch_write(start + offset)
+            ask(start + offset)
             offset += bytes
         }
-        gnn_prefetch_write(start + count - 1)
+        ask(start + count - 1)
     }
 }

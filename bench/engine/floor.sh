@@ -7,22 +7,9 @@
 # CONFIG_DIR is a work folder of run.sh holding model.gnnz (e.g. /tmp/gnn-bench/engine/s1/RevSAGE-28); GRAPH
 # the graph it ran on. Writes each roofline table to CONFIG_DIR/floor.md and prints one markdown row a config.
 set -euo pipefail
-runs=3 threads=2 pairs=()
-while [ $# -gt 0 ]; do
-  case $1 in
-    --runs) runs=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    *) [ $# -ge 2 ] || { sed -n 2,8p "$0" >&2; exit 2; }; pairs+=("$1" "$2"); shift 2 ;;
-  esac
-done
-[ ${#pairs[@]} -gt 0 ] || { sed -n 2,8p "$0" >&2; exit 2; }
-cd "$(dirname "$0")/../.."
-bin=$(swift build -c release --show-bin-path)
-for product in gnn-serve gnn-bench; do swift build -c release --product $product >/dev/null; done
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-echo "| config | floor s | unblocked-gather total s | forward s, median (range) | forward / floor |"
-echo "|---|---:|---:|---:|---:|"
+products="gnn-serve gnn-bench"
+source "$(dirname "$0")/config-pairs.sh"
+printf '%s\n' "| config | floor s | unblocked-gather total s | forward s, median (range) | forward / floor |" "|---|---:|---:|---:|---:|"
 for ((i = 0; i < ${#pairs[@]}; i += 2)); do
   config=${pairs[i]} graph=${pairs[i + 1]} name=$(basename "${pairs[i]}")
   : >"$out/$name.runs"

@@ -7,20 +7,8 @@
 # --configs NAME`, e.g. /tmp/gnn-bench/engine/s1/RevSAGE-28); GRAPH the graph it ran on. Prints one markdown
 # row per config and dtype: medians over the runs, the range in brackets, and the per-run ratios to f32.
 set -euo pipefail
-runs=3 threads=2 pairs=()
-while [ $# -gt 0 ]; do
-  case $1 in
-    --runs) runs=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    *) [ $# -ge 2 ] || { sed -n 2,8p "$0" >&2; exit 2; }; pairs+=("$1" "$2"); shift 2 ;;
-  esac
-done
-[ ${#pairs[@]} -gt 0 ] || { sed -n 2,8p "$0" >&2; exit 2; }
-cd "$(dirname "$0")/../.."
-bin=$(swift build -c release --show-bin-path)
-swift build -c release --product gnn-serve >/dev/null
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+products="gnn-serve"
+source "$(dirname "$0")/config-pairs.sh"
 echo "| config | state | forward s | ratio to f32 (per run) | peak RSS MiB | RSS ratio | rel. L2 vs f32 | argmax agreement |"
 echo "|---|---|---:|---|---:|---:|---:|---:|"
 for ((i = 0; i < ${#pairs[@]}; i += 2)); do

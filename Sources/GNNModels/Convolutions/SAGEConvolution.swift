@@ -54,8 +54,7 @@ struct SAGEConvolution: RowBlockConvolution {
     private func combine(_ x: StoredRows, graph: GraphContext, workspace: Workspace,
                          aggregate: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                          accumulate: Bool, finished: ((Range<Int>) -> Void)?) throws {
-        let inChannels = inChannels, outChannels = outChannels, linLeft = linLeft, linRight = linRight
-        let normalize = normalize
+        let inChannels = inChannels, outChannels = outChannels, normalize = normalize
         // Products go straight into `out` unless the rows must be normalised on their own first, or their
         // aggregates are the very rows being overwritten.
         let direct = !normalize && aggregate != out
