@@ -110,6 +110,7 @@ public enum SourceBlocking {
     /// 16 rows ahead: bf16 forwards of 17.4–19.8 s against 27.2–27.8 s without (3 alternating rounds); 32
     /// rows ran at 19.3–23.6 s, 8 at 20.0–21.7 s.
     static let cursorDistance = 16
+
     /// Rows ahead whose first source row is prefetched.
     static let prefetchDistance = 2
     /// Rows ahead whose output row is prefetched (GCNII-64, 2 alternating runs: none 21.1 / 22.5 s, 4 rows

@@ -74,6 +74,11 @@ struct RooflineCommand: ParsableCommand {
 
     func run() throws {
         let file = try graph.map { try GraphFile(path: $0) }
+        // The model's terms before any measurement, so that a bad file or a missing --evaluations fails at once.
+        let floorTerms = try model.map { path in
+            try ModelFloor.terms(ModelFile(path: path).metadata.architecture, nodes: file!.nodeCount, edges: file!.edgeCount,
+                                 evaluations: evaluations)
+        }
         KernelThreads.configure(threads: threads)
         let workers = KernelThreads.count
         let bandwidth = MemoryBandwidth.triad(elements: triadMib << 18, threads: workers, runs: runs)
@@ -93,9 +98,8 @@ struct RooflineCommand: ParsableCommand {
         }
 
         guard let file else { return }
-        if let model {
-            return try printFloor(ModelFile(path: model).metadata.architecture, model: model, graph: file,
-                                  bandwidth: bandwidth, workers: workers)
+        if let model, let floorTerms {
+            return printFloor(floorTerms, model: model, graph: file, bandwidth: bandwidth, workers: workers)
         }
         print("\nkernels on \(file.path): \(file.nodeCount) nodes, \(file.edgeCount) edges, \(channels) channels\n")
         print("| kernel | ms | MB moved | GFLOP | GB/s | GFLOP/s | limit | fraction of limit | GB/s if no row reuse | of random gather |")
@@ -115,16 +119,14 @@ struct RooflineCommand: ParsableCommand {
     }
 
     /// The --model table: each term of `ModelFloor` against the rates measured here, and the two totals.
-    private func printFloor(_ architecture: ModelArchitecture, model: String, graph file: GraphFile, bandwidth: Double,
-                            workers: Int) throws {
-        let terms = try ModelFloor.terms(architecture, nodes: file.nodeCount, edges: file.edgeCount, evaluations: evaluations)
+    private func printFloor(_ terms: [FloorTerm], model: String, graph file: GraphFile, bandwidth: Double, workers: Int) {
         var denseRates: [String: Double] = [:], gatherRates: [Int: Double] = [:]
         print("\nfloor of \(model) on \(file.path): \(file.nodeCount) nodes, \(file.edgeCount) edges\n")
         print("| dense shape (rows x K -> D) | OpenBLAS GFLOP/s | engine GFLOP/s |")
         print("|---|---:|---:|")
         for term in terms {
             guard let shape = term.shape else { continue }
-            let key = "\(shape.rows) x \(shape.inDim) -> \(shape.outDim)"
+            let key = term.shapeName!
             guard denseRates[key] == nil else { continue }
             let blas = MatrixMultiplyRate.sgemm(rows: shape.rows, inDim: shape.inDim, outDim: shape.outDim, threads: workers, runs: runs)
             let engine = MatrixMultiplyRate.engine(rows: shape.rows, inDim: shape.inDim, outDim: shape.outDim, runs: runs)
@@ -142,7 +144,7 @@ struct RooflineCommand: ParsableCommand {
         print("|---|---:|---:|---:|---:|---:|")
         var streaming = 0.0, random = 0.0
         for term in terms {
-            let dense = term.shape.map { term.flops / denseRates["\($0.rows) x \($0.inDim) -> \($0.outDim)"]! } ?? 0
+            let dense = term.shapeName.map { term.flops / denseRates[$0]! } ?? 0
             let memory = term.bytes / bandwidth
             // Without locality the one pass over the input rows becomes one source row per edge, at the
             // random-gather rate.

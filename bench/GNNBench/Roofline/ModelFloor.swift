@@ -13,6 +13,9 @@ public struct FloorTerm: Sendable {
     /// Flops of the dense products of one call, and their shape (rows × K → D) for the rate they run at.
     public let flops: Double
     public let shape: (rows: Int, inDim: Int, outDim: Int)?
+
+    /// `shape` as "rows x K -> D", the key its measured rate goes under.
+    public var shapeName: String? { shape.map { "\($0.rows) x \($0.inDim) -> \($0.outDim)" } }
 }
 
 /// The least work one forward pass of a model must do on a graph, term by term, for the roofline floor of
