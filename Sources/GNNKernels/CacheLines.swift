@@ -20,15 +20,15 @@ public enum CacheLines {
     @inline(__always)
     public static func prefetchForWriting(_ start: UnsafeRawPointer, count: Int) { eachLine(start, count, gnn_prefetch_write) }
 
-    /// Calls `ask` with an address in each cache line of the `count` bytes at `start`.
+    /// Calls `ask` with the start of each cache line the `count` bytes at `start` touch, once each.
     @inline(__always)
     private static func eachLine(_ start: UnsafeRawPointer, _ count: Int, _ ask: (UnsafeRawPointer) -> Void) {
         guard count > 0 else { return }
-        var offset = 0
-        while offset < count {
-            ask(start + offset)
-            offset += bytes
+        let end = start + count
+        var line = UnsafeRawPointer(bitPattern: Int(bitPattern: start) & -bytes)!
+        while line < end {
+            ask(line)
+            line += bytes
         }
-        ask(start + count - 1)
     }
 }

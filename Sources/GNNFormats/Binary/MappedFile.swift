@@ -63,21 +63,24 @@ public final class MappedFile: @unchecked Sendable {
     /// again if touched. Used once an array is no longer needed (node features after the input layer), so
     /// that it stops counting towards resident memory.
     public func release(_ range: Range<Int>) {
-        guard let base = bytes.baseAddress, !range.isEmpty else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = range.lowerBound / page * page
-        madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_DONTNEED)
+        guard !range.isEmpty else { return }
+        drop(from: range.lowerBound / Self.pageBytes * Self.pageBytes, to: range.upperBound)
     }
 
     /// `release` of the whole pages inside `range` only, for an array released a piece at a time while other
     /// threads still read the neighbouring pieces (which share its edge pages).
     public func releasePages(within range: Range<Int>) {
-        guard let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
-        guard start < end else { return }
+        let page = Self.pageBytes
+        drop(from: (range.lowerBound + page - 1) / page * page, to: range.upperBound / page * page)
+    }
+
+    /// madvise(DONTNEED) of the bytes `start..<end` (`start` on a page boundary); nothing when empty.
+    private func drop(from start: Int, to end: Int) {
+        guard let base = bytes.baseAddress, start < end else { return }
         madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
+
+    private static let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 /// The C library's message for `code`, e.g. "No such file or directory".
