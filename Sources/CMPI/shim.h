@@ -10,4 +10,5 @@ static inline MPI_Datatype cmpi_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype cmpi_uint64(void) { return MPI_UINT64_T; }
 static inline MPI_Op cmpi_op_min(void) { return MPI_MIN; }
 static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
+static inline void *cmpi_bottom(void) { return MPI_BOTTOM; }
 static inline int *cmpi_unweighted(void) { return MPI_UNWEIGHTED; }

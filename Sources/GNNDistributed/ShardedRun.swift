@@ -30,6 +30,11 @@ public enum ShardedRun {
                 throw GNNError("is shard \(layout.index) of \(layout.shardCount), but rank \(world.rank) reads it", in: path,
                                fix: "name the shards NAME.shard-%d-of-\(layout.shardCount).bin as pack wrote them")
             }
+            // MPI counts are 32-bit: the exchange moves each neighbour's rows as one count of rows.
+            guard (layout.sendCounts + layout.haloCounts).allSatisfy({ $0 <= Int(Int32.max) }) else {
+                throw GNNError("exchanges more than \(Int32.max) rows with one shard, more than MPI's 32-bit counts can name",
+                               in: path, fix: "pack the graph into more shards")
+            }
             try ForwardPass.checkCompatible(model, graph)
             opened = (graph, layout)
         } catch {

@@ -58,7 +58,7 @@ public enum ModelImporter {
         let architecture = request.description.architecture, options = request.description.export
         try architecture.validate()
         if let stateDType = request.stateDType {
-            try StateDTypeSupport.check(architecture, stateDType, shard: false)
+            try StateDTypeSupport.check(architecture, stateDType)
         }
         try options.validate(outputChannels: architecture.outputChannels)
         let state = try StateDict(path: request.weights, key: options.key)

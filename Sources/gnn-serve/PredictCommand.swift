@@ -82,7 +82,7 @@ struct PredictCommand: ParsableCommand {
     var threads: Int?
 
     @Option(name: .customLong("state-dtype"),
-            help: "How the node state is stored: f32, bf16 or f16 (reversible and residual models). 16-bit states store the state and the rows aggregations gather in half the bytes; products and sums stay float32. DEQ, GCNII, graph-mode norms and shards are refused. Default: the model file's recommendation (gnn-export --state-dtype) where it applies, else f32. Tolerances: README, \"16-bit node state\".")
+            help: "How the node state is stored: f32, bf16 or f16 (reversible and residual models). 16-bit states store the state and the rows aggregations gather in half the bytes; products and sums stay float32. DEQ, GCNII and graph-mode norms are refused; shards run in 16 bits too (the halo exchange moves the rows as stored). Default: the model file's recommendation (gnn-export --state-dtype) where it applies, else f32. Tolerances: README, \"16-bit node state\".")
     var stateDType: StateDType?
 
     @Option(help: "DEQ models: the fixed-point method, picard, anderson or broyden (default: the model's).")

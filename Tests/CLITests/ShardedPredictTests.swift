@@ -32,19 +32,29 @@ final class ShardedPredictTests: XCTestCase {
     }
 
     /// Single-process npy output of `model` on `input`, then the same from K ranks for each (K, partition).
+    /// `options` go to both runs (a state dtype).
     private func assertShardsMatchOneProcess(model: String, input: String, runs: [(Int, String)], format: String = "npy",
-                                             file: StaticString = #filePath, line: UInt = #line) throws {
+                                             options: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
         let base = temporary("graph.bin"), expected = temporary("one.\(format)")
         XCTAssertEqual(try CLI.run(["pack", input, "-o", base, "--quiet"]).status, 0)
-        let one = try CLI.run(["predict", "--model", model, base, "-o", expected])
+        let one = try CLI.run(["predict", "--model", model, base, "-o", expected] + options)
         XCTAssertEqual(one.status, 0, one.stderr, file: file, line: line)
         for (count, partition) in runs {
             let pattern = try shards(input, base: base, count: count, partition: partition)
             let output = temporary("\(count).\(format)")
-            let result = try mpirun(count, ["predict", "--model", model, pattern, "-o", output])
+            let result = try mpirun(count, ["predict", "--model", model, pattern, "-o", output] + options)
             XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
-            XCTAssertEqual(try bytes(output), try bytes(expected), "\(model) on \(count) ranks, \(partition)", file: file, line: line)
+            XCTAssertEqual(try bytes(output), try bytes(expected), "\(model) \(options) on \(count) ranks, \(partition)", file: file, line: line)
         }
+    }
+
+    /// The fixture model `folder` (Tests/Fixtures/models/…) exported to a temporary file.
+    private func exported(_ folder: String, name: String) throws -> String {
+        let model = temporary("\(name).gnnz")
+        let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.safetensors",
+                                                                        "--arch", folder + "/arch.json", "-o", model])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        return model
     }
 
     /// The 600-node sample spans three 256-row blocks, so rows sit elsewhere in their blocks on every rank.
@@ -100,12 +110,24 @@ final class ShardedPredictTests: XCTestCase {
                       "res_sage_max", "res_gen_edge", "res_gat_batchnorm", "wt_res_gcn", "res_block_plain_batchnorm", "gcnii_separate",
                       "rev_sage_graphnorm", "res_gcn_graphnorm", "res_gat_edge_encoder"]
         for (i, name) in models.enumerated() {
-            let folder = Fixtures.models + "/" + name, model = temporary("\(name).gnnz")
-            let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.safetensors",
-                                                                            "--arch", folder + "/arch.json", "-o", model])
-            XCTAssertEqual(export.status, 0, export.stderr)
+            let model = try exported(Fixtures.models + "/" + name, name: name)
             try assertShardsMatchOneProcess(model: model, input: Fixtures.models + "/graph.npz",
                                             runs: [(2 + i % 3, i % 2 == 0 ? "range" : "metis")])
+        }
+    }
+
+    /// 16-bit states: the exchange moves the rows as stored, so K ranks write the bytes one process writes
+    /// in the same dtype. Every family and conv kind among the fixtures that runs in 16 bits, bf16 and f16
+    /// in turn, on 2, 3 or 4 ranks.
+    func testSixteenBitStatesGiveTheSameBytes() throws {
+        let models = ["rev_gcn", "rev_gat_h2_edge", "rev_gatv2_h2_edge", "rev_gen_softmax_edge_msgnorm", "wt_rev_sage",
+                      "res_sage_max", "res_gen_edge", "res_gat_batchnorm", "wt_res_gcn", "res_block_plain_batchnorm",
+                      "res_gat_edge_encoder"]
+        for (i, name) in models.enumerated() {
+            let model = try exported(Fixtures.models + "/" + name, name: name)
+            try assertShardsMatchOneProcess(model: model, input: Fixtures.models + "/graph.npz",
+                                            runs: [(2 + i % 3, i % 2 == 0 ? "metis" : "range")],
+                                            options: ["--state-dtype", i % 2 == 0 ? "bf16" : "f16"])
         }
     }
 
@@ -117,10 +139,7 @@ final class ShardedPredictTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["pack", input, "-o", base, "--quiet"]).status, 0)
         let cases = [("deq_gcn", "anderson"), ("deq_sage_head_norm", "broyden"), ("deq_gat_edge", "picard"), ("deq_gatv2_edge", "anderson")]
         for (i, (name, method)) in cases.enumerated() {
-            let folder = Fixtures.models + "/deq/" + name, model = temporary("\(name).gnnz")
-            let export = try CLI.Result.from(PredictCommandTests.exporter, ["--weights", folder + "/weights.safetensors",
-                                                                            "--arch", folder + "/arch.json", "-o", model])
-            XCTAssertEqual(export.status, 0, export.stderr)
+            let model = try exported(Fixtures.models + "/deq/" + name, name: name)
             let options = ["--solver", method, "--stats"], expected = temporary("\(name)-one.npy")
             let one = try CLI.run(["predict", "--model", model, base, "-o", expected] + options)
             XCTAssertEqual(one.status, 0, one.stderr)

@@ -26,7 +26,7 @@ final class StateDTypeTests: XCTestCase {
         for name in Fixtures.modelConfigurations {
             let model = try GNNModel(ModelFile(path: try Fixtures.modelPath(name)))
             let expected = try Fixtures.npy("\(Fixtures.models)/\(name)/expected.npy")
-            let runs = (try? StateDTypeSupport.check(model.architecture, .bf16, shard: false)) != nil
+            let runs = (try? StateDTypeSupport.check(model.architecture, .bf16)) != nil
             for dtype in [StateDType.bf16, .f16] {
                 guard runs else {
                     assertGNNError("--state-dtype \(dtype.rawValue) is not built") { try ForwardPass.run(model, on: graph, stateDType: dtype) }

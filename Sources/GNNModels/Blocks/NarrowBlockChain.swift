@@ -36,6 +36,7 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
              next: GNNBlock?, graph: GraphContext) throws {
         precondition(block.conv.inChannels == channels && block.conv.outChannels == channels)
         if !prepared { normalize(inputs, block) }
+        graph.exchangeHalo(normed, columns: channels)
         let channels = channels
         // Where the conv hands its output over a block at a time, the state takes each block as it comes;
         // the next block's input is then prepared in its own pass, since the conv still gathers `normed`.

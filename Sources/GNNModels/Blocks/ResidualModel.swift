@@ -61,7 +61,7 @@ struct ResidualModel: Sendable {
         let block = architecture.resolvedBlock
         var start = 0
         if block.first == .conv {
-            if let encoded = encoded as? UnsafeMutablePointer<Float> { graph.exchangeHalo(encoded, columns: hidden) }
+            graph.exchangeHalo(encoded, columns: hidden)
             try convolve(layers.layer(0).conv, UnsafePointer(encoded), into: state, graph: graph, workspace: workspace)
             progress(1)
             start = 1
@@ -135,6 +135,7 @@ struct ResidualModel: Sendable {
         let output = try workspace.buffer("narrow.result", count: n * hidden)
         for step in start..<architecture.layers {
             let layer = try layers.layer(step)
+            graph.exchangeHalo(state, columns: hidden)
             try layer.conv.forward(StoredRows(UnsafePointer(state)), graph: graph, workspace: workspace, into: output)
             layer.norm.apply(output, rows: n, channels: hidden, activation: layer.activation, sums: graph.nodeSums)
             StateRows.storeInParallel(output, into: state, count: n * hidden, adding: residual)

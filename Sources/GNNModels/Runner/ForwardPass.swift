@@ -73,7 +73,7 @@ public enum ForwardPass {
                            halo: (any HaloExchange)? = nil, merge: (any ShardSumMerge)? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         try checkCompatible(model, graph)
-        let (stateDType, stateDTypeNote) = try StateDTypeSupport.resolve(requested: requested, model: model, shard: graph.isShard)
+        let (stateDType, stateDTypeNote) = try StateDTypeSupport.resolve(requested: requested, model: model)
         var shard: (layout: ShardLayout, merge: any ShardSumMerge)?
         if graph.isShard {
             guard halo != nil, let merge, let layout = try ShardLayout(graph) else {

@@ -51,10 +51,10 @@ final class GraphContext: @unchecked Sendable {
     /// `releaseNodeFeatures` for the rows an input layer has read (`RowBlocks.linearIntoGroups`).
     func releaseNodeFeatures(rows: Range<Int>) { file.releaseNodeFeatures(rows: rows) }
 
-    /// Makes the rows of `x` (N × `columns`) that other shards own equal to their owners' rows, before a
-    /// convolution aggregates over `x`; nothing on a whole graph.
-    func exchangeHalo(_ x: UnsafeMutablePointer<Float>, columns: Int) {
-        halo?.exchange(x, columns: columns)
+    /// Makes the rows of `x` (N × `columns`, float32 or 16-bit) that other shards own equal to their owners'
+    /// rows, before a convolution aggregates over `x`; nothing on a whole graph.
+    func exchangeHalo<E: StateElement>(_ x: UnsafeMutablePointer<E>, columns: Int) {
+        halo?.exchange(UnsafeMutableRawPointer(x), rowBytes: columns * MemoryLayout<E>.stride)
     }
 
     /// GCN's coefficients for this graph, computed on first use.

@@ -6,8 +6,8 @@
 /// row by row (linears, row-wise norms, activations) need nothing; halo rows of other buffers hold values
 /// nobody reads.
 public protocol HaloExchange: AnyObject, Sendable {
-    /// Overwrites the halo rows of `rows` (the shard's N × `columns` matrix, row-major) with their owners'
-    /// rows, and sends this shard's rows that others read. Every shard calls it at the same point of the
-    /// same pass, with the same `columns`.
-    func exchange(_ rows: UnsafeMutablePointer<Float>, columns: Int)
+    /// Overwrites the halo rows of `rows` (the shard's N rows of `rowBytes` bytes each, back to back: float32
+    /// or 16-bit values, moved as they are stored) with their owners' rows, and sends this shard's rows that
+    /// others read. Every shard calls it at the same point of the same pass, with the same `rowBytes`.
+    func exchange(_ rows: UnsafeMutableRawPointer, rowBytes: Int)
 }

@@ -7,19 +7,19 @@ import GNNKernels
 /// Built: the reversible and residual families (weight-tied too) with every conv kind and row-wise norms.
 /// Not built: DEQ (its solver's history and inner products), GCNII (its x₀ term), graph-mode layer norms
 /// where the layers normalise a block of rows at a time (their statistics would be taken over the rounded
-/// state), and shards (the halo exchange moves float32 rows).
+/// state). Shards run in every dtype built: the halo exchange moves rows as they are stored.
 public enum StateDTypeSupport {
     /// The storage a pass uses and why: `requested` if given (refused where not built), else the model's
     /// recommendation where it is built for this run, else float32. `note` says when a recommendation was
-    /// set aside (a shard set, or a file that recommends what its model cannot use).
-    public static func resolve(requested: StateDType?, model: GNNModel, shard: Bool) throws -> (dtype: StateDType, note: String?) {
+    /// set aside (a file that recommends what its model cannot use).
+    public static func resolve(requested: StateDType?, model: GNNModel) throws -> (dtype: StateDType, note: String?) {
         if let requested {
-            try check(model.architecture, requested, shard: shard)
+            try check(model.architecture, requested)
             return (requested, nil)
         }
         guard let recommended = model.recommendedStateDType else { return (.f32, nil) }
         do {
-            try check(model.architecture, recommended, shard: shard)
+            try check(model.architecture, recommended)
             return (recommended, nil)
         } catch let error as GNNError {
             return (.f32, "the model file recommends state dtype \(recommended.rawValue), set aside: \(error.problem); running in f32")
@@ -33,8 +33,8 @@ public enum StateDTypeSupport {
         return "\(file.path) recommends state dtype \"\(stored.prefix(32))\", which this gnn-serve does not know (it knows \(StateDType.allCases.map(\.rawValue).joined(separator: ", "))); running in f32 unless --state-dtype says otherwise"
     }
 
-    /// Refuses `dtype` where it is not built: for `architecture`, or on a shard.
-    public static func check(_ architecture: ModelArchitecture, _ dtype: StateDType, shard: Bool) throws {
+    /// Refuses `dtype` where it is not built for `architecture`.
+    public static func check(_ architecture: ModelArchitecture, _ dtype: StateDType) throws {
         guard dtype != .f32 else { return }
         let fix = "use --state-dtype f32 (the default)"
         switch architecture.family {
@@ -52,9 +52,6 @@ public enum StateDTypeSupport {
         if headNorm.kind == .graphLayer || (blockNormsByRows && architecture.norm.kind == .graphLayer) {
             throw GNNError("--state-dtype \(dtype.rawValue) is not built for models with a graph-mode layer norm (norm \"graph-layer\") before their convs or in their head",
                            fix: fix)
-        }
-        if shard {
-            throw GNNError("--state-dtype \(dtype.rawValue) is not built for shards (the halo exchange moves float32 rows)", fix: fix)
         }
     }
 }
