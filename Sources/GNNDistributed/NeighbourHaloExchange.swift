@@ -6,10 +6,11 @@ import GNNModels
 /// shards that read each other's rows (`MPI_Dist_graph_create_adjacent`), moving exactly the rows the
 /// shards' lists name (`formats/graph.md` §6.2).
 ///
-/// Each neighbour's rows are described by one datatype (`MPI_Type_create_hindexed_block`: the rows this
-/// shard sends it, or the halo rows it owns), so MPI reads the sent rows from the state and writes the
-/// received ones into it in place: no staging buffers, where copies would cost (sent + halo rows) × row
-/// bytes per rank (78 MiB at K = 2 on the tenth-of-products graph, 80 float32 channels).
+/// Each neighbour's rows are described by one datatype (`MPI_Type_create_hindexed` over runs of consecutive
+/// rows: the rows this shard sends it, or the halo rows it owns, which are one run since a shard's halo rows
+/// follow its owned rows grouped by owner), so MPI reads the sent rows from the state and writes the received
+/// ones into it in place: no staging buffers, where copies would cost (sent + halo rows) × row bytes per
+/// rank (78 MiB at K = 2 on the tenth-of-products graph, 80 float32 channels).
 public final class NeighbourHaloExchange: HaloExchange, @unchecked Sendable {
     /// Bytes this rank sent in each exchange so far, in call order (one per convolution).
     public private(set) var sentBytes: [Int] = []
@@ -51,12 +52,24 @@ public final class NeighbourHaloExchange: HaloExchange, @unchecked Sendable {
         return neighbours.map { Array(rows[starts[$0]..<starts[$0 + 1]]) }
     }
 
-    /// The rows of `group`, each `rowBytes` bytes at row × `rowBytes` from the buffer's start, as one datatype.
+    /// The rows of `group` (ascending), each `rowBytes` bytes at row × `rowBytes` from the buffer's start, as
+    /// one datatype of one block per run of consecutive rows.
     private static func rowsType(_ group: [Int], rowBytes: Int) -> MPI_Datatype? {
         var row: MPI_Datatype?, type: MPI_Datatype?
         MPI_Type_contiguous(Int32(rowBytes), cmpi_byte(), &row)
-        var displacements = group.map { MPI_Aint($0 * rowBytes) } + [0]
-        MPI_Type_create_hindexed_block(Int32(group.count), 1, &displacements, row, &type)
+        var lengths: [Int32] = [], displacements: [MPI_Aint] = []
+        for (k, r) in group.enumerated() {
+            if k > 0, group[k - 1] + 1 == r {
+                lengths[lengths.count - 1] += 1
+            } else {
+                lengths.append(1)
+                displacements.append(MPI_Aint(r * rowBytes))
+            }
+        }
+        let blocks = Int32(lengths.count)
+        lengths.append(0)
+        displacements.append(0)
+        MPI_Type_create_hindexed(blocks, &lengths, &displacements, row, &type)
         MPI_Type_commit(&type)
         MPI_Type_free(&row)
         return type

@@ -2,26 +2,36 @@
 ///
 /// A view over memory owned elsewhere (usually a mapped graph file).
 public struct CSRGraph: @unchecked Sendable {
+    /// Rows with edges: the destinations kernels compute (on a shard, its owned rows).
     public let nodeCount: Int
+    /// Rows the sources name, `nodeCount` or more: a shard's halo rows follow its owned rows and have no
+    /// edges of their own, so the rows a kernel gathers are `sourceCount` rows of which it writes the first
+    /// `nodeCount`.
+    public let sourceCount: Int
     public let edgeCount: Int
-    /// N+1 row offsets into `sources`.
+    /// `nodeCount` + 1 row offsets into `sources`.
     public let offsets: UnsafePointer<UInt64>
-    /// M source node ids.
+    /// M source node ids, each below `sourceCount`.
     public let sources: UnsafePointer<UInt32>
-    /// Whether each row's sources are in ascending order (the graph file says so), which lets kernels
-    /// walk a row one source range at a time.
+    /// Whether each row's sources are in ascending order, which lets kernels walk a row one source range
+    /// at a time.
     public let rowsSorted: Bool
-    /// Nodes of the whole graph when this is one shard of it (`nodeCount` otherwise). Kernels that have a
-    /// cache-blocked and a one-pass path, which round differently, choose by this count, not `nodeCount`:
-    /// every shard then takes the path the whole graph takes and computes its rows to the same bits, however
-    /// many local (owned + halo) rows it has.
+    /// Nodes of the whole graph when this is one shard of it (`nodeCount` otherwise), and whether the whole
+    /// graph's rows are sorted. Kernels that have a cache-blocked and a one-pass path, which round
+    /// differently, choose by these, not by this graph's own: every shard then takes the path the whole
+    /// graph takes and computes its rows to the same bits, however many rows it has and in whatever order
+    /// its numbering puts each row's sources.
     public let wholeNodeCount: Int
+    public let wholeRowsSorted: Bool
 
-    /// `wholeNodeCount`: see there (nil: `nodeCount`, an unsharded graph).
-    public init(nodeCount: Int, edgeCount: Int, offsets: UnsafePointer<UInt64>, sources: UnsafePointer<UInt32>,
-                rowsSorted: Bool = false, wholeNodeCount: Int? = nil) {
+    /// `sourceCount`, `wholeNodeCount`, `wholeRowsSorted`: see there (nil: those of this graph, unsharded).
+    public init(nodeCount: Int, sourceCount: Int? = nil, edgeCount: Int, offsets: UnsafePointer<UInt64>,
+                sources: UnsafePointer<UInt32>, rowsSorted: Bool = false, wholeNodeCount: Int? = nil,
+                wholeRowsSorted: Bool? = nil) {
         self.nodeCount = nodeCount
+        self.sourceCount = sourceCount ?? nodeCount
         self.wholeNodeCount = wholeNodeCount ?? nodeCount
+        self.wholeRowsSorted = wholeRowsSorted ?? rowsSorted
         self.edgeCount = edgeCount
         self.offsets = offsets
         self.sources = sources

@@ -26,25 +26,29 @@ public enum SourceBlocking {
     public static func segmentBytes(rowBytes: Int) -> Int { max(segmentBytes, minimumSegmentRows * rowBytes) }
 
     /// Whether blocking pays for gathering rows of `rowBytes` bytes on `graph`: judged by the whole graph's
-    /// size (`CSRGraph.wholeNodeCount`), so that a shard blocks exactly when the whole graph does. The
+    /// size and order (`CSRGraph.wholeNodeCount`, `wholeRowsSorted`), so that a shard takes the blocked path
+    /// exactly when the whole graph does (in one range when its own rows are not sorted). The
     /// blocked and one-pass paths round differently; a shard of 130,000 local rows (METIS, K = 4, the
     /// arxiv-shaped graph, 64-channel rows) judged by its own size took the one-pass path where the whole
     /// graph blocked, and RevSAGE-10's output differed from one process's by up to 9.5e-7.
     /// (`segmentBytes` other than the measured one: tests, which reach several ranges with small graphs.)
     public static func applies(to graph: CSRGraph, rowBytes: Int, segmentBytes: Int = segmentBytes) -> Bool {
-        graph.rowsSorted && graph.wholeNodeCount * rowBytes > 2 * segmentBytes
+        graph.wholeRowsSorted && graph.wholeNodeCount * rowBytes > 2 * segmentBytes
     }
 
     /// Source rows per range: `segmentBytes` of them, unless a row would have less than one edge per range
     /// on average; then one range of all rows, because every pass visits all N rows. (Measured, RevSAGE
     /// with 2 groups: on the arxiv-shaped graph, 10 ranges and 14 edges a row, 4 MiB ranges take 5.6 s
     /// against 6.0 s for one; on the products-shaped graph, 187 ranges and 50 edges a row, 2 layers take
-    /// 21 s in one range, 49 s in 4 MiB ranges, 29 s in 16 MiB ranges.)
+    /// 21 s in one range, 49 s in 4 MiB ranges, 29 s in 16 MiB ranges.) One range, too, where the rows
+    /// are not sorted (a shard's, `CSRGraph.wholeRowsSorted`): a run is then the whole row, and its edges add
+    /// in the order a sorted graph's ranges add them.
     static func rowsPerSegment(_ graph: CSRGraph, rowBytes: Int, segmentBytes: Int = segmentBytes) -> Int {
-        let n = graph.nodeCount
+        let sources = graph.sourceCount
+        guard graph.rowsSorted else { return sources }
         let byCache = max(1024, segmentBytes / max(rowBytes, 1))
-        let ranges = (n + byCache - 1) / byCache
-        return graph.edgeCount >= ranges * n ? byCache : n
+        let ranges = (sources + byCache - 1) / byCache
+        return graph.edgeCount >= ranges * graph.nodeCount ? byCache : sources
     }
 
     /// Calls `body(v, first, end, limit)` for every row v and each range of sources in which v has edges,
@@ -76,9 +80,10 @@ public enum SourceBlocking {
         defer { cursor.deallocate() }
         for v in 0..<n { cursor[v] = Int(graph.offsets[v]) }
         var start = 0
-        while start < n {
-            let limit = UInt32(min(n, start + segmentRows))
-            let first = start == 0, last = start + segmentRows >= n
+        let sources = graph.sourceCount
+        while start < sources {
+            let limit = UInt32(min(sources, start + segmentRows))
+            let first = start == 0, last = start + segmentRows >= sources
             KernelThreads.forEachBlock(rows: n) { rows in
                 if first { startingBlock(rows) }
                 defer { if last { finishingBlock(rows) } }

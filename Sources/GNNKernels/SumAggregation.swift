@@ -62,7 +62,7 @@ public enum SumAggregation {
         let segmentBytes = rangeBytes(segmentBytes, of: E.self), rowBytes = channels * MemoryLayout<E>.stride
         guard channels % RowVectors.width == 0,
               SourceBlocking.applies(to: graph, rowBytes: rowBytes, segmentBytes: segmentBytes),
-              SourceBlocking.rowsPerSegment(graph, rowBytes: rowBytes, segmentBytes: segmentBytes) >= graph.nodeCount
+              SourceBlocking.rowsPerSegment(graph, rowBytes: rowBytes, segmentBytes: segmentBytes) >= graph.sourceCount
         else { return false }
         withoutActuallyEscaping(consume) { consume in
             segmentedSum(graph, x: x, channels: channels, edgeWeights: nil, selfWeights: nil, skipSelfLoops: false, mean: mean,

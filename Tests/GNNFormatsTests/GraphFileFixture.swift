@@ -10,11 +10,12 @@ enum TinyGraph {
     static let features: [Float] = [1, 2, 3, 4, 5, 6]
     static let labels: [Int32] = [0, 1, -1]
 
-    /// Writes the graph to a fresh temporary path and returns the path.
-    static func write(extra: ((inout GraphFileWriter) -> Void)? = nil) throws -> String {
+    /// Writes the graph to a fresh temporary path and returns the path. `rowOffsets`: other rows for the
+    /// same three edges.
+    static func write(rowOffsets: [UInt64] = offsets, extra: ((inout GraphFileWriter) -> Void)? = nil) throws -> String {
         let path = temporaryPath("tiny.bin")
         var writer = GraphFileWriter(nodeCount: 3, edgeCount: 3, features: [.sortedRows])
-        writer.add(.rowOffsets, dtype: .uint64, shape: [4]) { try $0.write(offsets) }
+        writer.add(.rowOffsets, dtype: .uint64, shape: [4]) { try $0.write(rowOffsets) }
         writer.add(.sources, dtype: .uint32, shape: [3]) { try $0.write(sources) }
         writer.add(.nodeFeatures, dtype: .float32, shape: [3, 2]) { try $0.write(features) }
         writer.add(.labels, dtype: .int32, shape: [3]) { try $0.write(labels) }

@@ -87,7 +87,7 @@ final class GraphFileTests: XCTestCase {
         resealGraph(&bytes)
         let path = temporaryPath("v2.bin")
         writeBytes(bytes, to: path)
-        assertGNNError("version 2.3, newer than this reader's 1.3") { try GraphFile(path: path) }
+        assertGNNError("version 2.4, newer than this reader's 1.4") { try GraphFile(path: path) }
     }
 
     func testNewerMinorVersionAndUnknownOptionalBitsAreAccepted() throws {

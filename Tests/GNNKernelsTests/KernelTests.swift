@@ -301,11 +301,13 @@ final class SegmentedAggregationTests: XCTestCase {
     }
 
     /// A shard too small to block on its own still takes the whole graph's blocked path, so its rows come
-    /// out to the same bits (the one-pass mean adds four edges at a time and rounds otherwise).
+    /// out to the same bits (the one-pass mean adds four edges at a time and rounds otherwise); so does a
+    /// shard whose numbering leaves its rows unsorted (owned rows first, halo rows after, formats/graph.md
+    /// §6.2), which takes that path in one source range.
     func testShardBlocksWhenTheWholeGraphDoes() {
         // Whole graph: 5,000 rows of 64 channels (1.25 MiB > two 512 KiB segments: blocked). Shard: its
         // first 2,000 rows as owned, whose sources all lie below 3,000, and rows 2,000..<3,000 as halo
-        // without edges (750 KiB: one-pass by its own size).
+        // (750 KiB: one-pass by its own size).
         let channels = 64, n = 5_000, owned = 2_000, local = 3_000, segment = 512 << 10
         var generator = SeededGenerator(seed: 7)
         var offsets: [UInt64] = [0], sources: [UInt32] = []
@@ -316,9 +318,12 @@ final class SegmentedAggregationTests: XCTestCase {
             sources += row
             offsets.append(UInt64(sources.count))
         }
-        let shardOffsets = Array(offsets[0...owned]) + [UInt64](repeating: offsets[owned], count: local - owned)
         let x = (0..<n * channels).map { _ in Float.random(in: -1...1, using: &generator) }
-        func mean(_ graph: CSRGraph) -> [Float] {
+        // The same shard numbered otherwise: local rows reversed (row u is row local − 1 − u), the edges
+        // kept in the whole graph's order, so each row's sources now descend; x's rows moved alike.
+        let reversedSources = sources[0..<Int(offsets[owned])].map { UInt32(local - 1) - $0 }
+        let reversedX = (0..<local).flatMap { u in x[(local - 1 - u) * channels..<(local - u) * channels] }
+        func mean(_ graph: CSRGraph, _ x: [Float]) -> [Float] {
             var out = [Float](repeating: 0, count: graph.nodeCount * channels)
             x.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { out in
@@ -329,19 +334,20 @@ final class SegmentedAggregationTests: XCTestCase {
             return out
         }
         offsets.withUnsafeBufferPointer { o in
-            shardOffsets.withUnsafeBufferPointer { so in
-                sources.withUnsafeBufferPointer { s in
+            sources.withUnsafeBufferPointer { s in
+                reversedSources.withUnsafeBufferPointer { r in
                     let whole = CSRGraph(nodeCount: n, edgeCount: s.count, offsets: o.baseAddress!, sources: s.baseAddress!, rowsSorted: true)
-                    func shard(wholeNodeCount: Int?) -> CSRGraph {
-                        CSRGraph(nodeCount: local, edgeCount: Int(offsets[owned]), offsets: so.baseAddress!, sources: s.baseAddress!,
-                                 rowsSorted: true, wholeNodeCount: wholeNodeCount)
+                    func shard(wholeNodeCount: Int?, sources: UnsafePointer<UInt32> = s.baseAddress!, sorted: Bool = true) -> CSRGraph {
+                        CSRGraph(nodeCount: owned, sourceCount: local, edgeCount: Int(offsets[owned]), offsets: o.baseAddress!,
+                                 sources: sources, rowsSorted: sorted, wholeNodeCount: wholeNodeCount, wholeRowsSorted: true)
                     }
                     XCTAssertTrue(SourceBlocking.applies(to: whole, rowBytes: channels * 4, segmentBytes: segment))
                     XCTAssertFalse(SourceBlocking.applies(to: shard(wholeNodeCount: nil), rowBytes: channels * 4, segmentBytes: segment))
-                    let expected = mean(whole).prefix(owned * channels).map(\.bitPattern)
-                    XCTAssertEqual(mean(shard(wholeNodeCount: n)).prefix(owned * channels).map(\.bitPattern), expected)
+                    let expected = mean(whole, x).prefix(owned * channels).map(\.bitPattern)
+                    XCTAssertEqual(mean(shard(wholeNodeCount: n), x).map(\.bitPattern), expected)
+                    XCTAssertEqual(mean(shard(wholeNodeCount: n, sources: r.baseAddress!, sorted: false), reversedX).map(\.bitPattern), expected)
                     // Judged by its own size the shard rounds otherwise: the case this guards against.
-                    XCTAssertNotEqual(mean(shard(wholeNodeCount: nil)).prefix(owned * channels).map(\.bitPattern), expected)
+                    XCTAssertNotEqual(mean(shard(wholeNodeCount: nil), x).map(\.bitPattern), expected)
                 }
             }
         }

@@ -32,9 +32,11 @@ final class NodeSumsTests: XCTestCase {
         let merges = PairedMerge.pair()
         let results = Mutex([[Double]](repeating: [], count: 2))
         DispatchQueue.concurrentPerform(iterations: 2) { shard in
-            let owned = ownedByFirst.map { $0 == (shard == 0) }
-            let sums = NodeSums(rows: rows, owned: owned, merge: merges[shard])
-            let total = values.withUnsafeBufferPointer { x in
+            // A shard sums its own rows only (they come first in a shard; its halo rows are not summed).
+            let mine = ownedByFirst.indices.filter { ownedByFirst[$0] == (shard == 0) }
+            let own = mine.flatMap { values[$0 * length..<($0 + 1) * length] }
+            let sums = NodeSums(rows: mine.count, wholeRows: rows, merge: merges[shard])
+            let total = own.withUnsafeBufferPointer { x in
                 sums.compute(width: 1, rowLength: length) { range, partial in
                     for i in range { partial[0] += Double(x[i] * x[i]) }
                 }

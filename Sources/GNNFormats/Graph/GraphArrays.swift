@@ -43,6 +43,11 @@ public struct FloatMatrix: @unchecked Sendable {
         self.base = base
     }
 
+    /// The first `count` rows (a shard's owned rows, which come first).
+    public func prefix(rows count: Int) -> FloatMatrix {
+        FloatMatrix(dtype: dtype, rows: min(count, rows), columns: columns, base: base)
+    }
+
     /// Converts rows `range` to f32 into `destination` (row-major, `columns` per row).
     public func copyRows(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         guard let base, !range.isEmpty else { return }

@@ -50,6 +50,12 @@ public final class GraphFile: @unchecked Sendable {
                                        : "has a shard.set section without required bit 1 (shard)",
                                fix: "pack the shards again")
             }
+            let ownedFirst = preamble.requiredFeatures & GraphFormat.ownedFirstFeature != 0
+            guard ownedFirst == sharded else {
+                throw GNNError(sharded ? "is a shard written before graph format 1.4 (its halo rows lie among its owned rows), which this gnn-serve no longer runs"
+                                       : "sets required bit 2 (owned rows first) but is not a shard",
+                               fix: "pack the shards again")
+            }
             tableEnd = header.tableOffset + UInt64(header.sectionCount) * UInt64(header.entrySize)
         } catch let error as GNNError {
             throw error.located(at: path)

@@ -64,7 +64,7 @@ public struct GraphFileWriter {
         for section in sections { section.write(to: &table) }
         var header = ByteWriter()
         let required = (sections.contains { $0.kind == .nodeOrder } ? GraphFormat.nodeOrderFeature : 0)
-            | (sections.contains { $0.kind == .shardSet } ? GraphFormat.shardFeature : 0)
+            | (sections.contains { $0.kind == .shardSet } ? GraphFormat.shardFeature | GraphFormat.ownedFirstFeature : 0)
         FilePreamble(kind: .graph, version: GraphFormat.version, requiredFeatures: required,
                      optionalFeatures: features.rawValue).write(to: &header)
         GraphFileHeader(nodeCount: nodeCount, edgeCount: edgeCount, sectionCount: UInt32(sections.count),

@@ -1,7 +1,7 @@
-/// Constants of the graph file format, version 1.3. `formats/graph.md` is the specification.
+/// Constants of the graph file format, version 1.4. `formats/graph.md` is the specification.
 public enum GraphFormat {
     /// The version this code writes, and the newest major version it reads.
-    public static let version = FormatVersion(major: 1, minor: 3)
+    public static let version = FormatVersion(major: 1, minor: 4)
     /// Bytes in the fixed header.
     public static let headerSize = FilePreamble.headerSize
     /// Bytes in one section-table entry.
@@ -19,8 +19,13 @@ public enum GraphFormat {
     /// sections, §6.2). Its rows include halo copies of other shards' nodes, so a reader that took it for
     /// a whole graph would score those wrongly.
     public static let shardFeature: UInt64 = 2
+    /// Required feature bit 2 (1.4), set on every shard with bit 1: the owned rows come first and the halo
+    /// rows after them, so each owned row's sources (in the whole file's order) are no longer ascending in
+    /// shard rows, whatever `sorted-rows` says of the whole file. A 1.3 reader, which would take that bit
+    /// for the shard's rows, must refuse the file; shards without it (1.3's) are refused here.
+    public static let ownedFirstFeature: UInt64 = 4
     /// Required feature bits this reader understands.
-    public static let knownRequiredFeatures: UInt64 = nodeOrderFeature | shardFeature
+    public static let knownRequiredFeatures: UInt64 = nodeOrderFeature | shardFeature | ownedFirstFeature
 }
 
 /// Optional feature bits of a graph file: facts the writer guarantees, which a reader may use or ignore.

@@ -1,4 +1,4 @@
-/// One shard of a graph split for `mpirun` (graph format 1.3, `formats/graph.md` §6.2): which set it
+/// One shard of a graph split for `mpirun` (graph format 1.4, `formats/graph.md` §6.2): which set it
 /// belongs to, which rows it owns, which rows it copies from other shards (the halo) and which of its rows
 /// other shards copy.
 ///
@@ -73,8 +73,15 @@ public struct ShardLayout {
               self.sendCounts.reduce(0, +) == send.count, self.haloCounts[index] == 0, self.sendCounts[index] == 0 else {
             throw fail("the halo and send lists do not add up to their counts")
         }
-        guard halo.allSatisfy({ $0 >= 0 && $0 < graph.nodeCount }), send.allSatisfy({ $0 >= 0 && $0 < graph.nodeCount }) else {
-            throw fail("a halo or send row is not below the node count \(graph.nodeCount)")
+        let ownedCount = ownedCount
+        guard halo.enumerated().allSatisfy({ $1 == ownedCount + $0 }) else {
+            throw fail("the halo rows are not the rows after the \(ownedCount) owned rows, in order")
+        }
+        guard send.allSatisfy({ $0 >= 0 && $0 < ownedCount }) else {
+            throw fail("a send row is not an owned row (below \(ownedCount))")
+        }
+        guard graph.rowOffsets[ownedCount] == UInt64(graph.edgeCount) else {
+            throw fail("halo rows have in-edges")
         }
         nodeIDs = ids
     }
@@ -85,18 +92,8 @@ public struct ShardLayout {
         graph.typed(split.shardPositions, as: UInt64.self)
     }
 
-    /// The local rows this shard owns, ascending: every row not in the halo.
-    public var ownedRows: [Int] {
-        let owned = ownsRow
-        return owned.indices.filter { owned[$0] }
-    }
-
-    /// For each local row, whether this shard owns it (false for halo rows).
-    public var ownsRow: [Bool] {
-        var owned = [Bool](repeating: true, count: ownedCount + haloCount)
-        for row in halo { owned[row] = false }
-        return owned
-    }
+    /// The local rows this shard owns: the first `ownedCount` (§6.2, 1.4).
+    public var ownedRows: Range<Int> { 0..<ownedCount }
 
     /// The file name of shard `index` of `count` for the set named `base` (`graph.bin` →
     /// `graph.shard-2-of-4.bin`).

@@ -17,11 +17,13 @@ public struct ShardReport: Sendable {
     public var fileBytes: UInt64
 }
 
-/// Splits a packed graph file into K shard files (graph format 1.3, `formats/graph.md` §6.2).
+/// Splits a packed graph file into K shard files (graph format 1.4, `formats/graph.md` §6.2).
 ///
-/// Shard i holds the nodes it owns and the halo its owned rows read, in ascending row order of the whole
-/// file, so each owned row keeps its in-edges in the whole file's order (sources renumbered, still sorted)
-/// and a pass over the shard adds in the same order as a pass over the whole graph.
+/// Shard i holds the nodes it owns, in ascending row order of the whole file, then the halo its owned rows
+/// read, grouped by owning shard (each group ascending). Each owned row keeps its in-edges in the whole
+/// file's order (sources renumbered), so a pass over the shard adds in the same order as a pass over the
+/// whole graph; and with the owned rows first, a pass keeps its state for those rows only and halo rows
+/// exist only in the buffers that aggregations gather.
 ///
 /// Memory: O(N) for the assignment and renumbering plus all halos' row lists (at most M entries); the
 /// sections are streamed from the mapped whole file.
@@ -36,7 +38,8 @@ public enum ShardWriter {
         }
         let owner = try assign(graph, count: count, partition: partition, progress: progress)
         let offsets = graph.rowOffsets, sources = graph.sources
-        // Each shard's local rows: what it owns and the sources its owned rows read, in ascending row order.
+        // Each shard's local rows: what it owns, ascending, then the sources its owned rows read that other
+        // shards own, by owner and ascending within an owner (the order of the owner's send list).
         var localRows: [[Int]] = []
         var seen = [Int](repeating: -1, count: n)
         for shard in 0..<count {
@@ -48,8 +51,9 @@ public enum ShardWriter {
                     if seen[u] != shard { seen[u] = shard; rows.append(u) }
                 }
             }
-            rows.sort()
-            localRows.append(rows)
+            let owned = rows.filter { Int(owner[$0]) == shard }.sorted()
+            let halo = rows.filter { Int(owner[$0]) != shard }.sorted { (owner[$0], $0) < (owner[$1], $1) }
+            localRows.append(owned + halo)
         }
         seen = []
         var inEdges = [UInt64](repeating: 0, count: n), loops = [UInt64](repeating: 0, count: n)

@@ -1,7 +1,9 @@
 import GNNKernels
 
 /// Runs a model's blocks one after another, each adding conv(activation(norm(input))) into the state, with the two
-/// N × C buffers they need between them: the running block's normalised input, and its conv's scratch.
+/// buffers they need between them: the running block's normalised input, and its conv's scratch. Both have
+/// the graph's source rows (`GraphContext.sourceRowCount`: on a shard, the halo rows after the owned ones),
+/// since the conv gathers the first and GAT projects every source row into the second.
 ///
 /// In these models a block's input is usually the rows the block before it has just written (the next
 /// group's X'_{i−1}, the residual state). When the conv finishes its output a block of rows at a time
@@ -10,7 +12,9 @@ import GNNKernels
 /// then trade roles) or its input's. Otherwise the next block normalises its input in a pass of its own.
 /// Both give the same bits.
 final class BlockChain {
+    /// Rows computed (and in the state); the buffers hold `sourceRows`.
     let rows: Int
+    let sourceRows: Int
     let channels: Int
     private let workspace: Workspace
     /// The running block's normalised input, or the input a caller builds there (`inputBuffer`).
@@ -20,13 +24,14 @@ final class BlockChain {
     /// Whether `normed` already holds the next block's normalised input.
     private var prepared = false
 
-    /// A chain over inputs and outputs of `rows` × `channels` floats; `free` is a buffer of that size the
-    /// caller no longer needs, used as one of the two (nil: a new one).
-    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Float>? = nil) throws {
-        self.rows = rows
+    /// A chain over inputs and outputs of `channels` floats a row on `graph`; `free` is a buffer of
+    /// `graph.sourceRowCount` rows the caller no longer needs, used as one of the two (nil: a new one).
+    init(_ graph: GraphContext, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Float>? = nil) throws {
+        rows = graph.nodeCount
+        sourceRows = graph.sourceRowCount
         self.channels = channels
         self.workspace = workspace
-        normed = try free ?? workspace.buffer("chain.normed", count: rows * channels)
+        normed = try free ?? workspace.buffer("chain.normed", count: sourceRows * channels)
     }
 
     /// A buffer the caller may fill with the next block's input when it is not a previous block's output
@@ -49,7 +54,7 @@ final class BlockChain {
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
             return try block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }
-        let scratch = try scratch ?? workspace.buffer("chain.scratch", count: rows * channels)
+        let scratch = try scratch ?? workspace.buffer("chain.scratch", count: sourceRows * channels)
         self.scratch = scratch
         guard let next, next.norm.rowWise else {
             return try conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)

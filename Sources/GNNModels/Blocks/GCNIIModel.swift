@@ -34,13 +34,15 @@ struct GCNIIModel: Sendable {
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let initial = try workspace.buffer("gcnii.initial", count: n * hidden)
+        // x₀ and the states are convs' inputs: the graph's source rows (a shard's halo rows after its own).
+        let sources = graph.sourceRowCount
+        let initial = try workspace.buffer("gcnii.initial", count: sources * hidden)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: initial, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
         Activation.relu.apply(initial, count: n * hidden)
         // Layer l reads buffer (l + 1) % 2 (layer 0 reads x₀ itself) and writes buffer l % 2.
         let names = ["gcnii.state.0", "gcnii.state.1"]
-        let states = try names.map { try workspace.buffer($0, count: n * hidden) }
+        let states = try names.map { try workspace.buffer($0, count: sources * hidden) }
         var x = UnsafePointer(initial)
         for layer in 0..<architecture.layers {
             let output = states[layer % 2]

@@ -13,6 +13,7 @@ import GNNKernels
 /// 4-byte state. Where the conv hands its output over a block of rows at a time (SAGE on a graph whose sums
 /// run in one source range, e.g. products-shaped), the N × C floats are never allocated: 2 bytes.
 final class NarrowBlockChain<Element: StateElement>: StateChain {
+    /// Rows computed (and in the state); the normalised inputs hold the graph's source rows.
     private let rows: Int
     private let channels: Int
     private let workspace: Workspace
@@ -23,13 +24,13 @@ final class NarrowBlockChain<Element: StateElement>: StateChain {
     /// Whether `normed` already holds the next block's normalised input.
     private var prepared = false
 
-    /// A chain over `rows` × `channels` values; `free` is a buffer of that size the caller no longer needs,
-    /// used for the normalised inputs (nil: a new one).
-    init(rows: Int, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Element>? = nil) throws {
-        self.rows = rows
+    /// A chain over rows of `channels` values on `graph`; `free` is a buffer of `graph.sourceRowCount` rows
+    /// the caller no longer needs, used for the normalised inputs (nil: a new one).
+    init(_ graph: GraphContext, channels: Int, workspace: Workspace, reusing free: UnsafeMutablePointer<Element>? = nil) throws {
+        rows = graph.nodeCount
         self.channels = channels
         self.workspace = workspace
-        normed = try free ?? workspace.buffer("narrow.normed", count: rows * channels, of: Element.self)
+        normed = try free ?? workspace.buffer("narrow.normed", count: graph.sourceRowCount * channels, of: Element.self)
     }
 
     func run(_ block: GNNBlock, summing inputs: [UnsafePointer<Element>], addingInto out: UnsafeMutablePointer<Element>,

@@ -54,11 +54,15 @@ struct ResidualModel: Sendable {
     private func forward<E: StateElement>(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace,
                                           progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>, as _: E.Type) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
-        let encoded = try workspace.buffer("res.encoded", count: n * hidden, of: E.self)
+        let block = architecture.resolvedBlock
+        // Buffers a conv gathers from hold the graph's source rows (a shard's halo rows after its own): the
+        // encoded input (a first conv's input, later the chain's), and the state where res and plain
+        // layers convolve it.
+        let sources = graph.sourceRowCount
+        let encoded = try workspace.buffer("res.encoded", count: sources * hidden, of: E.self)
         RowBlocks.linearIntoGroups(input, encoder, groups: 1, into: encoded, read: graph.releaseNodeFeatures(rows:))
         graph.releaseNodeFeatures()
-        let state = try workspace.buffer("res.state", count: n * hidden, of: E.self)
-        let block = architecture.resolvedBlock
+        let state = try workspace.buffer("res.state", count: (block.kind == .resPlus ? n : sources) * hidden, of: E.self)
         var start = 0
         if block.first == .conv {
             graph.exchangeHalo(encoded, columns: hidden)
@@ -72,9 +76,9 @@ struct ResidualModel: Sendable {
         case .resPlus:
             let chain: any StateChain<E>
             if let free = encoded as? UnsafeMutablePointer<Float> {
-                chain = try BlockChain(rows: n, channels: hidden, workspace: workspace, reusing: free) as! any StateChain<E>
+                chain = try BlockChain(graph, channels: hidden, workspace: workspace, reusing: free) as! any StateChain<E>
             } else {
-                chain = try NarrowBlockChain<E>(rows: n, channels: hidden, workspace: workspace, reusing: encoded)
+                chain = try NarrowBlockChain<E>(graph, channels: hidden, workspace: workspace, reusing: encoded)
             }
             try runPreActivation(from: start, state: state, chain: chain, graph: graph, progress: progress)
         case .res, .plain:

@@ -50,17 +50,17 @@ struct ReversibleModel: Sendable {
     /// has checked that this model runs with it).
     func forward(_ input: FloatMatrix, graph: GraphContext, workspace: Workspace, stateDType: StateDType,
                  progress: (Int) -> Void, into out: UnsafeMutablePointer<Float>) throws {
-        let rows = graph.nodeCount, d = architecture.hiddenChannels / architecture.groups
+        let d = architecture.hiddenChannels / architecture.groups
         switch stateDType {
         case .f32:
             try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
-                        chain: BlockChain(rows: rows, channels: d, workspace: workspace))
+                        chain: BlockChain(graph, channels: d, workspace: workspace))
         case .bf16:
             try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
-                        chain: NarrowBlockChain<BFloat16>(rows: rows, channels: d, workspace: workspace))
+                        chain: NarrowBlockChain<BFloat16>(graph, channels: d, workspace: workspace))
         case .f16:
             try forward(input, graph: graph, workspace: workspace, progress: progress, into: out,
-                        chain: NarrowBlockChain<Float16>(rows: rows, channels: d, workspace: workspace))
+                        chain: NarrowBlockChain<Float16>(graph, channels: d, workspace: workspace))
         }
     }
 

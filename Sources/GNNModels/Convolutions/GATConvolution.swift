@@ -72,8 +72,8 @@ struct GATConvolution: RowBlockConvolution {
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount
         let aggregated = try output.aggregationTarget(out, rows: n, workspace: workspace)
-        try aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: n * output.width), into: aggregated,
-                  adding: false)
+        try aggregate(x, graph: graph, workspace: workspace, h: workspace.buffer("gat.h", count: graph.sourceRowCount * output.width),
+                      into: aggregated, adding: false)
         output.finish(aggregated, x: x, rows: n, into: out)
     }
 
@@ -85,7 +85,7 @@ struct GATConvolution: RowBlockConvolution {
             return try addSeparately(x, graph: graph, workspace: workspace, into: out)
         }
         try forward(x, graph: graph, workspace: workspace, addingInto: out,
-                scratch: workspace.buffer("gat.h", count: graph.nodeCount * heads * headChannels), finished: nil)
+                scratch: workspace.buffer("gat.h", count: graph.sourceRowCount * heads * headChannels), finished: nil)
     }
 
     /// `scratch` holds h; x is read only to compute it.
@@ -99,15 +99,16 @@ struct GATConvolution: RowBlockConvolution {
         }
     }
 
-    /// h = lin(x) (into `h`, N × heads·headChannels), its attention logits, and the attention-weighted sums
-    /// of h written (or with `adding`, added) to `out`; `completed` as in `AttentionAggregation.run`.
+    /// h = lin(x) (into `h`, heads·headChannels for each of the graph's source rows), its attention logits,
+    /// and the attention-weighted sums of h written (or with `adding`, added) to `out`; `completed` as in
+    /// `AttentionAggregation.run`.
     private func aggregate(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, h: UnsafeMutablePointer<Float>,
                            into out: UnsafeMutablePointer<Float>, adding: Bool,
                            completed: ((Range<Int>) -> Void)? = nil) throws {
-        let n = graph.nodeCount
-        let alphaSource = try workspace.buffer("gat.alpha_src", count: n * heads)
-        let alphaTarget = try workspace.buffer("gat.alpha_dst", count: n * heads)
-        project(x, rows: n, into: h, logits: alphaSource, alphaTarget)
+        let n = graph.nodeCount, sources = graph.sourceRowCount
+        let alphaSource = try workspace.buffer("gat.alpha_src", count: sources * heads)
+        let alphaTarget = try workspace.buffer("gat.alpha_dst", count: sources * heads)
+        project(x, rows: sources, into: h, logits: alphaSource, alphaTarget)
         let weightScratch = try workspace.buffer("gat.weights", count: (graph.csr.edgeCount + n) * self.heads)
         let run = { (scores: AttentionAggregation.EdgeScores?) in
             AttentionAggregation.run(graph.csr, x: h, heads: self.heads, channels: self.headChannels,

@@ -59,13 +59,14 @@ struct GATv2Convolution: GraphConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
-        let n = graph.nodeCount, width = output.width
-        let xLeft = try workspace.buffer("gatv2.x_l", count: n * width)
-        left.apply(x, rows: n, into: xLeft)
+        let n = graph.nodeCount, sources = graph.sourceRowCount, width = output.width
+        // Both projections of every source row (the targets' are their first n rows).
+        let xLeft = try workspace.buffer("gatv2.x_l", count: sources * width)
+        left.apply(x, rows: sources, into: xLeft)
         var xRight = xLeft
         if let right {
-            xRight = try workspace.buffer("gatv2.x_r", count: n * width)
-            right.apply(x, rows: n, into: xRight)
+            xRight = try workspace.buffer("gatv2.x_r", count: sources * width)
+            right.apply(x, rows: sources, into: xRight)
         }
         let aggregated = try output.aggregationTarget(out, rows: n, workspace: workspace)
         let run = { (edges: MessageAggregation.EdgeEncoder?) in

@@ -22,9 +22,9 @@ struct GCNConvolution: GraphConvolution {
     }
 
     func forward(_ x: UnsafePointer<Float>, graph: GraphContext, workspace: Workspace, into out: UnsafeMutablePointer<Float>) throws {
-        let n = graph.nodeCount
-        let h = try workspace.buffer("gcn.h", count: n * outChannels)
-        lin.apply(x, rows: n, into: h)
+        let n = graph.nodeCount, sources = graph.sourceRowCount
+        let h = try workspace.buffer("gcn.h", count: sources * outChannels)
+        lin.apply(x, rows: sources, into: h)
         graph.gcnPropagate(h, channels: outChannels, normalize: normalize, addSelfLoops: addSelfLoops, into: out)
         if let bias { addRowVector(bias, to: out, rows: n) }
     }

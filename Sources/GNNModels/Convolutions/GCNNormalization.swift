@@ -20,7 +20,8 @@ struct GCNNormalization: Sendable {
     /// `wholeDegrees`: for a shard, each row's (in-edges, self loops) in the whole graph, since a halo
     /// row's in-edges are not in the shard.
     init(_ graph: CSRGraph, addSelfLoops: Bool, wholeDegrees: UnsafeBufferPointer<UInt64>? = nil) {
-        let n = graph.nodeCount
+        // Degrees of every source row (a shard's halo rows too: from `wholeDegrees`, their edges not being here).
+        let n = graph.sourceCount
         var degree = [Float](repeating: 0, count: n)
         for v in 0..<n {
             if let wholeDegrees {
@@ -33,7 +34,7 @@ struct GCNNormalization: Sendable {
         }
         let inverseRoot = degree.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
         var weights = [Float](repeating: 0, count: graph.edgeCount)
-        for v in 0..<n {
+        for v in 0..<graph.nodeCount {
             for e in graph.row(v) {
                 let u = Int(graph.sources[e])
                 if addSelfLoops && u == v { continue }

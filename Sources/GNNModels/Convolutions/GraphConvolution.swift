@@ -1,7 +1,8 @@
 import GNNFormats
 import GNNKernels
 
-/// A message-passing layer: node features in (N × inChannels), node features out (N × outChannels).
+/// A message-passing layer: node features in (`GraphContext.sourceRowCount` × inChannels: the rows it gathers,
+/// on a shard its halo rows after its own), node features out (`GraphContext.nodeCount` × outChannels).
 protocol GraphConvolution: Sendable {
     var inChannels: Int { get }
     var outChannels: Int { get }
@@ -32,10 +33,11 @@ extension GraphConvolution {
         try forward(try widened(x, graph: graph, workspace: workspace), graph: graph, workspace: workspace, into: out)
     }
 
-    /// x as float32 rows: itself, or widened into a workspace buffer.
+    /// x as float32 rows (all the graph's source rows, which the conv gathers): itself, or widened into a
+    /// workspace buffer.
     func widened(_ x: StoredRows, graph: GraphContext, workspace: Workspace) throws -> UnsafePointer<Float> {
         if let rows = x.float32 { return rows }
-        let count = graph.nodeCount * inChannels
+        let count = graph.sourceRowCount * inChannels
         let wide = try workspace.buffer("conv.widened", count: count)
         KernelThreads.forEachBlock(rows: count, blockRows: KernelThreads.flatBlockLength) { block in
             x.widen(from: block.lowerBound, count: block.count, into: wide + block.lowerBound)

@@ -122,7 +122,7 @@ struct SAGEConvolution: RowBlockConvolution {
     private func neighbours(of x: StoredRows, graph: GraphContext, workspace: Workspace) throws -> StoredRows {
         guard let projection else { return x }
         guard let x = x.float32 else { preconditionFailure("forward(_:graph:workspace:into:) widens x for a projection") }
-        let n = graph.nodeCount
+        let n = graph.sourceRowCount
         let projected = try workspace.buffer("sage.projected", count: n * inChannels)
         projection.apply(x, rows: n, into: projected)
         Activation.relu.apply(projected, count: n * inChannels)

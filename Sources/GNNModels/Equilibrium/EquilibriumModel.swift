@@ -79,11 +79,17 @@ struct EquilibriumModel: Sendable {
                   into out: UnsafeMutablePointer<Float>) throws {
         let n = graph.nodeCount, hidden = architecture.hiddenChannels
         let first = try workspace.buffer("deq.conv1", count: n * hidden)
-        // On a shard, the halo rows of each conv's input are refreshed from their owners first (z's are the
-        // solver's iterate: its halo rows hold values of no use until then).
-        graph.exchangeHalo(UnsafeMutablePointer(mutating: z), columns: hidden)
-        try conv1.forward(z, graph: graph, workspace: workspace, into: first)
-        let mixed = try workspace.buffer("deq.mixed", count: n * hidden)
+        // On a shard each conv's input needs its halo rows, after the owned ones, filled by their owners: the
+        // solver's iterate has the owned rows only, so it is copied into a buffer that has room for them.
+        var gathered = z
+        if graph.isShard {
+            let rows = try workspace.buffer("deq.gathered", count: graph.sourceRowCount * hidden)
+            rows.update(from: z, count: n * hidden)
+            graph.exchangeHalo(rows, columns: hidden)
+            gathered = UnsafePointer(rows)
+        }
+        try conv1.forward(gathered, graph: graph, workspace: workspace, into: first)
+        let mixed = try workspace.buffer("deq.mixed", count: graph.sourceRowCount * hidden)
         addNormRelu(first, input, rows: n, channels: hidden, norm: norm1, normFirst: true, into: mixed)
         graph.exchangeHalo(mixed, columns: hidden)
         try conv2.forward(mixed, graph: graph, workspace: workspace, into: out)

@@ -82,32 +82,35 @@ public enum ForwardPass {
             shard = (layout, merge)
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
-        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings, stateDType: stateDType),
-                               for: "scoring \(graph.nodeCount) nodes with this model",
+        let context = GraphContext(graph, halo: halo, shard: shard)
+        let rows = context.nodeCount
+        try MemoryBudget.check(memoryNeed(model, nodes: context.sourceRowCount, solver: settings, stateDType: stateDType),
+                               for: "scoring \(rows) nodes with this model",
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
                                    : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
-        let context = GraphContext(graph, halo: halo, shard: shard)
         let workspace = Workspace()
+        // A shard's input layers read its owned rows only; the halo's rows come from their owners.
+        let features = graph.nodeFeatures.prefix(rows: rows)
         let columns = model.architecture.outputChannels
         let layers = model.architecture.layers
         var report: SolverReport?
         // Every model's head writes all N × columns outputs; left uninitialised until then, their pages are not
         // resident while the layers run.
-        let outputs = try [Float](unsafeUninitializedCapacity: graph.nodeCount * columns) { out, initialized in
+        let outputs = try [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
             switch model.body {
             case .reversible(let body):
-                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, stateDType: stateDType,
+                try body.forward(features, graph: context, workspace: workspace, stateDType: stateDType,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .residual(let body):
-                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, stateDType: stateDType,
+                try body.forward(features, graph: context, workspace: workspace, stateDType: stateDType,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .gcnii(let body):
-                try body.forward(graph.nodeFeatures, graph: context, workspace: workspace,
+                try body.forward(features, graph: context, workspace: workspace,
                              progress: { progress($0, layers) }, into: out.baseAddress!)
             case .equilibrium(let body):
                 let settings = settings ?? body.settings
-                report = try body.forward(graph.nodeFeatures, graph: context, workspace: workspace, settings: settings,
+                report = try body.forward(features, graph: context, workspace: workspace, settings: settings,
                                           progress: { progress($0, settings.maxIterations) }, into: out.baseAddress!)
             }
             initialized = out.count
@@ -116,7 +119,7 @@ public enum ForwardPass {
             throw GNNError("the float16 state overflowed: node \(index / columns)'s output \(index % columns) is \(outputs[index]) (float16 holds magnitudes up to 65,504)\(requested == nil ? ", in the f16 state the model file recommends" : "")",
                            fix: "use --state-dtype bf16 (float32's range) or f32")
         }
-        return Result(outputs: outputs, rows: graph.nodeCount, columns: columns, workspaceBytes: workspace.peakFloatCount * 4,
+        return Result(outputs: outputs, rows: rows, columns: columns, workspaceBytes: workspace.peakFloatCount * 4,
                       solverReport: report, stateDType: stateDType, stateDTypeNote: stateDTypeNote)
     }
 }

@@ -21,8 +21,10 @@ final class GraphContext: @unchecked Sendable {
     init(_ file: GraphFile, halo: (any HaloExchange)? = nil, shard: (layout: ShardLayout, merge: any ShardSumMerge)? = nil) {
         self.file = file
         self.halo = halo
-        nodeSums = NodeSums(rows: file.nodeCount, wholeRows: shard?.layout.wholeNodeCount, owned: shard?.layout.ownsRow,
-                            merge: shard?.merge)
+        // A shard's owned rows come first (formats/graph.md §6.2): they are the rows a pass computes, and
+        // the halo rows after them exist only in the buffers aggregations gather (`sourceRowCount`).
+        let rows = shard?.layout.ownedCount ?? file.nodeCount
+        nodeSums = NodeSums(rows: rows, wholeRows: shard?.layout.wholeNodeCount, merge: shard?.merge)
         wholeDegrees = file.shardDegrees
         let sources: UnsafePointer<UInt32>
         switch file.sources {
@@ -35,15 +37,27 @@ final class GraphContext: @unchecked Sendable {
             narrowedSources = narrowed
             sources = UnsafePointer(narrowed.baseAddress!)
         }
-        csr = CSRGraph(nodeCount: file.nodeCount, edgeCount: file.edgeCount,
+        // The optional bits are the whole file's: a shard's sources keep the whole file's order, which is not
+        // ascending in its numbering.
+        let wholeRowsSorted = file.features.contains(.sortedRows)
+        csr = CSRGraph(nodeCount: rows, sourceCount: file.nodeCount, edgeCount: file.edgeCount,
                        offsets: file.rowOffsets.baseAddress!, sources: sources,
-                       rowsSorted: file.features.contains(.sortedRows), wholeNodeCount: shard?.layout.wholeNodeCount)
+                       rowsSorted: shard == nil && wholeRowsSorted, wholeNodeCount: shard?.layout.wholeNodeCount,
+                       wholeRowsSorted: wholeRowsSorted)
         edgeFeatures = file.edgeFeatures.map(EdgeFeatureRows.init)
     }
 
     deinit { narrowedSources?.deallocate() }
 
+    /// Rows a pass computes and keeps state for: every node of a whole graph, a shard's owned rows.
     var nodeCount: Int { csr.nodeCount }
+
+    /// Whether this is one shard of a graph, whose halo rows each conv's input must have filled.
+    var isShard: Bool { halo != nil }
+
+    /// Rows of the buffers a convolution gathers from (`exchangeHalo`'s): `nodeCount` plus, on a shard, its
+    /// halo rows after them.
+    var sourceRowCount: Int { csr.sourceCount }
 
     /// The input features are read once, by the first layer; afterwards their pages can go.
     func releaseNodeFeatures() { file.releaseNodeFeatures() }
@@ -51,8 +65,8 @@ final class GraphContext: @unchecked Sendable {
     /// `releaseNodeFeatures` for the rows an input layer has read (`RowBlocks.linearIntoGroups`).
     func releaseNodeFeatures(rows: Range<Int>) { file.releaseNodeFeatures(rows: rows) }
 
-    /// Makes the rows of `x` (N × `columns`, float32 or 16-bit) that other shards own equal to their owners'
-    /// rows, before a convolution aggregates over `x`; nothing on a whole graph.
+    /// Fills the halo rows of `x` (`sourceRowCount` × `columns`, float32 or 16-bit; rows `nodeCount...`)
+    /// with their owners' rows, before a convolution aggregates over `x`; nothing on a whole graph.
     func exchangeHalo<E: StateElement>(_ x: UnsafeMutablePointer<E>, columns: Int) {
         halo?.exchange(UnsafeMutableRawPointer(x), rowBytes: columns * MemoryLayout<E>.stride)
     }

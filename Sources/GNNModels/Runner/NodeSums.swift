@@ -19,25 +19,22 @@ public protocol ShardSumMerge: AnyObject, Sendable {
 /// shards' exact sums merged. Only the rounding of the exact total to a double remains, and it depends
 /// on nothing but the total. Memory: `width` exact sums (32 KiB each) per worker thread.
 final class NodeSums: @unchecked Sendable {
-    /// Rows of the graph (of this shard: owned and halo).
+    /// Rows of the graph (of a shard: its owned rows, which come first).
     let rows: Int
     /// Rows of the whole graph (of the set, for a shard): the count a mean over all nodes divides by.
     let wholeRows: Int
-    /// Whether each row is this shard's own (nil: a whole graph, every row).
-    private let owned: [Bool]?
+    /// For a shard, the merge with the other shards' sums (nil: a whole graph).
     private let merge: (any ShardSumMerge)?
 
-    init(rows: Int, wholeRows: Int? = nil, owned: [Bool]? = nil, merge: (any ShardSumMerge)? = nil) {
-        precondition((owned == nil) == (merge == nil), "a shard's sums need both its owned rows and a merge")
+    init(rows: Int, wholeRows: Int? = nil, merge: (any ShardSumMerge)? = nil) {
         self.rows = rows
         self.wholeRows = wholeRows ?? rows
-        self.owned = owned
         self.merge = merge
     }
 
     /// Calls `body(row, partials)` for every row with `width` partials zeroed, on all worker
-    /// threads; `body` adds its row's terms into them (and may write the row's elements of other buffers:
-    /// it is called for halo rows too). Returns the `width` totals over the owned rows.
+    /// threads; `body` adds its row's terms into them (and may write the row's elements of other buffers).
+    /// Returns the `width` totals over the rows (of the whole set, for a shard).
     func compute(width: Int, _ body: (Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
         let pieces = max(1, min(KernelThreads.count, rows))
         var perPiece = [[ExactSum]](repeating: [], count: pieces)
@@ -50,7 +47,6 @@ final class NodeSums: @unchecked Sendable {
                 for row in piece * rows / pieces..<(piece + 1) * rows / pieces {
                     partials.initialize(repeating: 0, count: width)
                     body(row, partials)
-                    guard owned?[row] ?? true else { continue }
                     for j in 0..<width { sums[j].add(partials[j]) }
                 }
                 results.value[piece] = sums
