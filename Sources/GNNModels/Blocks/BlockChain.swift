@@ -1,16 +1,16 @@
 import GNNKernels
 
 /// Runs a model's blocks one after another, each adding conv(activation(norm(input))) into the state, with the two
-/// buffers they need between them: the running block's normalised input, and its conv's scratch. Both have
+/// buffers they need between them: the running block's normalised input, which the conv gathers and so has
 /// the graph's source rows (`GraphContext.sourceRowCount`: on a shard, the halo rows after the owned ones),
-/// since the conv gathers the first and GAT projects every source row into the second.
+/// and its conv's scratch (GAT's projections of every source row; SAGE's means of the rows computed).
 ///
 /// In these models a block's input is usually the rows the block before it has just written (the next
 /// group's X'_{i−1}, the residual state). When the conv finishes its output a block of rows at a time
 /// (`RowBlockConvolution`), the next block's normalised input is computed from each finished block of rows
 /// while they are still in cache, into rows the conv no longer reads: its scratch rows (and the two buffers
-/// then trade roles) or its input's. Otherwise the next block normalises its input in a pass of its own.
-/// Both give the same bits.
+/// then trade roles; on a shard, whose scratch of means has no halo rows, they are copied back instead) or
+/// its input's. Otherwise the next block normalises its input in a pass of its own. All give the same bits.
 final class BlockChain {
     /// Rows computed (and in the state); the buffers hold `sourceRows`.
     let rows: Int
@@ -54,7 +54,7 @@ final class BlockChain {
         guard let conv = block.conv as? RowBlockConvolution, let freed = conv.freedRows else {
             return try block.conv.forward(normed, graph: graph, workspace: workspace, addingInto: out)
         }
-        let scratch = try scratch ?? workspace.buffer("chain.scratch", count: sourceRows * channels)
+        let scratch = try scratch ?? workspace.buffer("chain.scratch", count: (freed == .scratch ? rows : sourceRows) * channels)
         self.scratch = scratch
         guard let next, next.norm.rowWise else {
             return try conv.forward(normed, graph: graph, workspace: workspace, addingInto: out, scratch: scratch, finished: nil)
@@ -67,6 +67,11 @@ final class BlockChain {
                                   channels: channels, activation: next.activation)
         }
         prepared = true
-        if freed == .scratch { (self.scratch, normed) = (normed, scratch) }
+        guard freed == .scratch else { return }
+        if sourceRows == rows {
+            (self.scratch, normed) = (normed, scratch)
+        } else {
+            normed.update(from: scratch, count: rows * channels)
+        }
     }
 }
