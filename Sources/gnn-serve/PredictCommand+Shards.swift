@@ -133,7 +133,7 @@ extension PredictCommand {
                                                                        loadTime.seconds, forwardTime.seconds, exchangeSeconds,
                                                                        exchange.seconds.count, forwardTime.seconds - exchangeSeconds)
                 + ", sent \(ByteCount(exchange.sentBytes.reduce(0, +))) (\(ByteCount(exchange.sentBytes.first ?? 0)) per exchange)"
-                + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes()))")
+                + ", \(layout.ownedCount) owned + \(layout.haloCount) halo rows, peak RSS \(ByteCount(peakResidentBytes())), workspace \(ByteCount(result.workspaceBytes))")
             if world.rank == 0, let report = result.solverReport {
                 CommandLineOutput.writeError(report.summary)
                 CommandLineOutput.writeError(report.history)
