@@ -51,7 +51,7 @@ extension PredictCommand {
             let contract = try GraphContractCheck.check(modelFile.metadata.graph, graph: graphFile, graphPath: shardPath,
                                                         modelPath: model, allow: allowGraphMismatch)
             if world.rank == 0 { warnings += contract.warnings }
-            let structure = try graphFile.verifyStructure()
+            let structure = try graphFile.verifyStructure(featureRows: layout.ownedCount)
             if let warning = try NonFiniteInputCheck.check(structure, graph: graphFile, graphPath: shardPath,
                                                              readsEdgeFeatures: network.architecture.edgeChannels > 0,
                                                              allow: allowNonfinite) {

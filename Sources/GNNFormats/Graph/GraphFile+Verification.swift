@@ -19,17 +19,19 @@ public struct GraphStructureReport: Sendable, Codable {
 extension GraphFile {
     /// Checks everything a forward pass relies on, in O(N + M): row offsets run from 0 to M without
     /// decreasing, every source and split id is below N, every label is −1 or more. Throws on the first
-    /// violation; returns counts worth reporting.
+    /// violation; returns counts worth reporting. `featureRows`: scan only the first rows' node features for
+    /// non-finite values (a shard's owned rows, the only ones its pass reads: scanning its halo rows would
+    /// bring their pages in for nothing, 66 MB on an arxiv-shaped shard); nil: all.
     @discardableResult
-    public func verifyStructure() throws -> GraphStructureReport {
+    public func verifyStructure(featureRows: Int? = nil) throws -> GraphStructureReport {
         do {
-            return try checkStructure()
+            return try checkStructure(featureRows: featureRows)
         } catch let error as GNNError {
             throw error.located(at: path)
         }
     }
 
-    private func checkStructure() throws -> GraphStructureReport {
+    private func checkStructure(featureRows: Int?) throws -> GraphStructureReport {
         let offsets = rowOffsets
         guard offsets[0] == 0 else {
             throw GNNError("csr.offsets[0] is \(offsets[0]), must be 0", fix: "pack the graph again")
@@ -68,7 +70,7 @@ extension GraphFile {
         if let labels, let bad = labels.firstIndex(where: { $0 < -1 }) {
             throw GNNError("node.labels[\(bad)] is \(labels[bad]); labels are class ids ≥ 0, or −1 for none")
         }
-        let nodeScan = nodeFeatures.scanNonFinite()
+        let nodeScan = nodeFeatures.prefix(rows: featureRows ?? nodeCount).scanNonFinite()
         let edgeScan = edgeFeatures?.scanNonFinite() ?? NonFiniteScan(values: 0, firstRows: [])
         return GraphStructureReport(
             isolatedNodes: isolated, maxInDegree: Int(maxDegree), selfLoops: selfLoops,
