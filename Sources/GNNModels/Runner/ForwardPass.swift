@@ -82,13 +82,14 @@ public enum ForwardPass {
             shard = (layout, merge)
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
-        let context = GraphContext(graph, halo: halo, shard: shard)
-        let rows = context.nodeCount
-        try MemoryBudget.check(memoryNeed(model, nodes: context.sourceRowCount, solver: settings, stateDType: stateDType),
+        // Rows computed: a shard's owned rows (formats/graph.md §6.2); its buffers may hold all its rows.
+        let rows = shard?.layout.ownedCount ?? graph.nodeCount
+        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings, stateDType: stateDType),
                                for: "scoring \(rows) nodes with this model",
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"
                                    : "use --solver picard or a smaller --memory, score a smaller graph, or use a machine with more memory")
+        let context = GraphContext(graph, halo: halo, shard: shard)
         let workspace = Workspace()
         // A shard's input layers read its owned rows only; the halo's rows come from their owners.
         let features = graph.nodeFeatures.prefix(rows: rows)
