@@ -10,7 +10,7 @@ import GNNModels
 /// rows: the rows this shard sends it, or the halo rows it owns, which are one run since a shard's halo rows
 /// follow its owned rows grouped by owner), so MPI reads the sent rows from the state and writes the received
 /// ones into it in place: no staging buffers, where copies would cost (sent + halo rows) × row bytes per
-/// rank (78 MiB at K = 2 on the tenth-of-products graph, 80 float32 channels).
+/// rank (75 MiB at K = 2 on the tenth-of-products graph, 80 float32 channels; peak RSS 444 → 370 MiB).
 public final class NeighbourHaloExchange: HaloExchange, @unchecked Sendable {
     /// Bytes this rank sent in each exchange so far, in call order (one per convolution).
     public private(set) var sentBytes: [Int] = []

@@ -129,6 +129,17 @@ final class ShardedPredictTests: XCTestCase {
                                             runs: [(2 + i % 3, i % 2 == 0 ? "metis" : "range")],
                                             options: ["--state-dtype", i % 2 == 0 ? "bf16" : "f16"])
         }
+        // The dtype takes effect on shards: two ranks in bf16 do not write float32's bytes.
+        let model = try exported(Fixtures.models + "/" + models[0], name: models[0]), base = temporary("graph.bin")
+        let pattern = try shards(Fixtures.models + "/graph.npz", base: base, count: 2, partition: "range")
+        var outputs: [Data] = []
+        for dtype in ["f32", "bf16"] {
+            let output = temporary("\(dtype).npy")
+            let result = try mpirun(2, ["predict", "--model", model, pattern, "-o", output, "--state-dtype", dtype])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            outputs.append(try bytes(output))
+        }
+        XCTAssertNotEqual(outputs[0], outputs[1])
     }
 
     /// deq models solve over all ranks as over one process: residuals and inner products are summed exactly

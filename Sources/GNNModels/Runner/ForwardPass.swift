@@ -82,9 +82,10 @@ public enum ForwardPass {
             shard = (layout, merge)
         }
         let settings = model.body.equilibriumSettings.map { solver ?? $0 }
-        // Rows computed: a shard's owned rows (formats/graph.md §6.2); its buffers may hold all its rows.
-        let rows = shard?.layout.ownedCount ?? graph.nodeCount
-        try MemoryBudget.check(memoryNeed(model, nodes: graph.nodeCount, solver: settings, stateDType: stateDType),
+        // For a shard, the need of its owned rows: still a lower bound, since only the buffers a conv gathers
+        // hold its halo rows too (`GraphContext.sourceRowCount`).
+        let rows = GraphContext.computedRows(graph, shard?.layout)
+        try MemoryBudget.check(memoryNeed(model, nodes: rows, solver: settings, stateDType: stateDType),
                                for: "scoring \(rows) nodes with this model",
                                fix: settings == nil
                                    ? "score a smaller graph (pack --shards K and run them under mpirun), or use a machine with more memory"

@@ -21,9 +21,7 @@ final class GraphContext: @unchecked Sendable {
     init(_ file: GraphFile, halo: (any HaloExchange)? = nil, shard: (layout: ShardLayout, merge: any ShardSumMerge)? = nil) {
         self.file = file
         self.halo = halo
-        // A shard's owned rows come first (formats/graph.md §6.2): they are the rows a pass computes, and
-        // the halo rows after them exist only in the buffers aggregations gather (`sourceRowCount`).
-        let rows = shard?.layout.ownedCount ?? file.nodeCount
+        let rows = Self.computedRows(file, shard?.layout)
         nodeSums = NodeSums(rows: rows, wholeRows: shard?.layout.wholeNodeCount, merge: shard?.merge)
         wholeDegrees = file.shardDegrees
         let sources: UnsafePointer<UInt32>
@@ -48,6 +46,11 @@ final class GraphContext: @unchecked Sendable {
     }
 
     deinit { narrowedSources?.deallocate() }
+
+    /// Rows a pass over `file` computes: all of a whole graph's, a shard's owned rows. These come first
+    /// (formats/graph.md §6.2), and the halo rows after them exist only in the buffers aggregations gather
+    /// (`sourceRowCount`).
+    static func computedRows(_ file: GraphFile, _ shard: ShardLayout?) -> Int { shard?.ownedCount ?? file.nodeCount }
 
     /// Rows a pass computes and keeps state for: every node of a whole graph, a shard's owned rows.
     var nodeCount: Int { csr.nodeCount }
